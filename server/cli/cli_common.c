@@ -1,0 +1,69 @@
+#include "cli.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The data folder: installed beside the binary, else the source tree. */
+static const char *data_root(void)
+{
+    static char root[PATH_MAX + 32];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        char probe[PATH_MAX + 64];
+        snprintf(probe, sizeof probe, "%s/../share/passerelle/intents", exe);
+        if (is_dir(probe)) {
+            snprintf(root, sizeof root, "%s/../share/passerelle", exe);
+            return root;
+        }
+    }
+    char probe[PATH_MAX];
+    snprintf(probe, sizeof probe, "%s/intents", PASSERELLE_SOURCE_DIR);
+    return is_dir(probe) ? PASSERELLE_SOURCE_DIR : PASSERELLE_DATADIR;
+}
+
+static const char *env_or(const char *name, const char *root, const char *sub)
+{
+    const char *v = getenv(name);
+    if (v && *v)
+        return v;
+    size_t n = strlen(root) + strlen(sub) + 2;
+    char *path = malloc(n); /* lives as long as the process */
+    snprintf(path, n, "%s/%s", root, sub);
+    return path;
+}
+
+void cli_default_paths(cli_paths *p)
+{
+    const char *root = data_root();
+    p->intents_dir = env_or("PASSERELLE_INTENTS", root, "intents");
+    p->locales_dir = env_or("PASSERELLE_LOCALES", root, "locales");
+    p->web_dir = env_or("PASSERELLE_WEB", root, "web");
+}
+
+pa_snapshot *cli_load(const cli_paths *p)
+{
+    pa_diag diag;
+    pa_diag_init(&diag);
+    pa_snapshot *s = pa_snapshot_load(p->intents_dir, p->locales_dir, &diag);
+    if (!s) {
+        pa_diag_print(&diag, stderr);
+        fprintf(stderr, "passerelle: the knowledge has errors; 'passerelle check' lists them\n");
+    }
+    pa_diag_clear(&diag);
+    return s;
+}

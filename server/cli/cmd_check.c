@@ -1,0 +1,55 @@
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: passerelle check [--intents DIR] [--locales DIR]\n"
+    "\n"
+    "Validates the intent, name and locale files. Prints each problem as\n"
+    "path:line:column: message. Warnings (examples of two intents that are\n"
+    "nearly the same) are printed too but do not fail the check.\n"
+    "Exit status: 0 when valid, 1 when there are errors, 2 on a usage error.\n";
+
+int cmd_check(int argc, char **argv)
+{
+    cli_paths p;
+    cli_default_paths(&p);
+    static const struct option opts[] = {{"intents", required_argument, 0, 'i'},
+                                         {"locales", required_argument, 0, 'l'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': p.intents_dir = optarg; break;
+        case 'l': p.locales_dir = optarg; break;
+        case 'h': fputs(help, stdout); return CLI_OK;
+        default: fputs(help, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    pa_diag diag;
+    pa_diag_init(&diag);
+    pa_snapshot *s = pa_snapshot_load(p.intents_dir, p.locales_dir, &diag);
+    pa_diag_print(&diag, stdout);
+    if (s) {
+        size_t examples = 0;
+        for (size_t i = 0; i < s->n_intents; i++)
+            for (size_t l = 0; l < s->n_locales; l++)
+                examples += s->intents[i].langs[l].n_examples;
+        fprintf(stderr, "ok: %zu intents, %zu languages, %zu examples, %zu names, %zu warnings\n",
+                s->n_intents, s->n_locales, examples, s->n_names, diag.warnings);
+    } else {
+        fprintf(stderr, "%zu errors, %zu warnings\n", diag.errors, diag.warnings);
+    }
+    pa_diag_clear(&diag);
+    int rc = s ? CLI_OK : CLI_FAILED;
+    pa_snapshot_unref(s);
+    return rc;
+}

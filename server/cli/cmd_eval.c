@@ -1,0 +1,157 @@
+#include "cli.h"
+
+#include "pa_eval.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: passerelle eval [--json] [--min-accuracy X] [--min-language-accuracy X]\n"
+    "                       [--min-rejection X] [--min-langid X]\n"
+    "                       [--intents DIR] [--locales DIR] FILE.jsonl\n"
+    "\n"
+    "Scores a labelled question set, one JSON object a line:\n"
+    "  {\"id\": \"fr-001\", \"lang\": \"fr\", \"text\": \"...\", \"expect\": [\"partner.sopot\"]}\n"
+    "([null] in expect: the fallback is expected). Prints accuracy on in-scope\n"
+    "questions overall, per language and per intent, the rejection rate of\n"
+    "out-of-scope questions, language identification accuracy, and every miss.\n"
+    "--json prints the report as JSON. With the --min-* options (fractions in\n"
+    "[0, 1]) the exit status is 1 when a figure falls below its minimum.\n";
+
+static double num(json_t *o, const char *a, const char *b)
+{
+    json_t *v = json_object_get(json_object_get(o, a), b);
+    return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static void print_report(json_t *r)
+{
+    printf("in scope:      %5.1f %%  (%lld/%lld)\n", 100 * num(r, "in_scope", "accuracy"),
+           (long long)num(r, "in_scope", "correct"), (long long)num(r, "in_scope", "total"));
+    printf("out of scope:  %5.1f %%  rejected (%lld/%lld)\n",
+           100 * num(r, "out_of_scope", "rejection"), (long long)num(r, "out_of_scope", "rejected"),
+           (long long)num(r, "out_of_scope", "total"));
+    printf("language id:   %5.1f %%  (%lld/%lld)\n", 100 * num(r, "language_id", "accuracy"),
+           (long long)num(r, "language_id", "correct"), (long long)num(r, "language_id", "total"));
+    printf("\nper language   in-scope  rejection  language-id\n");
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(r, "languages"), key, v) {
+        printf("  %-10s   %5.1f %%    %5.1f %%      %5.1f %%\n", key,
+               100 * json_number_value(json_object_get(v, "accuracy")),
+               100 * json_number_value(json_object_get(v, "rejection")),
+               100 * json_number_value(json_object_get(v, "language_id")));
+    }
+    printf("\nper intent\n");
+    json_object_foreach(json_object_get(r, "intents"), key, v) {
+        printf("  %-36s %5.1f %%  (%lld/%lld)\n", key,
+               100 * json_number_value(json_object_get(v, "accuracy")),
+               (long long)json_integer_value(json_object_get(v, "correct")),
+               (long long)json_integer_value(json_object_get(v, "total")));
+    }
+    size_t i;
+    json_array_foreach(json_object_get(r, "misses"), i, v) {
+        if (i == 0)
+            printf("\nmisses (id, text, expected → got [language], confidence)\n");
+        char *expect = json_dumps(json_object_get(v, "expect"), JSON_COMPACT);
+        json_t *got = json_object_get(v, "got");
+        printf("  %s  %s\n      %s → %s [%s → %s]  %.2f\n",
+               json_string_value(json_object_get(v, "id")),
+               json_string_value(json_object_get(v, "text")), expect,
+               json_is_string(got) ? json_string_value(got) : "null",
+               json_string_value(json_object_get(v, "lang")),
+               json_string_value(json_object_get(v, "got_lang")),
+               json_number_value(json_object_get(v, "confidence")));
+        free(expect);
+    }
+}
+
+/* Returns 1 when any figure is below the minimum asked for. */
+static int below_minimums(json_t *r, const double *min)
+{
+    int failed = 0;
+    struct {
+        double value;
+        const char *what;
+    } checks[] = {{num(r, "in_scope", "accuracy"), "in-scope accuracy"},
+                  {num(r, "out_of_scope", "rejection"), "out-of-scope rejection"},
+                  {num(r, "language_id", "accuracy"), "language identification"}};
+    for (int i = 0; i < 3; i++) {
+        if (min[i] >= 0 && checks[i].value < min[i]) {
+            fprintf(stderr, "eval: %s %.3f is below the minimum %.3f\n", checks[i].what,
+                    checks[i].value, min[i]);
+            failed = 1;
+        }
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(r, "languages"), key, v) {
+        double acc = json_number_value(json_object_get(v, "accuracy"));
+        if (min[3] >= 0 && acc < min[3]) {
+            fprintf(stderr, "eval: in-scope accuracy in %s %.3f is below the minimum %.3f\n", key,
+                    acc, min[3]);
+            failed = 1;
+        }
+    }
+    return failed;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    cli_paths p;
+    cli_default_paths(&p);
+    int as_json = 0;
+    double min[4] = {-1, -1, -1, -1}; /* accuracy, rejection, langid, per-language accuracy */
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"min-accuracy", required_argument, 0, 'a'},
+                                         {"min-rejection", required_argument, 0, 'r'},
+                                         {"min-langid", required_argument, 0, 'g'},
+                                         {"min-language-accuracy", required_argument, 0, 'p'},
+                                         {"intents", required_argument, 0, 'i'},
+                                         {"locales", required_argument, 0, 'l'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': as_json = 1; break;
+        case 'a': min[0] = atof(optarg); break;
+        case 'r': min[1] = atof(optarg); break;
+        case 'g': min[2] = atof(optarg); break;
+        case 'p': min[3] = atof(optarg); break;
+        case 'i': p.intents_dir = optarg; break;
+        case 'l': p.locales_dir = optarg; break;
+        case 'h': fputs(help, stdout); return CLI_OK;
+        default: fputs(help, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    pa_snapshot *s = cli_load(&p);
+    if (!s)
+        return CLI_FAILED;
+    pa_diag diag;
+    pa_diag_init(&diag);
+    json_t *report = pa_eval_run(s, argv[optind], &diag);
+    pa_diag_print(&diag, stderr);
+    pa_diag_clear(&diag);
+    int rc = CLI_FAILED;
+    if (report) {
+        if (as_json) {
+            char *text = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            printf("%s\n", text);
+            free(text);
+        } else {
+            print_report(report);
+        }
+        rc = below_minimums(report, min) ? CLI_FAILED : CLI_OK;
+        json_decref(report);
+    }
+    pa_snapshot_unref(s);
+    return rc;
+}

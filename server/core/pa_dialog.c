@@ -1,0 +1,164 @@
+#include "pa_dialog.h"
+
+#include "pa_langid.h"
+#include "pa_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Log-score bonuses that break ties in language identification: the widget's
+ * selection first, then the language the conversation has been in. They only
+ * decide when the text itself hardly speaks (a bare name, one short word). */
+static const double HINT_BONUS = 0.35;
+static const double SESSION_BONUS = 0.2;
+
+void pa_session_init(pa_session *session)
+{
+    session->lang = -1;
+    session->last_intent = -1;
+    session->turns = 0;
+}
+
+int pa_dialog_default_lang(const pa_snapshot *s, const pa_session *session, const char *hint)
+{
+    int l = hint ? pa_snapshot_lang(s, hint) : -1;
+    if (l < 0 && session)
+        l = session->lang;
+    return l >= 0 ? l : 0;
+}
+
+static const char *message(const pa_snapshot *s, int lang, const char *key)
+{
+    const pa_locale *loc = &s->locales[lang];
+    const char *m = pa_kv_get(loc->messages, loc->n_messages, key);
+    return m ? m : "";
+}
+
+static void add_suggestion(pa_reply *r, size_t intent)
+{
+    for (size_t i = 0; i < r->n_suggestions; i++)
+        if (r->suggestions[i] == intent)
+            return;
+    if (r->n_suggestions < PA_REPLY_MAX_SUGGESTIONS)
+        r->suggestions[r->n_suggestions++] = intent;
+}
+
+static void answer_with(const pa_snapshot *s, pa_session *session, int intent, pa_reply *r)
+{
+    const pa_intent *in = &s->intents[intent];
+    const pa_intent_lang *il = &in->langs[r->lang];
+    r->kind = PA_REPLY_ANSWER;
+    r->intent = intent;
+    r->text = il->answers[session->turns % il->n_answers];
+    for (size_t i = 0; i < in->n_suggestions; i++)
+        add_suggestion(r, in->suggestions[i]);
+    session->last_intent = intent;
+}
+
+/* Picks the language of the question from its words, falling back on the
+ * hint and the conversation when they say nothing. */
+static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa_tokens *t,
+                       const int *name_of, const char *hint, int *detected)
+{
+    double bonus[PA_LANG_MAX] = {0};
+    int h = hint ? pa_snapshot_lang(s, hint) : -1;
+    if (h >= 0)
+        bonus[h] += HINT_BONUS;
+    if (session->lang >= 0)
+        bonus[session->lang] += SESSION_BONUS;
+    unsigned char *skip = calloc(t->count + 1, 1);
+    for (size_t i = 0; i < t->count; i++)
+        skip[i] = name_of[i] >= 0;
+    pa_langid_result r = pa_langid_detect(s->langid, t, skip, bonus);
+    free(skip);
+    *detected = r.evidence > 0 && r.lang >= 0;
+    return *detected ? r.lang : pa_dialog_default_lang(s, session, hint);
+}
+
+/* The intent that plays the role of `previous` for another name: after
+ * "Tell me about Frankenthal", "and Sopot?" means Sopot's own intent. */
+static int same_role_for_name(const pa_snapshot *s, int previous, int name)
+{
+    if (previous < 0 || !s->intents[previous].about)
+        return -1;
+    const char *id = s->intents[previous].id;
+    size_t family = strcspn(id, ".");
+    for (size_t i = 0; i < s->n_intents; i++) {
+        const pa_intent *in = &s->intents[i];
+        if (in->about && !strcmp(in->about, s->names[name].id) &&
+            !strncmp(in->id, id, family) && in->id[family] == '.')
+            return (int)i;
+    }
+    return -1;
+}
+
+static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
+{
+    const pa_match_result *m = &r->match;
+    double top = m->n_top ? m->top[0].score : 0;
+    r->confidence = top;
+    if (top < PA_MATCH_THRESHOLD) {
+        /* A short follow-up that only names another partner ("et Sopot ?") */
+        int follow = m->n_names == 1 && m->unknown_words == 0
+                         ? same_role_for_name(s, session->last_intent, m->names[0])
+                         : -1;
+        if (follow >= 0) {
+            answer_with(s, session, follow, r);
+            return;
+        }
+        r->kind = PA_REPLY_FALLBACK;
+        r->intent = -1;
+        r->text = message(s, r->lang, "fallback");
+        int help = pa_snapshot_intent(s, "bot.help"); /* what the bot can answer */
+        if (help >= 0)
+            add_suggestion(r, (size_t)help);
+        session->last_intent = -1;
+        return;
+    }
+    if (m->n_top > 1 && top - m->top[1].score < PA_MATCH_CLOSE) {
+        r->kind = PA_REPLY_CLARIFY;
+        r->intent = -1;
+        r->text = message(s, r->lang, "did_you_mean");
+        add_suggestion(r, (size_t)m->top[0].intent);
+        add_suggestion(r, (size_t)m->top[1].intent);
+        return;
+    }
+    answer_with(s, session, m->top[0].intent, r);
+}
+
+int pa_dialog_ask(const pa_snapshot *s, pa_session *session, const char *text, size_t len,
+                  const char *hint, pa_reply *reply)
+{
+    memset(reply, 0, sizeof *reply);
+    reply->intent = -1;
+    pa_tokens t;
+    if (pa_text_tokenize(text, len, &t) != 0)
+        return -1;
+    int *name_of = malloc((t.count + 1) * sizeof *name_of);
+    if (!name_of) {
+        pa_tokens_free(&t);
+        return -1;
+    }
+    pa_match_names(s, &t, name_of);
+    reply->lang = detect_lang(s, session, &t, name_of, hint, &reply->lang_detected);
+    int rc = pa_match_rank(s, reply->lang, &t, name_of, &reply->match);
+    free(name_of);
+    pa_tokens_free(&t);
+    if (rc != 0)
+        return -1;
+    decide(s, session, reply);
+    session->lang = reply->lang;
+    session->turns++;
+    return 0;
+}
+
+void pa_dialog_choose(const pa_snapshot *s, pa_session *session, int intent, const char *hint,
+                      pa_reply *reply)
+{
+    memset(reply, 0, sizeof *reply);
+    reply->lang = pa_dialog_default_lang(s, session, hint);
+    reply->confidence = 1.0;
+    answer_with(s, session, intent, reply);
+    session->lang = reply->lang;
+    session->turns++;
+}

@@ -1,0 +1,171 @@
+#include "pa_eval.h"
+
+#include "pa_dialog.h"
+
+#include <stdio.h>
+#include <sys/types.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void bump(json_t *obj, const char *key, json_int_t by)
+{
+    json_t *v = json_object_get(obj, key);
+    json_object_set_new(obj, key, json_integer((v ? json_integer_value(v) : 0) + by));
+}
+
+static json_t *child(json_t *parent, const char *key)
+{
+    json_t *c = json_object_get(parent, key);
+    if (!c) {
+        c = json_object();
+        json_object_set_new(parent, key, c);
+    }
+    return c;
+}
+
+static void ratio(json_t *o, const char *num, const char *den, const char *out)
+{
+    json_int_t d = json_integer_value(json_object_get(o, den));
+    json_int_t n = json_integer_value(json_object_get(o, num));
+    json_object_set_new(o, out, d ? json_real((double)n / (double)d) : json_null());
+}
+
+static int expects(json_t *expect, const char *got)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(expect, i, v) {
+        if (json_is_null(v) && !got)
+            return 1;
+        if (json_is_string(v) && got && !strcmp(json_string_value(v), got))
+            return 1;
+    }
+    return 0;
+}
+
+static int validate_line(json_t *q, const pa_snapshot *s, const char *path, int line, pa_diag *diag)
+{
+    json_t *text = json_object_get(q, "text"), *lang = json_object_get(q, "lang");
+    json_t *expect = json_object_get(q, "expect");
+    const char *problem = NULL;
+    if (!json_is_string(text))
+        problem = "\"text\" must be a string";
+    else if (!json_is_string(lang) || pa_snapshot_lang(s, json_string_value(lang)) < 0)
+        problem = "\"lang\" must be the code of a loaded locale";
+    else if (!json_is_array(expect) || json_array_size(expect) == 0)
+        problem = "\"expect\" must be a non-empty list of intent ids or null";
+    for (size_t i = 0; !problem && i < json_array_size(expect); i++) {
+        json_t *v = json_array_get(expect, i);
+        if (!json_is_null(v) && (!json_is_string(v) || pa_snapshot_intent(s, json_string_value(v)) < 0))
+            problem = "\"expect\" names an intent that does not exist";
+    }
+    if (problem)
+        pa_diag_add(diag, PA_DIAG_ERROR, path, line, 1, "%s", problem);
+    return problem ? -1 : 0;
+}
+
+static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
+{
+    const char *text = json_string_value(json_object_get(q, "text"));
+    const char *lang = json_string_value(json_object_get(q, "lang"));
+    json_t *expect = json_object_get(q, "expect");
+    pa_session session;
+    pa_session_init(&session);
+    pa_reply r;
+    if (pa_dialog_ask(s, &session, text, strlen(text), NULL, &r) != 0)
+        return;
+    const char *got = r.intent >= 0 ? s->intents[r.intent].id : NULL;
+    const char *got_lang = s->locales[r.lang].code;
+    int ok = expects(expect, got);
+    int in_scope = !expects(expect, NULL);
+    json_t *per_lang = child(child(report, "languages"), lang);
+    bump(report, "questions", 1);
+    if (in_scope) {
+        bump(child(report, "in_scope"), "total", 1);
+        bump(child(report, "in_scope"), "correct", ok);
+        bump(per_lang, "in_scope", 1);
+        bump(per_lang, "correct", ok);
+        json_t *per_intent = child(child(report, "intents"),
+                                   json_string_value(json_array_get(expect, 0)));
+        bump(per_intent, "total", 1);
+        bump(per_intent, "correct", ok);
+    } else {
+        bump(child(report, "out_of_scope"), "total", 1);
+        bump(child(report, "out_of_scope"), "rejected", ok);
+        bump(per_lang, "out_of_scope", 1);
+        bump(per_lang, "rejected", ok);
+    }
+    bump(child(report, "language_id"), "total", 1);
+    bump(child(report, "language_id"), "correct", !strcmp(lang, got_lang));
+    bump(per_lang, "language_id", !strcmp(lang, got_lang));
+    if (!ok || strcmp(lang, got_lang)) {
+        json_t *miss = json_object();
+        json_object_set(miss, "id", json_object_get(q, "id"));
+        json_object_set_new(miss, "lang", json_string(lang));
+        json_object_set_new(miss, "text", json_string(text));
+        json_object_set(miss, "expect", expect);
+        json_object_set_new(miss, "got", got ? json_string(got) : json_null());
+        json_object_set_new(miss, "got_lang", json_string(got_lang));
+        json_object_set_new(miss, "confidence", json_real(r.confidence));
+        json_array_append_new(json_object_get(report, "misses"), miss);
+    }
+}
+
+static void finish(json_t *report)
+{
+    ratio(child(report, "in_scope"), "correct", "total", "accuracy");
+    ratio(child(report, "out_of_scope"), "rejected", "total", "rejection");
+    ratio(child(report, "language_id"), "correct", "total", "accuracy");
+    const char *key;
+    json_t *v;
+    json_object_foreach(child(report, "languages"), key, v) {
+        ratio(v, "correct", "in_scope", "accuracy");
+        ratio(v, "rejected", "out_of_scope", "rejection");
+        json_int_t total = json_integer_value(json_object_get(v, "in_scope")) +
+                           json_integer_value(json_object_get(v, "out_of_scope"));
+        json_int_t ok = json_integer_value(json_object_get(v, "language_id"));
+        json_object_set_new(v, "language_id", total ? json_real((double)ok / (double)total) : json_null());
+    }
+    json_object_foreach(child(report, "intents"), key, v) ratio(v, "correct", "total", "accuracy");
+}
+
+json_t *pa_eval_run(const pa_snapshot *s, const char *path, pa_diag *diag)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        pa_diag_add(diag, PA_DIAG_ERROR, path, 0, 0, "cannot open the question set");
+        return NULL;
+    }
+    json_t *report = json_object();
+    json_object_set_new(report, "questions", json_integer(0));
+    json_object_set_new(report, "misses", json_array());
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0, failed = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (n == 0 || line[0] == '\n' || line[0] == '#')
+            continue;
+        json_error_t err;
+        json_t *q = json_loadb(line, (size_t)n, 0, &err);
+        if (!q) {
+            pa_diag_add(diag, PA_DIAG_ERROR, path, lineno, err.column, "%s", err.text);
+            failed = 1;
+            continue;
+        }
+        if (validate_line(q, s, path, lineno, diag) == 0)
+            score_one(s, q, report);
+        else
+            failed = 1;
+        json_decref(q);
+    }
+    free(line);
+    fclose(f);
+    if (failed) {
+        json_decref(report);
+        return NULL;
+    }
+    finish(report);
+    return report;
+}

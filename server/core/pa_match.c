@@ -1,0 +1,590 @@
+#include "pa_match.h"
+
+#include "pa_map.h"
+#include "pa_stem.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A name is strong evidence: "Sopocie" says more than any one common word. */
+static const double NAME_BOOST = 1.5;
+/* A corrected word is probably, not surely, the word we think. */
+static const double CORRECTED_FACTOR = 0.8;
+/* Two examples of different intents this similar are reported by check. */
+static const double CONFUSABLE_SIMILARITY = 0.9;
+
+enum { PA_FEATURE_MAX = 128, PA_WORD_MAX = 128 };
+
+typedef struct {
+    size_t intent;
+    uint32_t *feats; /* sorted, unique */
+    size_t n_feats;
+    double weight; /* sum of the features' weights */
+} example;
+
+typedef struct {
+    pa_map features; /* stem or "#name" → feature id */
+    const char **feature_text;
+    double *weight;
+    uint32_t **post_ex, **post_intent;
+    size_t *n_post_ex, *n_post_intent;
+    size_t n_features;
+    example *ex;
+    size_t n_ex;
+    pa_map vocab; /* folded content word → 1 */
+    const char **words;
+    size_t n_words;
+    pa_map stop;
+    const char *stemmer;
+    int decompound;
+} lang_index;
+
+struct pa_index {
+    pa_arena *arena;
+    pa_map all_words; /* content words of every language: never typos of a name */
+    lang_index *langs;
+    size_t n_langs, n_intents;
+    double unknown_weight; /* the weight of a word seen in a single intent */
+};
+
+/* ---- names -------------------------------------------------------------- */
+
+static int is_arabic_proclitic(const char *s)
+{
+    /* و ف ب ل ك: and, so, with/in, for/to, like */
+    static const char *const p[] = {"\xD9\x88", "\xD9\x81", "\xD8\xA8", "\xD9\x84", "\xD9\x83"};
+    for (size_t i = 0; i < 5; i++)
+        if (!strncmp(s, p[i], 2))
+            return 1;
+    return 0;
+}
+
+/* Exact match, or a typo of the variant when fuzzy is set. */
+static int word_matches(const char *word, size_t chars, const char *variant, int fuzzy)
+{
+    if (!strcmp(word, variant))
+        return 1;
+    int max = !fuzzy ? 0 : chars >= 8 ? 2 : chars >= 5 ? 1 : 0;
+    return max && pa_text_distance(word, variant, max) <= max;
+}
+
+/* Compares a question token with one token of a name variant. A word that
+ * the knowledge uses elsewhere ("allemand", "روبوت") is taken as itself,
+ * never as a misspelt name ("Allemagne", "سوبوت"). */
+static int token_matches(const pa_index *idx, const pa_token *t, const char *variant)
+{
+    int fuzzy = idx && pa_map_get(&idx->all_words, t->folded, 0) == 0;
+    if (word_matches(t->folded, t->chars, variant, fuzzy))
+        return 1;
+    if (t->script != PA_SCRIPT_ARABIC || t->chars < 4)
+        return 0;
+    const char *w = t->folded;
+    if (is_arabic_proclitic(w) && word_matches(w + 2, t->chars - 1, variant, fuzzy))
+        return 1;
+    if (is_arabic_proclitic(w))
+        w += 2;
+    if (!strncmp(w, "\xD8\xA7\xD9\x84", 4)) /* ال */
+        return strlen(w) > 4 &&
+               word_matches(w + 4, pa_text_chars(w + 4, strlen(w + 4)), variant, fuzzy);
+    return 0;
+}
+
+/* Finds names with exact matching only while idx is NULL (while the
+ * vocabulary that tells words from typos is being collected). */
+static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tokens *t,
+                         int *name_of)
+{
+    size_t found = 0;
+    for (size_t i = 0; i < t->count; i++)
+        name_of[i] = -1;
+    for (size_t i = 0; i < t->count;) {
+        size_t best_len = 0;
+        int best_name = -1;
+        for (size_t n = 0; n < s->n_names; n++) {
+            const pa_name *name = &s->names[n];
+            for (size_t v = 0; v < name->n_variants; v++) {
+                const pa_variant *var = &name->variants[v];
+                if (var->n_tokens <= best_len || i + var->n_tokens > t->count)
+                    continue;
+                size_t k = 0;
+                while (k < var->n_tokens && token_matches(idx, &t->items[i + k], var->tokens[k]))
+                    k++;
+                if (k == var->n_tokens) {
+                    best_len = k;
+                    best_name = (int)n;
+                }
+            }
+        }
+        if (best_len == 0) {
+            i++;
+            continue;
+        }
+        for (size_t k = 0; k < best_len; k++)
+            name_of[i + k] = best_name;
+        found++;
+        i += best_len;
+    }
+    return found;
+}
+
+size_t pa_match_names(const pa_snapshot *s, const pa_tokens *t, int *name_of)
+{
+    return find_names(s, s->index, t, name_of);
+}
+
+/* ---- analysis ------------------------------------------------------------ */
+
+typedef struct {
+    const char *text[PA_FEATURE_MAX]; /* feature strings (borrowed or in scratch) */
+    double factor[PA_FEATURE_MAX];    /* 1, or less for corrected words */
+    size_t n;
+    double unknown; /* weight of the words nobody knows */
+    size_t content, unknown_words, corrected;
+    char scratch[PA_FEATURE_MAX][PA_WORD_MAX];
+} analysis;
+
+static void add_feature(analysis *a, const char *text, double factor)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (!strcmp(a->text[i], text)) {
+            if (factor > a->factor[i])
+                a->factor[i] = factor;
+            return;
+        }
+    }
+    if (a->n == PA_FEATURE_MAX)
+        return;
+    snprintf(a->scratch[a->n], PA_WORD_MAX, "%s", text);
+    a->text[a->n] = a->scratch[a->n];
+    a->factor[a->n++] = factor;
+}
+
+static int is_content_word(const lang_index *li, const pa_token *t)
+{
+    if (t->chars < 2 && !(t->folded[0] >= '0' && t->folded[0] <= '9'))
+        return 0;
+    return strlen(t->folded) < PA_WORD_MAX && pa_map_get(&li->stop, t->folded, 0) == 0;
+}
+
+/* Splits a compound into two words of the vocabulary ("stadtepartnerschaft"
+ * → "stadte" + "partnerschaft"), allowing the linking s of German. Writes the
+ * parts and returns 1 when a split exists. */
+static int split_compound(const lang_index *li, const char *w, char *left, char *right)
+{
+    size_t len = strlen(w);
+    if (!li->decompound || len < 8)
+        return 0;
+    for (size_t k = len - 4; k >= 4; k--) {
+        if (((unsigned char)w[k] & 0xC0) == 0x80)
+            continue;
+        if (pa_map_get(&li->vocab, w + k, 0) == 0)
+            continue;
+        memcpy(left, w, k);
+        left[k] = '\0';
+        if (pa_map_get(&li->vocab, left, 0)) {
+            strcpy(right, w + k);
+            return 1;
+        }
+        if (left[k - 1] == 's') { /* Fugen-s: Partnerschaftsvertrag */
+            left[k - 1] = '\0';
+            if (pa_map_get(&li->vocab, left, 0)) {
+                strcpy(right, w + k);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The vocabulary word nearest to w within the allowed edits, or NULL. */
+static const char *correct_word(const lang_index *li, const char *w, size_t chars)
+{
+    int max = chars >= 7 ? 2 : chars >= 4 ? 1 : 0;
+    const char *best = NULL;
+    int best_d = max + 1;
+    for (size_t i = 0; i < li->n_words && max; i++) {
+        int d = pa_text_distance(w, li->words[i], best_d - 1 < max ? best_d - 1 : max);
+        if (d < best_d) {
+            best_d = d;
+            best = li->words[i];
+            if (d == 1 && max == 1)
+                break;
+        }
+    }
+    return best_d <= max ? best : NULL;
+}
+
+static int known(const lang_index *li, const char *stem)
+{
+    return pa_map_get(&li->features, stem, -1) >= 0;
+}
+
+/* Turns tokens into features. With building set, every content word is a
+ * feature; otherwise words the index lacks are split, corrected or counted
+ * as unknown. */
+static void analyse(const lang_index *li, const pa_snapshot *s, const pa_tokens *t,
+                    const int *name_of, pa_stemmer *st, int building, double unknown_weight,
+                    analysis *a)
+{
+    memset(a, 0, offsetof(analysis, scratch));
+    for (size_t i = 0; i < t->count; i++) {
+        if (name_of[i] >= 0) {
+            if (i == 0 || name_of[i - 1] != name_of[i]) {
+                char f[PA_WORD_MAX];
+                snprintf(f, sizeof f, "#%s", s->names[name_of[i]].id);
+                add_feature(a, f, 1);
+                a->content++;
+            }
+            continue;
+        }
+        const pa_token *tok = &t->items[i];
+        if (!is_content_word(li, tok))
+            continue;
+        a->content++;
+        const char *w = tok->folded;
+        char left[PA_WORD_MAX], right[PA_WORD_MAX], stem[PA_WORD_MAX];
+        snprintf(stem, sizeof stem, "%s", pa_stemmer_stem(st, w));
+        if (building || known(li, stem)) {
+            add_feature(a, stem, 1);
+            if (building && split_compound(li, w, left, right)) {
+                add_feature(a, pa_stemmer_stem(st, left), 1);
+                add_feature(a, pa_stemmer_stem(st, right), 1);
+            }
+            continue;
+        }
+        if (split_compound(li, w, left, right)) {
+            add_feature(a, pa_stemmer_stem(st, left), 1);
+            add_feature(a, pa_stemmer_stem(st, right), 1);
+            continue;
+        }
+        const char *fix = correct_word(li, w, tok->chars);
+        if (fix && known(li, pa_stemmer_stem(st, fix))) {
+            add_feature(a, pa_stemmer_stem(st, fix), CORRECTED_FACTOR);
+            a->corrected++;
+            continue;
+        }
+        /* Short unknown words are mostly chat fillers (ok, bah, pls); long
+         * ones carry the meaning the knowledge lacks. */
+        double share = tok->chars >= 5 ? 1.0 : (double)(tok->chars - 1) / 4.0;
+        a->unknown += share * unknown_weight;
+        a->unknown_words++;
+    }
+}
+
+/* ---- building ----------------------------------------------------------- */
+
+static void grow_u32(uint32_t **list, size_t *n, uint32_t v)
+{
+    if ((*n & (*n - 1)) == 0) /* at powers of two */
+        *list = realloc(*list, (*n ? *n * 2 : 1) * sizeof **list);
+    (*list)[(*n)++] = v;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint32_t intern(pa_index *idx, lang_index *li, const char *text, size_t *cap)
+{
+    long id = pa_map_get(&li->features, text, -1);
+    if (id >= 0)
+        return (uint32_t)id;
+    if (li->n_features == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        li->feature_text = realloc(li->feature_text, *cap * sizeof *li->feature_text);
+    }
+    const char *k = pa_arena_strdup(idx->arena, text);
+    li->feature_text[li->n_features] = k;
+    pa_map_put(&li->features, k, (long)li->n_features);
+    return (uint32_t)li->n_features++;
+}
+
+static void tokens_and_names(const pa_snapshot *s, const pa_index *idx, const char *text,
+                             pa_tokens *t, int **name_of)
+{
+    pa_text_tokenize(text, strlen(text), t);
+    *name_of = malloc((t->count + 1) * sizeof **name_of);
+    find_names(s, idx, t, *name_of);
+}
+
+static void build_vocab(pa_index *idx, lang_index *li, const pa_snapshot *s, size_t l)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < s->n_intents; i++) {
+        const pa_intent_lang *il = &s->intents[i].langs[l];
+        for (size_t k = 0; k < il->n_examples; k++) {
+            pa_tokens t;
+            int *name_of;
+            tokens_and_names(s, NULL, il->examples[k], &t, &name_of);
+            for (size_t j = 0; j < t.count; j++) {
+                if (name_of[j] >= 0 || !is_content_word(li, &t.items[j]) ||
+                    pa_map_get(&li->vocab, t.items[j].folded, 0))
+                    continue;
+                if (li->n_words == cap) {
+                    cap = cap ? cap * 2 : 512;
+                    li->words = realloc(li->words, cap * sizeof *li->words);
+                }
+                const char *w = pa_arena_strdup(idx->arena, t.items[j].folded);
+                li->words[li->n_words++] = w;
+                pa_map_put(&li->vocab, w, 1);
+                pa_map_put(&idx->all_words, w, 1);
+            }
+            free(name_of);
+            pa_tokens_free(&t);
+        }
+    }
+}
+
+static void build_examples(pa_index *idx, lang_index *li, const pa_snapshot *s, size_t l,
+                           pa_stemmer *st)
+{
+    size_t total = 0, cap = 0;
+    for (size_t i = 0; i < s->n_intents; i++)
+        total += s->intents[i].langs[l].n_examples;
+    li->ex = calloc(total + 1, sizeof *li->ex);
+    analysis *a = malloc(sizeof *a);
+    for (size_t i = 0; i < s->n_intents; i++) {
+        const pa_intent_lang *il = &s->intents[i].langs[l];
+        for (size_t k = 0; k < il->n_examples; k++) {
+            pa_tokens t;
+            int *name_of;
+            tokens_and_names(s, idx, il->examples[k], &t, &name_of);
+            analyse(li, s, &t, name_of, st, 1, 0, a);
+            example *e = &li->ex[li->n_ex++];
+            e->intent = i;
+            e->feats = pa_arena_alloc(idx->arena, (a->n + 1) * sizeof *e->feats);
+            for (size_t f = 0; f < a->n; f++)
+                e->feats[e->n_feats++] = intern(idx, li, a->text[f], &cap);
+            qsort(e->feats, e->n_feats, sizeof *e->feats, cmp_u32);
+            free(name_of);
+            pa_tokens_free(&t);
+        }
+    }
+    free(a);
+}
+
+static void build_postings(pa_index *idx, lang_index *li)
+{
+    size_t n = li->n_features;
+    li->post_ex = calloc(n + 1, sizeof *li->post_ex);
+    li->post_intent = calloc(n + 1, sizeof *li->post_intent);
+    li->n_post_ex = calloc(n + 1, sizeof *li->n_post_ex);
+    li->n_post_intent = calloc(n + 1, sizeof *li->n_post_intent);
+    li->weight = calloc(n + 1, sizeof *li->weight);
+    for (size_t e = 0; e < li->n_ex; e++) {
+        const example *ex = &li->ex[e];
+        for (size_t f = 0; f < ex->n_feats; f++) {
+            uint32_t id = ex->feats[f];
+            grow_u32(&li->post_ex[id], &li->n_post_ex[id], (uint32_t)e);
+            size_t m = li->n_post_intent[id];
+            if (m == 0 || li->post_intent[id][m - 1] != ex->intent)
+                grow_u32(&li->post_intent[id], &li->n_post_intent[id], (uint32_t)ex->intent);
+        }
+    }
+    for (size_t f = 0; f < n; f++) {
+        double idf = log(1.0 + (double)idx->n_intents / (double)li->n_post_intent[f]);
+        li->weight[f] = li->feature_text[f][0] == '#' ? idf * NAME_BOOST : idf;
+    }
+    for (size_t e = 0; e < li->n_ex; e++) {
+        example *ex = &li->ex[e];
+        for (size_t f = 0; f < ex->n_feats; f++)
+            ex->weight += li->weight[ex->feats[f]];
+    }
+}
+
+/* Weighted Jaccard similarity of two sorted feature sets. */
+static double similarity(const lang_index *li, const example *a, const example *b)
+{
+    size_t i = 0, j = 0;
+    double both = 0;
+    while (i < a->n_feats && j < b->n_feats) {
+        if (a->feats[i] == b->feats[j]) {
+            both += li->weight[a->feats[i]];
+            i++;
+            j++;
+        } else if (a->feats[i] < b->feats[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    double either = a->weight + b->weight - both;
+    return either > 0 ? both / either : 0;
+}
+
+/* Staff should see pairs of examples that teach two intents the same thing. */
+static void warn_confusables(const lang_index *li, const pa_snapshot *s, size_t l, pa_diag *diag)
+{
+    size_t *first = calloc(s->n_intents + 1, sizeof *first);
+    for (size_t e = 0, i = 0; e < li->n_ex; e++)
+        while (i <= li->ex[e].intent)
+            first[i++] = e;
+    for (size_t a = 0; a < li->n_ex; a++) {
+        for (size_t b = a + 1; b < li->n_ex; b++) {
+            const example *x = &li->ex[a], *y = &li->ex[b];
+            if (x->intent == y->intent || x->n_feats == 0 ||
+                similarity(li, x, y) < CONFUSABLE_SIMILARITY)
+                continue;
+            const pa_intent *ix = &s->intents[x->intent], *iy = &s->intents[y->intent];
+            size_t kx = a - first[x->intent], ky = b - first[y->intent];
+            pa_diag_add(diag, PA_DIAG_WARNING, iy->source, iy->langs[l].example_lines[ky],
+                        iy->langs[l].example_columns[ky],
+                        "example \"%s\" is nearly the same as \"%s\" of intent \"%s\" (%s:%d:%d); "
+                        "the two intents may be confused",
+                        iy->langs[l].examples[ky], ix->langs[l].examples[kx], ix->id, ix->source,
+                        ix->langs[l].example_lines[kx], ix->langs[l].example_columns[kx]);
+        }
+    }
+    free(first);
+}
+
+pa_index *pa_index_build(const pa_snapshot *s, pa_diag *diag)
+{
+    pa_index *idx = calloc(1, sizeof *idx);
+    if (!idx)
+        return NULL;
+    idx->arena = pa_arena_new();
+    idx->n_langs = s->n_locales;
+    idx->n_intents = s->n_intents;
+    idx->unknown_weight = log(1.0 + (double)s->n_intents);
+    idx->langs = calloc(s->n_locales, sizeof *idx->langs);
+    for (size_t l = 0; l < s->n_locales; l++) {
+        lang_index *li = &idx->langs[l];
+        const pa_locale *loc = &s->locales[l];
+        li->stemmer = loc->stemmer;
+        li->decompound = loc->decompound;
+        for (size_t i = 0; i < loc->n_stopwords; i++)
+            pa_map_put(&li->stop, loc->stopwords[i], 1);
+        build_vocab(idx, li, s, l);
+    }
+    /* Examples are analysed once every language's vocabulary is known, so
+     * that name typos are told from real words of any language. */
+    for (size_t l = 0; l < s->n_locales; l++) {
+        lang_index *li = &idx->langs[l];
+        pa_stemmer *st = pa_stemmer_new(li->stemmer);
+        if (!st) {
+            pa_index_free(idx);
+            return NULL;
+        }
+        build_examples(idx, li, s, l, st);
+        build_postings(idx, li);
+        pa_stemmer_free(st);
+        if (diag)
+            warn_confusables(li, s, l, diag);
+    }
+    return idx;
+}
+
+void pa_index_free(pa_index *idx)
+{
+    if (!idx)
+        return;
+    for (size_t l = 0; l < idx->n_langs; l++) {
+        lang_index *li = &idx->langs[l];
+        for (size_t f = 0; f < li->n_features; f++) {
+            free(li->post_ex[f]);
+            free(li->post_intent[f]);
+        }
+        free(li->post_ex);
+        free(li->post_intent);
+        free(li->n_post_ex);
+        free(li->n_post_intent);
+        free(li->weight);
+        free(li->feature_text);
+        free(li->ex);
+        free(li->words);
+        pa_map_clear(&li->features);
+        pa_map_clear(&li->vocab);
+        pa_map_clear(&li->stop);
+    }
+    free(idx->langs);
+    pa_map_clear(&idx->all_words);
+    pa_arena_free(idx->arena);
+    free(idx);
+}
+
+/* ---- ranking ------------------------------------------------------------ */
+
+static void keep_top(pa_match_result *out, int intent, double score)
+{
+    size_t n = out->n_top;
+    if (n == PA_MATCH_TOP && score <= out->top[n - 1].score)
+        return;
+    size_t i = n < PA_MATCH_TOP ? n++ : n - 1;
+    while (i > 0 && out->top[i - 1].score < score) {
+        out->top[i] = out->top[i - 1];
+        i--;
+    }
+    out->top[i].intent = intent;
+    out->top[i].score = score;
+    out->n_top = n;
+}
+
+int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,
+                  pa_match_result *out)
+{
+    memset(out, 0, sizeof *out);
+    const pa_index *idx = s->index;
+    const lang_index *li = &idx->langs[lang];
+    for (size_t i = 0; i < t->count; i++) {
+        if (name_of[i] < 0 || (i > 0 && name_of[i - 1] == name_of[i]))
+            continue;
+        int seen = 0;
+        for (size_t k = 0; k < out->n_names; k++)
+            seen |= out->names[k] == name_of[i];
+        if (!seen && out->n_names < PA_MATCH_MAX_NAMES)
+            out->names[out->n_names++] = name_of[i];
+    }
+    pa_stemmer *st = pa_stemmer_new(li->stemmer);
+    analysis *a = malloc(sizeof *a);
+    double *closeness = calloc(li->n_ex + 1, sizeof *closeness);
+    double *coverage = calloc(s->n_intents + 1, sizeof *coverage);
+    double *best = calloc(s->n_intents + 1, sizeof *best);
+    if (!st || !a || !closeness || !coverage || !best) {
+        pa_stemmer_free(st);
+        free(a);
+        free(closeness);
+        free(coverage);
+        free(best);
+        return -1;
+    }
+    analyse(li, s, t, name_of, st, 0, idx->unknown_weight, a);
+    out->content_words = a->content;
+    out->unknown_words = a->unknown_words;
+    out->corrected_words = a->corrected;
+
+    double total = a->unknown;
+    for (size_t f = 0; f < a->n; f++) {
+        long id = pa_map_get(&li->features, a->text[f], -1);
+        if (id < 0)
+            continue;
+        double w = li->weight[id] * a->factor[f];
+        total += w;
+        for (size_t k = 0; k < li->n_post_ex[id]; k++)
+            closeness[li->post_ex[id][k]] += w;
+        for (size_t k = 0; k < li->n_post_intent[id]; k++)
+            coverage[li->post_intent[id][k]] += w;
+    }
+    if (total > 0) {
+        for (size_t e = 0; e < li->n_ex; e++) {
+            if (closeness[e] == 0)
+                continue;
+            double dice = 2 * closeness[e] / (total + li->ex[e].weight);
+            size_t i = li->ex[e].intent;
+            if (dice > best[i])
+                best[i] = dice;
+        }
+        for (size_t i = 0; i < s->n_intents; i++)
+            if (best[i] > 0)
+                keep_top(out, (int)i, sqrt(best[i] * coverage[i] / total));
+    }
+    pa_stemmer_free(st);
+    free(a);
+    free(closeness);
+    free(coverage);
+    free(best);
+    return 0;
+}

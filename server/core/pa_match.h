@@ -1,0 +1,69 @@
+/* pa_match: from a question's tokens to ranked intents.
+ *
+ * Built once per snapshot, one index per language:
+ *   features   stems of the content words of the training examples (stopwords
+ *              from the locale removed), German compounds also split into
+ *              their known parts, and one feature per declared name ("#sopot")
+ *              whatever variant or case form was written;
+ *   weights    idf over intents: a stem found in few intents says more;
+ *   postings   feature → examples and feature → intents, so a question costs
+ *              in proportion to its words, not to the size of the knowledge.
+ *
+ * A question is analysed the same way. A word the index does not know is
+ * first split (compounds), then corrected against the vocabulary of the
+ * language (1 edit for 4-6 letters, 2 from 7, counting transpositions); if
+ * still unknown it counts against every intent, in proportion to its length:
+ * "the weather in Sopot" names Sopot but asks about something the knowledge
+ * lacks, and must not get Sopot's description.
+ *
+ * The score of an intent, in [0, 1], is the geometric mean of
+ *   coverage  the weighted share of the question's words the intent knows, and
+ *   closeness the weighted Dice overlap with the intent's nearest example. */
+#ifndef PA_MATCH_H
+#define PA_MATCH_H
+
+#include "pa_diag.h"
+#include "pa_knowledge.h"
+#include "pa_text.h"
+
+enum { PA_MATCH_TOP = 3, PA_MATCH_MAX_NAMES = 8 };
+
+/* Below this score the question gets the fallback. */
+#define PA_MATCH_THRESHOLD 0.55
+/* When the first two are within this distance: "did you mean". */
+#define PA_MATCH_CLOSE 0.03
+
+typedef struct pa_index pa_index;
+
+/* Builds the index of a loaded snapshot; adds a warning to diag (may be
+ * NULL) for each pair of examples of different intents that analyse to
+ * nearly the same features. Returns NULL when memory runs out. */
+pa_index *pa_index_build(const pa_snapshot *s, pa_diag *diag);
+/* Accepts NULL. */
+void pa_index_free(pa_index *idx);
+
+/* Finds declared names in the tokens: name_of[i] receives the index of the
+ * name that token i is part of, or -1. Case forms and 1-2 letter typos in
+ * longer names are accepted, and Arabic proclitics (و ف ب ل ك, ال) before a
+ * name. Returns the number of names found. */
+size_t pa_match_names(const pa_snapshot *s, const pa_tokens *t, int *name_of);
+
+typedef struct {
+    int intent; /* index into pa_snapshot.intents */
+    double score;
+} pa_candidate;
+
+typedef struct {
+    pa_candidate top[PA_MATCH_TOP]; /* best first; n_top may be 0 */
+    size_t n_top;
+    int names[PA_MATCH_MAX_NAMES]; /* distinct names in the question, in order */
+    size_t n_names;
+    size_t content_words, unknown_words, corrected_words;
+} pa_match_result;
+
+/* Ranks the intents for tokens read in language lang (a locale index), with
+ * name_of from pa_match_names. Returns 0, or -1 when memory runs out. */
+int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,
+                  pa_match_result *out);
+
+#endif

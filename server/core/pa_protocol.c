@@ -1,0 +1,202 @@
+#include "pa_protocol.h"
+
+#include "pa_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const error_names[] = {
+    "",
+#define PA_X(sym, name) name,
+    PA_PROTOCOL_ERRORS(PA_X)
+#undef PA_X
+};
+
+const char *pa_protocol_error_name(pa_proto_error code)
+{
+    return code > PA_PROTO_OK && code < PA_PROTO_END ? error_names[code] : "";
+}
+
+void pa_request_clear(pa_request *req)
+{
+    free(req->text);
+    free(req->intent);
+    json_decref(req->id);
+    memset(req, 0, sizeof *req);
+}
+
+static int blank(const char *s, size_t len)
+{
+    char *folded = pa_text_fold(s, len);
+    int empty = !folded || !*folded;
+    free(folded);
+    return empty;
+}
+
+pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars, pa_request *req)
+{
+    memset(req, 0, sizeof *req);
+    if (!pa_text_is_valid(data, len))
+        return PA_PROTO_BAD_ENCODING;
+    json_error_t err;
+    json_t *root = json_loadb(data, len, JSON_DECODE_ANY, &err);
+    if (!root)
+        return PA_PROTO_BAD_JSON;
+    pa_proto_error code = PA_PROTO_OK;
+    if (!json_is_object(root)) {
+        code = PA_PROTO_NOT_OBJECT;
+        goto done;
+    }
+    json_t *id = json_object_get(root, "id");
+    if (id && (json_is_string(id) || json_is_integer(id)))
+        req->id = json_incref(id);
+    else if (id && !json_is_null(id)) {
+        code = PA_PROTO_BAD_FIELD;
+        goto done;
+    }
+    json_t *lang = json_object_get(root, "lang");
+    if (lang && !json_is_null(lang)) {
+        if (!json_is_string(lang)) {
+            code = PA_PROTO_BAD_FIELD;
+            goto done;
+        }
+        snprintf(req->lang, sizeof req->lang, "%s", json_string_value(lang));
+    }
+    json_t *type = json_object_get(root, "type");
+    if (!json_is_string(type) || strcmp(json_string_value(type), "ask")) {
+        code = PA_PROTO_UNKNOWN_TYPE;
+        goto done;
+    }
+    json_t *intent = json_object_get(root, "intent");
+    json_t *text = json_object_get(root, "text");
+    if (intent && !json_is_null(intent)) {
+        if (!json_is_string(intent)) {
+            code = PA_PROTO_BAD_FIELD;
+            goto done;
+        }
+        req->intent = strdup(json_string_value(intent));
+        goto done;
+    }
+    if (text && !json_is_null(text) && !json_is_string(text)) {
+        code = PA_PROTO_BAD_FIELD;
+        goto done;
+    }
+    if (!text || json_is_null(text) || blank(json_string_value(text), json_string_length(text))) {
+        code = PA_PROTO_MISSING_TEXT;
+        goto done;
+    }
+    const char *s = json_string_value(text);
+    size_t n = json_string_length(text);
+    if (strlen(s) != n) {
+        code = PA_PROTO_BAD_ENCODING; /* an escaped NUL: not text */
+        goto done;
+    }
+    if (pa_text_chars(s, n) > max_chars) {
+        code = PA_PROTO_TEXT_TOO_LONG;
+        goto done;
+    }
+    req->text = strdup(s);
+done:
+    json_decref(root);
+    return code;
+}
+
+static json_t *suggestion_list(const pa_snapshot *s, int lang, const size_t *ids, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const pa_intent *in = &s->intents[ids[i]];
+        json_t *o = json_object();
+        json_object_set_new(o, "intent", json_string(in->id));
+        json_object_set_new(o, "label", json_string(in->langs[lang].label));
+        json_array_append_new(list, o);
+    }
+    return list;
+}
+
+static char *dump(json_t *o)
+{
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return text;
+}
+
+static json_t *kv_object(const pa_kv *kv, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(o, kv[i].key, json_string(kv[i].value));
+    return o;
+}
+
+char *pa_protocol_welcome_json(const pa_snapshot *s, int lang)
+{
+    const pa_locale *loc = &s->locales[lang];
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("welcome"));
+    json_object_set_new(o, "lang", json_string(loc->code));
+    json_object_set_new(o, "text",
+                        json_string(pa_kv_get(loc->messages, loc->n_messages, "welcome")));
+    size_t start[PA_REPLY_MAX_SUGGESTIONS];
+    size_t n = 0;
+    int help = pa_snapshot_intent(s, "bot.help");
+    if (help >= 0) {
+        start[n++] = (size_t)help;
+        for (size_t i = 0; i < s->intents[help].n_suggestions && n < PA_REPLY_MAX_SUGGESTIONS; i++)
+            start[n++] = s->intents[help].suggestions[i];
+    }
+    json_object_set_new(o, "suggestions", suggestion_list(s, lang, start, n));
+    json_t *langs = json_array();
+    for (size_t l = 0; l < s->n_locales; l++) {
+        const pa_locale *x = &s->locales[l];
+        json_t *e = json_object();
+        json_object_set_new(e, "code", json_string(x->code));
+        json_object_set_new(e, "name", json_string(x->name));
+        json_object_set_new(e, "dir", json_string(x->rtl ? "rtl" : "ltr"));
+        json_object_set_new(e, "welcome",
+                            json_string(pa_kv_get(x->messages, x->n_messages, "welcome")));
+        json_object_set_new(e, "labels", kv_object(x->labels, x->n_labels));
+        json_array_append_new(langs, e);
+    }
+    json_object_set_new(o, "languages", langs);
+    json_object_set_new(o, "version", json_string(s->version));
+    return dump(o);
+}
+
+static const char *kind_name(pa_reply_kind k)
+{
+    return k == PA_REPLY_ANSWER ? "answer" : k == PA_REPLY_CLARIFY ? "clarify" : "fallback";
+}
+
+char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *id)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("answer"));
+    if (id)
+        json_object_set(o, "id", id);
+    json_object_set_new(o, "lang", json_string(s->locales[r->lang].code));
+    json_object_set_new(o, "intent",
+                        r->intent >= 0 ? json_string(s->intents[r->intent].id) : json_null());
+    /* two decimals: finer digits would promise a precision the score lacks */
+    json_object_set_new(o, "confidence", json_real((double)(long)(r->confidence * 100 + 0.5) / 100));
+    json_object_set_new(o, "text", json_string(r->text ? r->text : ""));
+    json_object_set_new(o, "suggestions",
+                        suggestion_list(s, r->lang, r->suggestions, r->n_suggestions));
+    json_object_set_new(o, "kind", json_string(kind_name(r->kind)));
+    return dump(o);
+}
+
+char *pa_protocol_error_json(const pa_snapshot *s, int lang, pa_proto_error code, json_t *id)
+{
+    const pa_locale *loc = &s->locales[lang];
+    const char *name = pa_protocol_error_name(code);
+    const char *msg = pa_kv_get(loc->errors, loc->n_errors, name);
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("error"));
+    if (id)
+        json_object_set(o, "id", id);
+    json_object_set_new(o, "code", json_string(name));
+    json_object_set_new(o, "message", json_string(msg ? msg : name));
+    json_object_set_new(o, "lang", json_string(loc->code));
+    return dump(o);
+}

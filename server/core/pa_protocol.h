@@ -1,0 +1,68 @@
+/* pa_protocol: the JSON messages of the WebSocket interface (interfaces.md).
+ *
+ * The shell hands a received frame to pa_protocol_parse and sends back what
+ * the pa_protocol_*_json builders return; neither side needs to know JSON
+ * otherwise. The error codes are one X-macro table: the enum, the wire names,
+ * the locale check (every locale file must have errors.<name>) and the
+ * tests all read it, so a new code cannot be half-added. */
+#ifndef PA_PROTOCOL_H
+#define PA_PROTOCOL_H
+
+#include "pa_dialog.h"
+#include "pa_knowledge.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define PA_PROTOCOL_ERRORS(X)                                                                      \
+    X(BAD_JSON, "bad_json")             /* the frame is not JSON */                                \
+    X(NOT_OBJECT, "not_object")         /* JSON, but not an object */                              \
+    X(UNKNOWN_TYPE, "unknown_type")     /* "type" missing or not a known message */               \
+    X(MISSING_TEXT, "missing_text")     /* an ask with no text (and no intent) */                  \
+    X(TEXT_TOO_LONG, "text_too_long")   /* text over the configured limit */                       \
+    X(BAD_FIELD, "bad_field")           /* a field of the wrong type */                            \
+    X(UNKNOWN_INTENT, "unknown_intent") /* a suggestion click naming no intent */                  \
+    X(BAD_ENCODING, "bad_encoding")     /* binary frame or invalid UTF-8 */                        \
+    X(RATE_LIMITED, "rate_limited")     /* too many messages in a short time */
+
+typedef enum {
+    PA_PROTO_OK = 0,
+#define PA_X(sym, name) PA_PROTO_##sym,
+    PA_PROTOCOL_ERRORS(PA_X)
+#undef PA_X
+    PA_PROTO_END
+} pa_proto_error;
+
+#define PA_PROTO_FIRST_ERROR PA_PROTO_BAD_JSON
+
+/* Default limit on the length of a question, in characters. */
+enum { PA_TEXT_MAX_CHARS = 1000 };
+
+typedef struct {
+    char *text;     /* the question, or NULL for a suggestion click; malloc'd */
+    char *intent;   /* the clicked intent id, or NULL; malloc'd */
+    char lang[16];  /* the language hint, "" when none */
+    json_t *id;     /* the client's id to echo (a new reference), or NULL */
+} pa_request;
+
+/* Wire name of an error code ("bad_json"); "" for PA_PROTO_OK. */
+const char *pa_protocol_error_name(pa_proto_error code);
+
+/* Parses one frame of len bytes. Fills *req (release with
+ * pa_request_clear, also after an error: the id may have been read) and
+ * returns PA_PROTO_OK, or the code of the first problem found. max_chars is
+ * the limit on the question's length. */
+pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars, pa_request *req);
+void pa_request_clear(pa_request *req);
+
+/* The builders return the frame as compact JSON text, malloc'd (the caller
+ * frees), or NULL when memory runs out. */
+
+/* {"type":"welcome","lang":..,"text":..,"suggestions":[..],"languages":[..]} */
+char *pa_protocol_welcome_json(const pa_snapshot *s, int lang);
+/* {"type":"answer",...} for a reply of pa_dialog_turn; id may be NULL. */
+char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *id);
+/* {"type":"error","code":..,"message":<localized>,"lang":..}; id may be NULL. */
+char *pa_protocol_error_json(const pa_snapshot *s, int lang, pa_proto_error code, json_t *id);
+
+#endif

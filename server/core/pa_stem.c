@@ -1,0 +1,71 @@
+#include "pa_stem.h"
+
+#include <libstemmer.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PA_STEM_MAX = 256 };
+
+struct pa_stemmer {
+    struct sb_stemmer *snowball; /* NULL for the built-in algorithms */
+    int polish;
+    char out[PA_STEM_MAX];
+};
+
+int pa_stemmer_exists(const char *algorithm)
+{
+    if (!strcmp(algorithm, PA_STEM_POLISH_LIGHT) || !strcmp(algorithm, PA_STEM_NONE))
+        return 1;
+    for (const char **name = sb_stemmer_list(); *name; name++)
+        if (!strcmp(*name, algorithm))
+            return 1;
+    return 0;
+}
+
+pa_stemmer *pa_stemmer_new(const char *algorithm)
+{
+    if (!pa_stemmer_exists(algorithm))
+        return NULL;
+    pa_stemmer *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    if (!strcmp(algorithm, PA_STEM_POLISH_LIGHT)) {
+        st->polish = 1;
+    } else if (strcmp(algorithm, PA_STEM_NONE)) {
+        st->snowball = sb_stemmer_new(algorithm, "UTF_8");
+        if (!st->snowball) {
+            free(st);
+            return NULL;
+        }
+    }
+    return st;
+}
+
+void pa_stemmer_free(pa_stemmer *st)
+{
+    if (!st)
+        return;
+    if (st->snowball)
+        sb_stemmer_delete(st->snowball);
+    free(st);
+}
+
+const char *pa_stemmer_stem(pa_stemmer *st, const char *word)
+{
+    size_t len = strlen(word);
+    if (len >= PA_STEM_MAX)
+        return word;
+    if (st->polish) {
+        pa_stem_polish(word, st->out, sizeof st->out);
+        return st->out;
+    }
+    if (!st->snowball)
+        return word;
+    const sb_symbol *s = sb_stemmer_stem(st->snowball, (const sb_symbol *)word, (int)len);
+    if (!s)
+        return word;
+    int n = sb_stemmer_length(st->snowball);
+    memcpy(st->out, s, (size_t)n);
+    st->out[n] = '\0';
+    return st->out;
+}

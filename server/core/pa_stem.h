@@ -1,0 +1,38 @@
+/* pa_stem: word stemming, one algorithm per language.
+ *
+ * French, German, Portuguese and Arabic use the Snowball stemmers of
+ * libstemmer; Polish has none there and uses the light suffix stripper of
+ * pa_stem_pl.c (see that file for why). Input words are in folded form
+ * (pa_text.h), so stems never depend on how accents were typed.
+ *
+ * A pa_stemmer keeps scratch state: use one per thread. Creating one is cheap
+ * (a few small allocations), so the matcher makes one per question. */
+#ifndef PA_STEM_H
+#define PA_STEM_H
+
+#include <stddef.h>
+
+typedef struct pa_stemmer pa_stemmer;
+
+/* Name of the built-in Polish algorithm, usable in locale files. */
+#define PA_STEM_POLISH_LIGHT "polish_light"
+/* Name of the algorithm that leaves words as they are. */
+#define PA_STEM_NONE "none"
+
+/* 1 when algorithm names a stemmer this build has, else 0. */
+int pa_stemmer_exists(const char *algorithm);
+/* Returns a stemmer for algorithm, or NULL when it is unknown or memory runs
+ * out. Free it with pa_stemmer_free. */
+pa_stemmer *pa_stemmer_new(const char *algorithm);
+/* Accepts NULL. */
+void pa_stemmer_free(pa_stemmer *st);
+/* Stems the NUL-terminated folded word. Returns the stem, valid until the next
+ * call on the same stemmer (owned by it), never NULL: on any failure the word
+ * itself. */
+const char *pa_stemmer_stem(pa_stemmer *st, const char *word);
+
+/* The Polish light stemmer alone: writes the stem of word into out (at most
+ * size bytes, NUL-terminated). Exposed for tests. */
+void pa_stem_polish(const char *word, char *out, size_t size);
+
+#endif

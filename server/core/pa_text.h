@@ -1,0 +1,63 @@
+/* pa_text: Unicode normalization and tokenization (utf8proc).
+ *
+ * Every piece of text the matcher sees, question or training example, goes
+ * through the same two steps, so they compare equal whatever the user typed:
+ *
+ *   surface form  NFKC + case folding. Keeps accents: "łódź", "straße"→"strasse".
+ *                 Used for language identification, where accents are evidence.
+ *   folded form   the surface form without marks and with the letters that
+ *                 carry no decomposition mapped by hand (ł→l, ø→o, đ→d, œ→oe),
+ *                 Arabic normalized (tashkeel and tatweel removed, أ إ آ ٱ→ا,
+ *                 ى→ي, ة→ه, ؤ→و, ئ→ي, Persian letters to Arabic ones,
+ *                 Arabic-Indic digits to ASCII). Used for matching.
+ *
+ * Tokens are maximal runs of letters, digits and marks; everything else,
+ * apostrophes and hyphens included, separates them, so "l'échange" gives
+ * "l" + "echange" and "Gueule Tapée-Fass" three tokens (multi-word names are
+ * matched on token sequences by pa_knowledge). */
+#ifndef PA_TEXT_H
+#define PA_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { PA_SCRIPT_OTHER, PA_SCRIPT_LATIN, PA_SCRIPT_ARABIC } pa_script;
+
+typedef struct {
+    char *surface; /* NUL-terminated, owned by the pa_tokens */
+    char *folded;  /* NUL-terminated, owned by the pa_tokens */
+    size_t chars;  /* length of folded in code points */
+    pa_script script;
+} pa_token;
+
+typedef struct {
+    pa_token *items;
+    size_t count;
+} pa_tokens;
+
+/* Splits len bytes of UTF-8 text into tokens. Returns 0 and fills *out (free
+ * it with pa_tokens_free), or -1 when the text is not valid UTF-8 or memory
+ * runs out (*out is then empty). */
+int pa_text_tokenize(const char *text, size_t len, pa_tokens *out);
+/* Frees the tokens' strings and array. Accepts NULL and empty lists. */
+void pa_tokens_free(pa_tokens *t);
+
+/* Returns the folded form of len bytes of UTF-8 (tokens joined by one space),
+ * malloc'd (caller frees), or NULL on invalid UTF-8. Two texts that differ only
+ * by case, accents, punctuation or spacing fold to the same string. */
+char *pa_text_fold(const char *text, size_t len);
+
+/* 1 when s[0..len) is valid UTF-8 without NUL bytes, else 0. */
+int pa_text_is_valid(const char *s, size_t len);
+/* Number of code points in valid UTF-8 text. */
+size_t pa_text_chars(const char *s, size_t len);
+
+/* Optimal-string-alignment distance (insertions, deletions, substitutions and
+ * transpositions of adjacent characters) between two UTF-8 strings, counted in
+ * code points. Stops early: returns max + 1 as soon as the distance exceeds max. */
+int pa_text_distance(const char *a, const char *b, int max);
+
+/* Decodes UTF-8 into at most cap code points; returns how many were written. */
+size_t pa_text_decode(const char *s, uint32_t *out, size_t cap);
+
+#endif

@@ -1,0 +1,62 @@
+#include "pa_reload.h"
+
+#include "pa_map.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Hashes entries in name order so that the fingerprint does not depend on
+ * the order readdir happens to return. */
+static uint64_t walk(const char *dir, uint64_t h, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d || depth > 8) {
+        if (d)
+            closedir(d);
+        return h;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            names = realloc(names, cap * sizeof *names);
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_name);
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            h = pa_hash_bytes(h, path, strlen(path));
+            h = pa_hash_bytes(h, &st.st_size, sizeof st.st_size);
+            h = pa_hash_bytes(h, &st.st_mtim, sizeof st.st_mtim);
+            if (S_ISDIR(st.st_mode))
+                h = walk(path, h, depth + 1);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return h;
+}
+
+uint64_t pa_reload_fingerprint(const char *intents_dir, const char *locales_dir)
+{
+    uint64_t h = 14695981039346656037ULL;
+    h = walk(intents_dir, h, 0);
+    return walk(locales_dir, h, 0);
+}
