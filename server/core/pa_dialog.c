@@ -72,7 +72,7 @@ static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa
     pa_langid_result r = pa_langid_detect(s->langid, t, skip, bonus);
     free(skip);
     *detected = r.evidence > 0 && r.lang >= 0;
-    return *detected ? r.lang : pa_dialog_default_lang(s, session, hint);
+    return r.lang >= 0 ? r.lang : pa_dialog_default_lang(s, session, hint);
 }
 
 /* The intent that plays the role of `previous` for another name: after

@@ -305,7 +305,8 @@ static void load_locale(builder *b, doc *d, pa_locale *loc)
 {
     static const char *const keys[] = {"$schema", "code", "name", "dir", "order",
                                        "processing", "messages", "errors", "labels", NULL};
-    static const char *const processing_keys[] = {"stemmer", "stopwords", "decompound", NULL};
+    static const char *const processing_keys[] = {"stemmer", "stopwords", "decompound",
+                                                  "accent_suffixes", "strip_prefixes", "respell", NULL};
     pa_arena *a = b->s->arena;
     json_t *root = d->root;
     check_keys(d, root, "", keys,
@@ -336,7 +337,28 @@ static void load_locale(builder *b, doc *d, pa_locale *loc)
     loc->stemmer = PA_STEM_NONE;
     json_t *proc = get_member(d, root, "", "processing", 1, JSON_OBJECT, "an object");
     if (proc) {
-        check_keys(d, proc, "/processing", processing_keys, "stemmer, stopwords, decompound");
+        check_keys(d, proc, "/processing", processing_keys,
+                   "stemmer, stopwords, decompound, accent_suffixes, strip_prefixes, respell");
+        json_t *rs = get_member(d, proc, "/processing", "respell", 0, JSON_OBJECT,
+                                "an object such as {\"ae\": \"ä\"}");
+        if (rs)
+            loc->respell = kv_table(b, d, rs, "/processing/respell", "a spelling", &loc->n_respell);
+        json_t *pre = get_member(d, proc, "/processing", "strip_prefixes", 0, JSON_ARRAY,
+                                 "a list of prefixes");
+        if (pre) {
+            loc->strip_prefixes = strings_of(b, d, pre, "/processing/strip_prefixes", "a prefix",
+                                             10, &loc->n_strip_prefixes);
+            for (size_t i = 0; i < loc->n_strip_prefixes; i++) {
+                char *f = pa_text_fold(loc->strip_prefixes[i], strlen(loc->strip_prefixes[i]));
+                loc->strip_prefixes[i] = pa_arena_strdup(b->s->arena, f ? f : "");
+                free(f);
+            }
+        }
+        json_t *acc = get_member(d, proc, "/processing", "accent_suffixes", 0, JSON_OBJECT,
+                                 "an object such as {\"cao\": \"ção\"}");
+        if (acc)
+            loc->accent_suffixes = kv_table(b, d, acc, "/processing/accent_suffixes",
+                                            "an accented ending", &loc->n_accent_suffixes);
         json_t *dc = json_object_get(proc, "decompound");
         if (dc && !json_is_boolean(dc))
             doc_error(d, "/processing/decompound", 0, "\"decompound\" must be true or false");
@@ -363,6 +385,9 @@ static void load_locale(builder *b, doc *d, pa_locale *loc)
     json_t *m = get_member(d, root, "", "messages", 1, JSON_OBJECT, "an object");
     json_t *e = get_member(d, root, "", "errors", 1, JSON_OBJECT, "an object");
     json_t *l = get_member(d, root, "", "labels", 1, JSON_OBJECT, "an object");
+    static const char *const tables[] = {"/messages", "/errors", "/labels"};
+    for (int t = 0; t < 3; t++)
+        doc_position(d, tables[t], &loc->table_line[t], &loc->table_column[t]);
     if (m)
         loc->messages = kv_table(b, d, m, "/messages", "a message", &loc->n_messages);
     if (e)
@@ -380,8 +405,8 @@ static void load_locale(builder *b, doc *d, pa_locale *loc)
 
 /* Each locale must have every message key that another one has, so that no
  * user ever sees a blank where another language has text. */
-static void compare_locale_keys(builder *b, const char *path, const char *table,
-                                pa_kv *const *tables, const size_t *counts)
+static void compare_locale_keys(builder *b, int which, const char *table, pa_kv *const *tables,
+                                const size_t *counts)
 {
     pa_snapshot *s = b->s;
     for (size_t i = 0; i < s->n_locales; i++) {
@@ -391,14 +416,14 @@ static void compare_locale_keys(builder *b, const char *path, const char *table,
             for (size_t k = 0; k < counts[j]; k++) {
                 if (pa_kv_get(tables[i], counts[i], tables[j][k].key))
                     continue;
-                pa_diag_add(b->diag, PA_DIAG_ERROR, s->locales[i].source, 0, 0,
+                pa_diag_add(b->diag, PA_DIAG_ERROR, s->locales[i].source,
+                            s->locales[i].table_line[which], s->locales[i].table_column[which],
                             "\"%s\" has no \"%s\", but %s has it", table, tables[j][k].key,
                             s->locales[j].source);
                 b->errors++;
             }
         }
     }
-    (void)path;
 }
 
 static int cmp_locale(const void *x, const void *y)
@@ -445,7 +470,7 @@ static void load_locales(builder *b, const char *dir)
             tables[i] = t == 0 ? l->messages : t == 1 ? l->errors : l->labels;
             counts[i] = t == 0 ? l->n_messages : t == 1 ? l->n_errors : l->n_labels;
         }
-        compare_locale_keys(b, dir, names[t], tables, counts);
+        compare_locale_keys(b, t, names[t], tables, counts);
     }
 }
 
@@ -577,6 +602,7 @@ typedef struct {
     size_t n_keys, cap_keys;
     pending_suggestions *pending;
     char **where; /* "path:line:col" of each intent's id, for duplicate reports */
+    int ids_unreliable; /* a file did not parse or an id is repeated */
 } intent_state;
 
 static int valid_id(const char *id)
@@ -722,8 +748,10 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
     snprintf(where, sizeof where, "%s:%d:%d", d->path, line, col);
     st->where[index] = strdup(where);
     long first = id ? pa_map_get(&st->ids, in->id, -1) : -1;
-    if (first >= 0)
+    if (first >= 0) {
         doc_error(d, "/id", 0, "duplicate id \"%s\" (first defined at %s)", idv, st->where[first]);
+        st->ids_unreliable = 1;
+    }
     else if (id && *idv)
         pa_map_put(&st->ids, in->id, (long)index);
 
@@ -824,6 +852,7 @@ static void load_intents(builder *b, const char *dir)
             b->errors += d.errors;
         } else {
             b->errors++;
+            st.ids_unreliable = 1;
         }
         s->files++;
         doc_close(&d);
@@ -843,7 +872,10 @@ static void load_intents(builder *b, const char *dir)
     s->intents = sorted;
     free(st.pending);
     st.pending = pend;
-    resolve_suggestions(b, &st);
+    /* Follow-ups are checked only when every id is known for sure: otherwise
+     * each would repeat the real problem, reported above, in other words. */
+    if (!st.ids_unreliable)
+        resolve_suggestions(b, &st);
     for (size_t i = 0; i < s->n_intents; i++) {
         for (size_t k = 0; k < st.pending[i].count; k++)
             free(st.pending[i].ids[k]);

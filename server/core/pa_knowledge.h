@@ -41,11 +41,18 @@ typedef struct {
     int order;        /* position in language lists */
     const char *stemmer;
     int decompound; /* split compounds into known words (German) */
+    pa_kv *accent_suffixes; /* unaccented ending → accented ending, before stemming */
+    pa_kv *respell; /* letter sequences typed for a letter: "ae" for "ä" */
+    size_t n_respell;
+    const char **strip_prefixes; /* articles and clitics removed before stemming */
+    size_t n_strip_prefixes;
+    size_t n_accent_suffixes;
     const char **stopwords; /* folded */
     size_t n_stopwords;
     pa_kv *messages, *errors, *labels;
     size_t n_messages, n_errors, n_labels;
     const char *source;
+    int table_line[3], table_column[3]; /* of messages, errors, labels */
 } pa_locale;
 
 /* The parts of an intent in one language. */

@@ -192,10 +192,16 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
 {
     pa_langid_result r = {-1, 0, 0};
     double score[PA_LANG_MAX] = {0};
-    size_t script_chars[3] = {0};
-    for (size_t i = 0; i < tokens->count; i++)
+    /* The script of the words decides which languages compete; when only
+     * names are left ("سوبوت؟"), their script still tells Arabic from Latin. */
+    size_t script_chars[3] = {0}, all_chars[3] = {0};
+    for (size_t i = 0; i < tokens->count; i++) {
+        all_chars[tokens->items[i].script] += tokens->items[i].chars;
         if (!skip || !skip[i])
             script_chars[tokens->items[i].script] += tokens->items[i].chars;
+    }
+    if (script_chars[PA_SCRIPT_ARABIC] + script_chars[PA_SCRIPT_LATIN] == 0)
+        memcpy(script_chars, all_chars, sizeof script_chars);
     pa_script script = script_chars[PA_SCRIPT_ARABIC] > script_chars[PA_SCRIPT_LATIN]
                            ? PA_SCRIPT_ARABIC
                            : PA_SCRIPT_LATIN;

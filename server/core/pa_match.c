@@ -38,6 +38,12 @@ typedef struct {
     pa_map stop;
     const char *stemmer;
     int decompound;
+    const pa_kv *accent_suffixes;
+    size_t n_accent_suffixes;
+    const char **strip_prefixes;
+    size_t n_strip_prefixes;
+    const pa_kv *respell;
+    size_t n_respell;
 } lang_index;
 
 struct pa_index {
@@ -215,6 +221,77 @@ static const char *correct_word(const lang_index *li, const char *w, size_t char
     return best_d <= max ? best : NULL;
 }
 
+/* Removes the longest listed prefix (the Arabic article and clitics: وال،
+ * بال، ال) when at least three letters remain: "التعاون" and "تعاون" must
+ * stem alike, and the Snowball stemmer's length rules treat them apart. */
+static const char *strip_prefix(const lang_index *li, const char *word)
+{
+    size_t best = 0;
+    for (size_t i = 0; i < li->n_strip_prefixes; i++) {
+        size_t n = strlen(li->strip_prefixes[i]);
+        if (n > best && !strncmp(word, li->strip_prefixes[i], n) &&
+            pa_text_chars(word + n, strlen(word + n)) >= 3)
+            best = n;
+    }
+    return word + best;
+}
+
+/* Copies word into out, replacing the letter sequences that stand for one
+ * letter when typed on a keyboard without it (German "ae" for "ä"). */
+static void respell(const lang_index *li, const char *word, char out[PA_WORD_MAX])
+{
+    size_t n = 0;
+    while (*word && n + 1 < PA_WORD_MAX) {
+        size_t i = 0;
+        while (i < li->n_respell && strncmp(word, li->respell[i].key, strlen(li->respell[i].key)))
+            i++;
+        const char *from = i < li->n_respell ? li->respell[i].value : NULL;
+        size_t take = from ? strlen(li->respell[i].key) : 1;
+        size_t put = from ? strlen(from) : 1;
+        if (n + put + 1 > PA_WORD_MAX)
+            break;
+        memcpy(out + n, from ? from : word, put);
+        n += put;
+        word += take;
+    }
+    out[n] = '\0';
+}
+
+/* The feature of a word: its stem, folded. Words typed without accents get
+ * their ending's accents back first (locale accent_suffixes: "geminacoes"
+ * reads as "geminações"), so both spellings reach the same stem. */
+static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *surface,
+                             char out[PA_WORD_MAX])
+{
+    char word[PA_WORD_MAX];
+    char *folded = pa_text_fold(surface, strlen(surface));
+    /* prefixes are compared folded (أل/ال), then cut from the surface form */
+    size_t cut = folded ? (size_t)(strip_prefix(li, folded) - folded) : 0;
+    size_t skip = 0;
+    for (size_t chars = pa_text_chars(folded ? folded : "", cut); chars > 0 && surface[skip];) {
+        skip++;
+        if (((unsigned char)surface[skip] & 0xC0) != 0x80)
+            chars--;
+    }
+    free(folded);
+    respell(li, surface + skip, word);
+    size_t len = strlen(word);
+    const pa_kv *best = NULL; /* the longest ending that fits */
+    for (size_t i = 0; i < li->n_accent_suffixes; i++) {
+        size_t n = strlen(li->accent_suffixes[i].key);
+        if (n < len && !strcmp(word + len - n, li->accent_suffixes[i].key) &&
+            (!best || n > strlen(best->key)))
+            best = &li->accent_suffixes[i];
+    }
+    if (best && len - strlen(best->key) + strlen(best->value) < sizeof word)
+        strcpy(word + len - strlen(best->key), best->value);
+    const char *stem = pa_stemmer_stem(st, word);
+    char *stem_folded = pa_text_fold(stem, strlen(stem));
+    snprintf(out, PA_WORD_MAX, "%s", stem_folded && *stem_folded ? stem_folded : stem);
+    free(stem_folded);
+    return out;
+}
+
 static int known(const lang_index *li, const char *stem)
 {
     return pa_map_get(&li->features, stem, -1) >= 0;
@@ -243,24 +320,24 @@ static void analyse(const lang_index *li, const pa_snapshot *s, const pa_tokens 
             continue;
         a->content++;
         const char *w = tok->folded;
-        char left[PA_WORD_MAX], right[PA_WORD_MAX], stem[PA_WORD_MAX];
-        snprintf(stem, sizeof stem, "%s", pa_stemmer_stem(st, w));
+        char left[PA_WORD_MAX], right[PA_WORD_MAX], stem[PA_WORD_MAX], part[PA_WORD_MAX];
+        stem_word(li, st, tok->surface, stem);
         if (building || known(li, stem)) {
             add_feature(a, stem, 1);
             if (building && split_compound(li, w, left, right)) {
-                add_feature(a, pa_stemmer_stem(st, left), 1);
-                add_feature(a, pa_stemmer_stem(st, right), 1);
+                add_feature(a, stem_word(li, st, left, part), 1);
+                add_feature(a, stem_word(li, st, right, part), 1);
             }
             continue;
         }
         if (split_compound(li, w, left, right)) {
-            add_feature(a, pa_stemmer_stem(st, left), 1);
-            add_feature(a, pa_stemmer_stem(st, right), 1);
+            add_feature(a, stem_word(li, st, left, part), 1);
+            add_feature(a, stem_word(li, st, right, part), 1);
             continue;
         }
         const char *fix = correct_word(li, w, tok->chars);
-        if (fix && known(li, pa_stemmer_stem(st, fix))) {
-            add_feature(a, pa_stemmer_stem(st, fix), CORRECTED_FACTOR);
+        if (fix && known(li, stem_word(li, st, fix, part))) {
+            add_feature(a, part, CORRECTED_FACTOR);
             a->corrected++;
             continue;
         }
@@ -456,6 +533,12 @@ pa_index *pa_index_build(const pa_snapshot *s, pa_diag *diag)
         const pa_locale *loc = &s->locales[l];
         li->stemmer = loc->stemmer;
         li->decompound = loc->decompound;
+        li->accent_suffixes = loc->accent_suffixes;
+        li->strip_prefixes = loc->strip_prefixes;
+        li->respell = loc->respell;
+        li->n_respell = loc->n_respell;
+        li->n_strip_prefixes = loc->n_strip_prefixes;
+        li->n_accent_suffixes = loc->n_accent_suffixes;
         for (size_t i = 0; i < loc->n_stopwords; i++)
             pa_map_put(&li->stop, loc->stopwords[i], 1);
         build_vocab(idx, li, s, l);
@@ -506,6 +589,23 @@ void pa_index_free(pa_index *idx)
     free(idx);
 }
 
+const char *pa_match_feature(const pa_snapshot *s, int lang, const char *word, char *out,
+                             size_t size)
+{
+    const lang_index *li = &s->index->langs[lang];
+    pa_stemmer *st = pa_stemmer_new(li->stemmer);
+    pa_tokens t;
+    out[0] = '\0';
+    if (st && pa_text_tokenize(word, strlen(word), &t) == 0) {
+        char stem[PA_WORD_MAX];
+        if (t.count > 0)
+            snprintf(out, size, "%s", stem_word(li, st, t.items[0].surface, stem));
+        pa_tokens_free(&t);
+    }
+    pa_stemmer_free(st);
+    return out;
+}
+
 /* ---- ranking ------------------------------------------------------------ */
 
 static void keep_top(pa_match_result *out, int intent, double score)
@@ -543,7 +643,9 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
     double *closeness = calloc(li->n_ex + 1, sizeof *closeness);
     double *coverage = calloc(s->n_intents + 1, sizeof *coverage);
     double *best = calloc(s->n_intents + 1, sizeof *best);
-    if (!st || !a || !closeness || !coverage || !best) {
+    double *aspect = calloc(s->n_intents + 1, sizeof *aspect);
+    if (!st || !a || !closeness || !coverage || !best || !aspect) {
+        free(aspect);
         pa_stemmer_free(st);
         free(a);
         free(closeness);
@@ -565,8 +667,11 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
         total += w;
         for (size_t k = 0; k < li->n_post_ex[id]; k++)
             closeness[li->post_ex[id][k]] += w;
-        for (size_t k = 0; k < li->n_post_intent[id]; k++)
+        for (size_t k = 0; k < li->n_post_intent[id]; k++) {
             coverage[li->post_intent[id][k]] += w;
+            if (li->feature_text[id][0] != '#')
+                aspect[li->post_intent[id][k]] += w;
+        }
     }
     if (total > 0) {
         for (size_t e = 0; e < li->n_ex; e++) {
@@ -577,14 +682,24 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
             if (dice > best[i])
                 best[i] = dice;
         }
-        for (size_t i = 0; i < s->n_intents; i++)
-            if (best[i] > 0)
-                keep_top(out, (int)i, sqrt(best[i] * coverage[i] / total));
+        for (size_t i = 0; i < s->n_intents; i++) {
+            if (best[i] == 0)
+                continue;
+            double score = sqrt(best[i] * coverage[i] / total);
+            /* A name says what the question is about, the other words what
+             * it asks about it. When words the knowledge lacks outweigh the
+             * known ones ("the weather in Sopot"), the asked aspect is not
+             * in the knowledge, whatever the name. */
+            if (out->n_names > 0 && a->unknown > 0)
+                score *= sqrt(aspect[i] / (aspect[i] + a->unknown));
+            keep_top(out, (int)i, score);
+        }
     }
     pa_stemmer_free(st);
     free(a);
     free(closeness);
     free(coverage);
     free(best);
+    free(aspect);
     return 0;
 }

@@ -61,6 +61,12 @@ typedef struct {
     size_t content_words, unknown_words, corrected_words;
 } pa_match_result;
 
+/* Writes into out (size bytes) the feature that a word of language lang
+ * becomes: prefixes stripped, accents restored, stemmed, folded. Exposed so
+ * that tests can check which forms conflate. Returns out. */
+const char *pa_match_feature(const pa_snapshot *s, int lang, const char *word, char *out,
+                             size_t size);
+
 /* Ranks the intents for tokens read in language lang (a locale index), with
  * name_of from pa_match_names. Returns 0, or -1 when memory runs out. */
 int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,

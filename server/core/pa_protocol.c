@@ -39,7 +39,7 @@ pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars,
     if (!pa_text_is_valid(data, len))
         return PA_PROTO_BAD_ENCODING;
     json_error_t err;
-    json_t *root = json_loadb(data, len, JSON_DECODE_ANY, &err);
+    json_t *root = json_loadb(data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     if (!root)
         return PA_PROTO_BAD_JSON;
     pa_proto_error code = PA_PROTO_OK;
@@ -81,16 +81,17 @@ pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars,
         code = PA_PROTO_BAD_FIELD;
         goto done;
     }
+    if (text && json_is_string(text) &&
+        strlen(json_string_value(text)) != json_string_length(text)) {
+        code = PA_PROTO_BAD_ENCODING; /* an escaped NUL: not text */
+        goto done;
+    }
     if (!text || json_is_null(text) || blank(json_string_value(text), json_string_length(text))) {
         code = PA_PROTO_MISSING_TEXT;
         goto done;
     }
     const char *s = json_string_value(text);
     size_t n = json_string_length(text);
-    if (strlen(s) != n) {
-        code = PA_PROTO_BAD_ENCODING; /* an escaped NUL: not text */
-        goto done;
-    }
     if (pa_text_chars(s, n) > max_chars) {
         code = PA_PROTO_TEXT_TOO_LONG;
         goto done;

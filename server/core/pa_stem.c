@@ -1,5 +1,7 @@
 #include "pa_stem.h"
 
+#include "pa_text.h"
+
 #include <libstemmer.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +57,10 @@ const char *pa_stemmer_stem(pa_stemmer *st, const char *word)
     size_t len = strlen(word);
     if (len >= PA_STEM_MAX)
         return word;
-    if (st->polish) {
-        pa_stem_polish(word, st->out, sizeof st->out);
+    if (st->polish) { /* its endings are written without diacritics */
+        char *folded = pa_text_fold(word, len);
+        pa_stem_polish(folded ? folded : word, st->out, sizeof st->out);
+        free(folded);
         return st->out;
     }
     if (!st->snowball)

@@ -2,8 +2,9 @@
  *
  * French, German, Portuguese and Arabic use the Snowball stemmers of
  * libstemmer; Polish has none there and uses the light suffix stripper of
- * pa_stem_pl.c (see that file for why). Input words are in folded form
- * (pa_text.h), so stems never depend on how accents were typed.
+ * pa_stem_pl.c (see that file for why). Input words are in surface form
+ * (case-folded, accents kept), because the Snowball algorithms read endings
+ * such as -ção or -ée by their accents; the matcher folds the stems.
  *
  * A pa_stemmer keeps scratch state: use one per thread. Creating one is cheap
  * (a few small allocations), so the matcher makes one per question. */
@@ -26,7 +27,7 @@ int pa_stemmer_exists(const char *algorithm);
 pa_stemmer *pa_stemmer_new(const char *algorithm);
 /* Accepts NULL. */
 void pa_stemmer_free(pa_stemmer *st);
-/* Stems the NUL-terminated folded word. Returns the stem, valid until the next
+/* Stems the NUL-terminated word. Returns the stem, valid until the next
  * call on the same stemmer (owned by it), never NULL: on any failure the word
  * itself. */
 const char *pa_stemmer_stem(pa_stemmer *st, const char *word);

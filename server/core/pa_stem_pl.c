@@ -25,7 +25,7 @@ static const char *const endings[] = {
     "iej", "asz", "esz", "isz", "emy", "imy", "amy", "aja", "eja", "ala", "alo", "ali",
     "aly", "ela", "elo", "eli", "ila", "ilo", "ili", "iom", "iow",
     "ej", "ym", "im", "ie", "ia", "ii", "ji", "ja", "je", "iu", "om", "ow", "em", "mi",
-    "ac", "ec", "ic", "al", "el", "il", "my", "ce",
+    "ac", "ec", "ic", "al", "el", "il", "my",
     "a", "e", "i", "o", "u", "y",
 };
 

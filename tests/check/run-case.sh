@@ -1,0 +1,23 @@
+#!/bin/sh
+# Runs `passerelle check` on one case: the base knowledge with the case's files
+# laid over it, then compares the output and exit status with the case's
+# expected-output and expected-status files.
+# usage: run-case.sh PASSERELLE CASE_DIR
+set -eu
+bin=$1 case=$2
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -R "$here/base/intents" "$here/base/locales" "$work/"
+(cd "$case" && find . -type f ! -name 'expected-*' -exec sh -c 'mkdir -p "$1/$(dirname "$2")" && cp "$2" "$1/$2"' _ "$work" {} \;)
+status=0
+(cd "$work" && "$bin" check --intents intents --locales locales >output 2>/dev/null) || status=$?
+if ! diff -u "$case/expected-output" "$work/output"; then
+    echo "FAIL: $(basename "$case"): output differs" >&2
+    exit 1
+fi
+want=$(cat "$case/expected-status")
+if [ "$status" != "$want" ]; then
+    echo "FAIL: $(basename "$case"): exit status $status, expected $want" >&2
+    exit 1
+fi

@@ -1,0 +1,172 @@
+/* The whole understanding chain on the bundled knowledge: normalization,
+ * names, language identification, matching and fallback, in five languages.
+ * Each row: question, widget hint, expected reply language, expected intent
+ * (NULL: the fallback). These rows are not in the training examples. */
+#include "unit.h"
+
+#include "pa_dialog.h"
+
+static pa_snapshot *snapshot;
+
+static int load(void **state)
+{
+    (void)state;
+    pa_diag diag;
+    pa_diag_init(&diag);
+    snapshot = pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales",
+                                &diag);
+    pa_diag_print(&diag, stderr);
+    pa_diag_clear(&diag);
+    return snapshot ? 0 : -1;
+}
+
+static int unload(void **state)
+{
+    (void)state;
+    pa_snapshot_unref(snapshot);
+    return 0;
+}
+
+typedef struct {
+    const char *text, *hint, *lang, *intent;
+} row;
+
+static const row rows[] = {
+    /* French: accents missing, elision, colloquial, typo */
+    {"avec quelles villes colombes est elle jumelee", NULL, "fr", "twinning.partners"},
+    {"c'est où frankental ?", NULL, "fr", "partner.frankenthal"},
+    {"la cooperation decentralisee c'est quoi au juste", NULL, "fr", "cooperation.definition"},
+    {"quels sont les domaines des projets de coopération ?", NULL, "fr", "cooperation.themes"},
+    {"la météo à Sopot demain", NULL, "fr", NULL},
+    /* German: compounds, umlauts typed as ae/oe/ue */
+    {"Welche Partnerstaedte hat Colombes?", NULL, "de", "twinning.partners"},
+    {"Seit wann gibt es Städtepartnerschaften überhaupt?", NULL, "de", "twinning.history"},
+    {"Was ist eigentlich dezentrale Zusammenarbeit?", NULL, "de", "cooperation.definition"},
+    {"Wie wird das Wetter morgen in Frankenthal?", NULL, "de", NULL},
+    /* Polish: cases, no diacritics */
+    {"Jakie miasta partnerskie ma Colombes?", NULL, "pl", "twinning.partners"},
+    {"gdzie lezy Sopot", NULL, "pl", "partner.sopot"},
+    {"opowiedz mi o współpracy z Tunezją", NULL, "pl", "partner.ras_jebel"},
+    {"jaka będzie pogoda w Sopocie w weekend", NULL, "pl", NULL},
+    /* Portuguese */
+    {"quais sao as cidades geminadas com colombes", NULL, "pt", "twinning.partners"},
+    {"fala-me de Viana do Castelo", NULL, "pt", "partner.viana_do_castelo"},
+    {"o que e cooperacao descentralizada", NULL, "pt", "cooperation.definition"},
+    {"qual é o melhor restaurante em Viana do Castelo", NULL, "pt", NULL},
+    /* Arabic: MSA and colloquial, hamza and teh marbuta variants, proclitics */
+    {"ما هي المدن التوأم لكولومب؟", NULL, "ar", "twinning.partners"},
+    {"وين تقع سوبوت", NULL, "ar", "partner.sopot"},
+    {"شنوة التعاون اللامركزي", NULL, "ar", "cooperation.definition"},
+    {"الطقس في سوبوت غدا", NULL, "ar", NULL},
+    /* A bare name says no language: the hint decides; the script still does */
+    {"Sopot?", "pl", "pl", "partner.sopot"},
+    {"Sopot?", "de", "de", "partner.sopot"},
+    {"سوبوت؟", "fr", "ar", "partner.sopot"},
+    /* The text beats the hint */
+    {"Jakie miasta partnerskie ma Colombes?", "fr", "pl", "twinning.partners"},
+};
+
+static void test_rows(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        pa_session session;
+        pa_session_init(&session);
+        pa_reply r;
+        assert_int_equal(
+            pa_dialog_ask(snapshot, &session, rows[i].text, strlen(rows[i].text), rows[i].hint, &r),
+            0);
+        EXPECT_STR(rows[i].text, "lang", snapshot->locales[r.lang].code, rows[i].lang);
+        EXPECT_STR(rows[i].text, "intent", r.intent >= 0 ? snapshot->intents[r.intent].id : NULL,
+                   rows[i].intent);
+        assert_true(r.confidence >= 0 && r.confidence <= 1);
+        assert_non_null(r.text);
+    }
+}
+
+/* Follow-ups that only name another partner are read in the context of the
+ * previous question of the same conversation. */
+static const struct {
+    const char *first, *second, *lang, *intent;
+} follow_ups[] = {
+    {"Parlez-moi de Frankenthal", "et Sopot ?", "fr", "partner.sopot"},
+    {"Erzähl mir etwas über Sopot", "und in Portugal?", "de", "partner.viana_do_castelo"},
+    {"Opowiedz mi o Frankenthal", "a w Tunezji?", "pl", "partner.ras_jebel"},
+};
+
+static void test_follow_ups(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof follow_ups / sizeof *follow_ups; i++) {
+        pa_session session;
+        pa_session_init(&session);
+        pa_reply r;
+        assert_int_equal(pa_dialog_ask(snapshot, &session, follow_ups[i].first,
+                                       strlen(follow_ups[i].first), NULL, &r),
+                         0);
+        assert_int_equal(pa_dialog_ask(snapshot, &session, follow_ups[i].second,
+                                       strlen(follow_ups[i].second), NULL, &r),
+                         0);
+        EXPECT_STR(follow_ups[i].second, "lang", snapshot->locales[r.lang].code,
+                   follow_ups[i].lang);
+        EXPECT_STR(follow_ups[i].second, "intent",
+                   r.intent >= 0 ? snapshot->intents[r.intent].id : NULL, follow_ups[i].intent);
+    }
+}
+
+/* Forms of a word that must become one feature with the bundled locale
+ * settings: accents restored before stemming, articles stripped. */
+static const struct {
+    const char *lang;
+    const char *forms[6];
+} conflations[] = {
+    {"pt", {"geminação", "geminacao", "geminações", "geminacoes", NULL}},
+    {"pt", {"cooperação", "cooperacao", NULL}},
+    {"fr", {"jumelée", "jumelee", "jumelées", NULL}},
+    {"fr", {"coopération", "cooperation", "coopérations", NULL}},
+    {"ar", {"التعاون", "تعاون", "والتعاون", NULL}},
+    {"ar", {"المدينة", "مدينة", "المدينه", NULL}},
+    {"de", {"Partnerstädte", "Partnerstaedte", NULL}},
+    {"pl", {"współpraca", "wspolpracy", "współpracę", NULL}},
+};
+
+static void test_conflations(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof conflations / sizeof *conflations; i++) {
+        int lang = pa_snapshot_lang(snapshot, conflations[i].lang);
+        assert_true(lang >= 0);
+        char first[128], other[128];
+        pa_match_feature(snapshot, lang, conflations[i].forms[0], first, sizeof first);
+        for (size_t k = 1; conflations[i].forms[k]; k++) {
+            pa_match_feature(snapshot, lang, conflations[i].forms[k], other, sizeof other);
+            EXPECT_STR(conflations[i].forms[k], conflations[i].lang, other, first);
+        }
+    }
+}
+
+/* A suggestion click answers in the hinted language with the intent itself. */
+static void test_choose(void **state)
+{
+    (void)state;
+    pa_session session;
+    pa_session_init(&session);
+    pa_reply r;
+    int sopot = pa_snapshot_intent(snapshot, "partner.sopot");
+    assert_true(sopot >= 0);
+    pa_dialog_choose(snapshot, &session, sopot, "pt", &r);
+    EXPECT_STR("choose", "lang", snapshot->locales[r.lang].code, "pt");
+    EXPECT_INT("choose", "intent", r.intent, sopot);
+    assert_true(r.n_suggestions > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_follow_ups),
+        cmocka_unit_test(test_choose),
+        cmocka_unit_test(test_conflations),
+    };
+    return cmocka_run_group_tests(tests, load, unload);
+}
