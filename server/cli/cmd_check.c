@@ -39,12 +39,14 @@ int cmd_check(int argc, char **argv)
     pa_snapshot *s = pa_snapshot_load(p.intents_dir, p.locales_dir, &diag);
     pa_diag_print(&diag, stdout);
     if (s) {
-        size_t examples = 0;
-        for (size_t i = 0; i < s->n_intents; i++)
+        size_t examples = 0, intents = 0;
+        for (size_t i = 0; i < s->n_intents; i++) {
+            intents += !s->intents[i].fallback;
             for (size_t l = 0; l < s->n_locales; l++)
                 examples += s->intents[i].langs[l].n_examples;
+        }
         fprintf(stderr, "ok: %zu intents, %zu languages, %zu examples, %zu names, %zu warnings\n",
-                s->n_intents, s->n_locales, examples, s->n_names, diag.warnings);
+                intents, s->n_locales, examples, s->n_names, diag.warnings);
     } else {
         fprintf(stderr, "%zu errors, %zu warnings\n", diag.errors, diag.warnings);
     }

@@ -18,7 +18,9 @@ static const char help[] =
     "questions overall, per language and per intent, the rejection rate of\n"
     "out-of-scope questions, language identification accuracy, and every miss.\n"
     "--json prints the report as JSON. With the --min-* options (fractions in\n"
-    "[0, 1]) the exit status is 1 when a figure falls below its minimum.\n";
+    "[0, 1]) the exit status is 1 when a figure falls below its minimum;\n"
+    "--min-langid applies to the questions whose words tell their language\n"
+    "(a bare place name takes the widget's language in the product).\n";
 
 static double num(json_t *o, const char *a, const char *b)
 {
@@ -33,8 +35,13 @@ static void print_report(json_t *r)
     printf("out of scope:  %5.1f %%  rejected (%lld/%lld)\n",
            100 * num(r, "out_of_scope", "rejection"), (long long)num(r, "out_of_scope", "rejected"),
            (long long)num(r, "out_of_scope", "total"));
-    printf("language id:   %5.1f %%  (%lld/%lld)\n", 100 * num(r, "language_id", "accuracy"),
-           (long long)num(r, "language_id", "correct"), (long long)num(r, "language_id", "total"));
+    printf("language id:   %5.1f %%  (%lld/%lld) of the questions whose words tell the language\n",
+           100 * num(r, "language_id", "accuracy_from_text"),
+           (long long)num(r, "language_id", "from_text_correct"),
+           (long long)num(r, "language_id", "from_text"));
+    printf("               %5.1f %%  (%lld/%lld) of all, without the widget's language hint\n",
+           100 * num(r, "language_id", "accuracy"), (long long)num(r, "language_id", "correct"),
+           (long long)num(r, "language_id", "total"));
     printf("\nper language   in-scope  rejection  language-id\n");
     const char *key;
     json_t *v;
@@ -77,7 +84,8 @@ static int below_minimums(json_t *r, const double *min)
         const char *what;
     } checks[] = {{num(r, "in_scope", "accuracy"), "in-scope accuracy"},
                   {num(r, "out_of_scope", "rejection"), "out-of-scope rejection"},
-                  {num(r, "language_id", "accuracy"), "language identification"}};
+                  {num(r, "language_id", "accuracy_from_text"),
+                   "language identification (questions whose words tell the language)"}};
     for (int i = 0; i < 3; i++) {
         if (min[i] >= 0 && checks[i].value < min[i]) {
             fprintf(stderr, "eval: %s %.3f is below the minimum %.3f\n", checks[i].what,

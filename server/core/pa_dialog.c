@@ -58,7 +58,8 @@ static void answer_with(const pa_snapshot *s, pa_session *session, int intent, p
 /* Picks the language of the question from its words, falling back on the
  * hint and the conversation when they say nothing. */
 static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa_tokens *t,
-                       const int *name_of, const char *hint, int *detected)
+                       const int *name_of, const unsigned *langs, const char *hint,
+                       int *detected)
 {
     double bonus[PA_LANG_MAX] = {0};
     int h = hint ? pa_snapshot_lang(s, hint) : -1;
@@ -66,9 +67,12 @@ static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa
         bonus[h] += HINT_BONUS;
     if (session->lang >= 0)
         bonus[session->lang] += SESSION_BONUS;
+    /* A name declared for several languages (Sopot, Colombes) says nothing
+     * of the language; a form declared for one ("Sopocie", "Polen", "villes
+     * jumelles") is read like any other word. */
     unsigned char *skip = calloc(t->count + 1, 1);
     for (size_t i = 0; i < t->count; i++)
-        skip[i] = name_of[i] >= 0;
+        skip[i] = name_of[i] >= 0 && (langs[i] & (langs[i] - 1)) != 0;
     pa_langid_result r = pa_langid_detect(s->langid, t, skip, bonus);
     free(skip);
     *detected = r.evidence > 0 && r.lang >= 0;
@@ -97,9 +101,10 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
     const pa_match_result *m = &r->match;
     double top = m->n_top ? m->top[0].score : 0;
     r->confidence = top;
-    if (top < PA_MATCH_THRESHOLD) {
+    int outside = m->n_top && s->intents[m->top[0].intent].fallback;
+    if (top < PA_MATCH_THRESHOLD || outside) {
         /* A short follow-up that only names another partner ("et Sopot ?") */
-        int follow = m->n_names == 1 && m->unknown_words == 0
+        int follow = !outside && m->n_names == 1 && m->unknown_words == 0
                          ? same_role_for_name(s, session->last_intent, m->names[0])
                          : -1;
         if (follow >= 0) {
@@ -115,7 +120,8 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
         session->last_intent = -1;
         return;
     }
-    if (m->n_top > 1 && top - m->top[1].score < PA_MATCH_CLOSE) {
+    if (m->n_top > 1 && top - m->top[1].score < PA_MATCH_CLOSE &&
+        !s->intents[m->top[1].intent].fallback) {
         r->kind = PA_REPLY_CLARIFY;
         r->intent = -1;
         r->text = message(s, r->lang, "did_you_mean");
@@ -135,12 +141,16 @@ int pa_dialog_ask(const pa_snapshot *s, pa_session *session, const char *text, s
     if (pa_text_tokenize(text, len, &t) != 0)
         return -1;
     int *name_of = malloc((t.count + 1) * sizeof *name_of);
-    if (!name_of) {
+    unsigned *langs = malloc((t.count + 1) * sizeof *langs);
+    if (!name_of || !langs) {
+        free(name_of);
+        free(langs);
         pa_tokens_free(&t);
         return -1;
     }
-    pa_match_names(s, &t, name_of);
-    reply->lang = detect_lang(s, session, &t, name_of, hint, &reply->lang_detected);
+    pa_match_names(s, &t, name_of, langs);
+    reply->lang = detect_lang(s, session, &t, name_of, langs, hint, &reply->lang_detected);
+    free(langs);
     int rc = pa_match_rank(s, reply->lang, &t, name_of, &reply->match);
     free(name_of);
     pa_tokens_free(&t);

@@ -97,6 +97,11 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
     }
     bump(child(report, "language_id"), "total", 1);
     bump(child(report, "language_id"), "correct", !strcmp(lang, got_lang));
+    /* A question made only of place names ("Sopot?") carries no language:
+     * the widget's selection decides it, so it is counted apart. */
+    bump(child(report, "language_id"), "from_text", r.lang_detected);
+    bump(child(report, "language_id"), "from_text_correct",
+         r.lang_detected && !strcmp(lang, got_lang));
     bump(per_lang, "language_id", !strcmp(lang, got_lang));
     if (!ok || strcmp(lang, got_lang)) {
         json_t *miss = json_object();
@@ -116,6 +121,7 @@ static void finish(json_t *report)
     ratio(child(report, "in_scope"), "correct", "total", "accuracy");
     ratio(child(report, "out_of_scope"), "rejected", "total", "rejection");
     ratio(child(report, "language_id"), "correct", "total", "accuracy");
+    ratio(child(report, "language_id"), "from_text_correct", "from_text", "accuracy_from_text");
     const char *key;
     json_t *v;
     json_object_foreach(child(report, "languages"), key, v) {

@@ -17,7 +17,10 @@
  * decrefs):
  *   {"questions", "in_scope": {"total","correct","accuracy"},
  *    "out_of_scope": {"total","rejected","rejection"},
- *    "language_id": {"total","correct","accuracy"},
+ *    "language_id": {"total","correct","accuracy",
+ *                    "from_text","from_text_correct","accuracy_from_text"},
+ *      (from_text: the questions whose words tell their language; the others
+ *       name only places, and take the widget's language in the product)
  *    "languages": {code: {"in_scope","correct","accuracy","out_of_scope","rejected"}},
  *    "intents": {id: {"total","correct","accuracy"}},
  *    "misses": [{"id","lang","text","expect","got","got_lang","confidence"}]}

@@ -492,6 +492,8 @@ static int variant_from_text(pa_arena *a, const char *text, pa_variant *v)
     return 0;
 }
 
+/* seen maps a folded variant to its index in its name, seen_owner to the
+ * name's index, so that a variant is kept once and knows all its languages. */
 static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map *seen,
                       pa_map *seen_owner, pa_name *out)
 {
@@ -522,6 +524,8 @@ static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map 
         }
         size_t n;
         const char **texts = strings_of(b, d, list, lptr, "a name variant", 80, &n);
+        int l = pa_snapshot_lang(s, lang);
+        unsigned mask = l >= 0 ? 1u << l : ~0u;
         for (size_t i = 0; i < n; i++) {
             pa_variant *v = &out->variants[out->n_variants];
             if (variant_from_text(s->arena, texts[i], v) != 0)
@@ -539,14 +543,16 @@ static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map 
             }
             if (owner < 0) {
                 const char *k = pa_arena_strdup(s->arena, key);
-                pa_map_put(seen, k, 1);
+                pa_map_put(seen, k, (long)out->n_variants);
                 pa_map_put(seen_owner, k, (long)(out - s->names));
+                v->langs = mask;
                 out->n_variants++;
+            } else { /* declared again, in another language */
+                out->variants[pa_map_get(seen, key, 0)].langs |= mask;
             }
             free(key);
         }
     }
-    (void)seen;
 }
 
 static void load_names(builder *b, const char *dir)
@@ -727,10 +733,15 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
 static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
 {
     static const char *const keys[] = {"$schema", "id", "about", "label",
-                                       "examples", "answers", "suggestions", NULL};
+                                       "examples", "answers", "suggestions", "fallback", NULL};
     pa_snapshot *s = b->s;
     pa_intent *in = &s->intents[index];
-    check_keys(d, d->root, "", keys, "$schema, id, about, label, examples, answers, suggestions");
+    check_keys(d, d->root, "", keys,
+               "$schema, id, about, label, examples, answers, suggestions, fallback");
+    json_t *fallback = json_object_get(d->root, "fallback");
+    if (fallback && !json_is_boolean(fallback))
+        doc_error(d, "/fallback", 0, "\"fallback\" must be true or false");
+    in->fallback = json_is_true(fallback);
     in->source = pa_arena_strdup(s->arena, d->path);
     in->langs = pa_arena_alloc(s->arena, s->n_locales * sizeof *in->langs);
 
@@ -769,8 +780,15 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
     json_t *examples = get_member(d, d->root, "", "examples", 1, JSON_OBJECT, "an object");
     if (examples)
         load_intent_examples(b, d, st, index, examples);
-    json_t *answers = get_member(d, d->root, "", "answers", 1, JSON_OBJECT, "an object");
-    json_t *labels = get_member(d, d->root, "", "label", 1, JSON_OBJECT, "an object");
+    /* Examples of what the bot does not answer need no answer of their own:
+     * matching them gives the fallback message. */
+    int needs_answers = !in->fallback;
+    json_t *answers = get_member(d, d->root, "", "answers", needs_answers, JSON_OBJECT, "an object");
+    json_t *labels = get_member(d, d->root, "", "label", needs_answers, JSON_OBJECT, "an object");
+    if (in->fallback && (answers || labels || json_object_get(d->root, "suggestions")))
+        doc_error(d, answers ? "/answers" : labels ? "/label" : "/suggestions", 1,
+                  "a fallback intent has only examples: remove its answers, label and "
+                  "suggestions");
     load_intent_answers(b, d, in, answers, labels);
 
     json_t *sug = get_member(d, d->root, "", "suggestions", 0, JSON_ARRAY, "a list of intent ids");
@@ -801,6 +819,13 @@ static void resolve_suggestions(builder *b, intent_state *st)
         in->suggestions = pa_arena_alloc(s->arena, (p->count + 1) * sizeof *in->suggestions);
         for (size_t k = 0; k < p->count; k++) {
             int target = pa_snapshot_intent(s, p->ids[k]);
+            if (target >= 0 && s->intents[target].fallback) {
+                pa_diag_add(b->diag, PA_DIAG_ERROR, in->source, p->lines[k], p->cols[k],
+                            "follow-up \"%s\" is a fallback intent, which has no answer",
+                            p->ids[k]);
+                b->errors++;
+                continue;
+            }
             if (target < 0 || (size_t)target == i) {
                 pa_diag_add(b->diag, PA_DIAG_ERROR, in->source, p->lines[k], p->cols[k],
                             target < 0 ? "follow-up \"%s\" is not the id of any intent"
@@ -981,8 +1006,19 @@ char *pa_snapshot_export(const pa_snapshot *s)
     json_object_set_new(root, "languages", langs);
     json_object_set_new(root, "version", json_string(s->version));
     json_t *intents = json_array();
+    json_t *outside = json_object();
     for (size_t i = 0; i < s->n_intents; i++) {
         const pa_intent *in = &s->intents[i];
+        if (in->fallback) {
+            for (size_t l = 0; l < s->n_locales; l++) {
+                json_t *list = json_object_get(outside, s->locales[l].code);
+                if (!list)
+                    json_object_set_new(outside, s->locales[l].code, list = json_array());
+                for (size_t k = 0; k < in->langs[l].n_examples; k++)
+                    json_array_append_new(list, json_string(in->langs[l].examples[k]));
+            }
+            continue;
+        }
         json_t *o = json_object(), *ex = json_object(), *ans = json_object();
         json_t *lab = json_object(), *sug = json_array();
         for (size_t l = 0; l < s->n_locales; l++) {
@@ -1011,6 +1047,8 @@ char *pa_snapshot_export(const pa_snapshot *s)
         json_array_append_new(intents, o);
     }
     json_object_set_new(root, "intents", intents);
+    /* what the fallback answers: not intents, but training data all the same */
+    json_object_set_new(root, "out_of_scope", outside);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     return text;

@@ -69,6 +69,7 @@ typedef struct {
     const char *id;
     const char *source;
     const char *about;      /* id of the name this intent describes, or NULL */
+    int fallback;           /* examples of questions the bot does not answer */
     pa_intent_lang *langs;  /* indexed like pa_snapshot.locales */
     size_t *suggestions;    /* indices into pa_snapshot.intents */
     size_t n_suggestions;
@@ -79,6 +80,7 @@ typedef struct {
     const char **tokens;
     size_t n_tokens;
     const char *text; /* as written in names.json */
+    unsigned langs;   /* bit l set when declared for locale l ("all": every bit) */
 } pa_variant;
 
 typedef struct {

@@ -11,6 +11,10 @@
 static const double NAME_BOOST = 1.5;
 /* A corrected word is probably, not surely, the word we think. */
 static const double CORRECTED_FACTOR = 0.8;
+/* An unknown word weighs this share of a word seen in a single intent. */
+static const double UNKNOWN_FACTOR = 0.6;
+/* Content words up to which unknown words count in full (see rank). */
+static const double CONTEXT_WORDS = 2;
 /* Two examples of different intents this similar are reported by check. */
 static const double CONFUSABLE_SIMILARITY = 0.9;
 
@@ -32,6 +36,7 @@ typedef struct {
     size_t n_features;
     example *ex;
     size_t n_ex;
+    pa_map exact; /* folded example → intent + 1: a known phrasing settles it */
     pa_map vocab; /* folded content word → 1 */
     const char **words;
     size_t n_words;
@@ -99,7 +104,7 @@ static int token_matches(const pa_index *idx, const pa_token *t, const char *var
 /* Finds names with exact matching only while idx is NULL (while the
  * vocabulary that tells words from typos is being collected). */
 static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tokens *t,
-                         int *name_of)
+                         int *name_of, unsigned *langs)
 {
     size_t found = 0;
     for (size_t i = 0; i < t->count; i++)
@@ -107,6 +112,7 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tok
     for (size_t i = 0; i < t->count;) {
         size_t best_len = 0;
         int best_name = -1;
+        unsigned best_langs = 0;
         for (size_t n = 0; n < s->n_names; n++) {
             const pa_name *name = &s->names[n];
             for (size_t v = 0; v < name->n_variants; v++) {
@@ -119,6 +125,7 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tok
                 if (k == var->n_tokens) {
                     best_len = k;
                     best_name = (int)n;
+                    best_langs = var->langs;
                 }
             }
         }
@@ -126,17 +133,20 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tok
             i++;
             continue;
         }
-        for (size_t k = 0; k < best_len; k++)
+        for (size_t k = 0; k < best_len; k++) {
             name_of[i + k] = best_name;
+            if (langs)
+                langs[i + k] = best_langs;
+        }
         found++;
         i += best_len;
     }
     return found;
 }
 
-size_t pa_match_names(const pa_snapshot *s, const pa_tokens *t, int *name_of)
+size_t pa_match_names(const pa_snapshot *s, const pa_tokens *t, int *name_of, unsigned *langs)
 {
-    return find_names(s, s->index, t, name_of);
+    return find_names(s, s->index, t, name_of, langs);
 }
 
 /* ---- analysis ------------------------------------------------------------ */
@@ -146,6 +156,7 @@ typedef struct {
     double factor[PA_FEATURE_MAX];    /* 1, or less for corrected words */
     size_t n;
     double unknown; /* weight of the words nobody knows */
+    double unknown_topic; /* the part of it from words of three letters or more */
     size_t content, unknown_words, corrected;
     char scratch[PA_FEATURE_MAX][PA_WORD_MAX];
 } analysis;
@@ -345,6 +356,8 @@ static void analyse(const lang_index *li, const pa_snapshot *s, const pa_tokens 
          * ones carry the meaning the knowledge lacks. */
         double share = tok->chars >= 5 ? 1.0 : (double)(tok->chars - 1) / 4.0;
         a->unknown += share * unknown_weight;
+        if (tok->chars >= 3)
+            a->unknown_topic += share * unknown_weight;
         a->unknown_words++;
     }
 }
@@ -384,7 +397,7 @@ static void tokens_and_names(const pa_snapshot *s, const pa_index *idx, const ch
 {
     pa_text_tokenize(text, strlen(text), t);
     *name_of = malloc((t->count + 1) * sizeof **name_of);
-    find_names(s, idx, t, *name_of);
+    find_names(s, idx, t, *name_of, NULL);
 }
 
 static void build_vocab(pa_index *idx, lang_index *li, const pa_snapshot *s, size_t l)
@@ -432,6 +445,10 @@ static void build_examples(pa_index *idx, lang_index *li, const pa_snapshot *s, 
             analyse(li, s, &t, name_of, st, 1, 0, a);
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
+            char *folded = pa_text_fold(il->examples[k], strlen(il->examples[k]));
+            if (folded && *folded)
+                pa_map_put(&li->exact, pa_arena_strdup(idx->arena, folded), (long)i + 1);
+            free(folded);
             e->feats = pa_arena_alloc(idx->arena, (a->n + 1) * sizeof *e->feats);
             for (size_t f = 0; f < a->n; f++)
                 e->feats[e->n_feats++] = intern(idx, li, a->text[f], &cap);
@@ -581,6 +598,7 @@ void pa_index_free(pa_index *idx)
         free(li->words);
         pa_map_clear(&li->features);
         pa_map_clear(&li->vocab);
+        pa_map_clear(&li->exact);
         pa_map_clear(&li->stop);
     }
     free(idx->langs);
@@ -623,6 +641,26 @@ static void keep_top(pa_match_result *out, int intent, double score)
     out->n_top = n;
 }
 
+/* The intent whose example is the question itself, folded, or -1. */
+static long exact_intent(const lang_index *li, const pa_tokens *t)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < t->count; i++)
+        len += strlen(t->items[i].folded) + 1;
+    char *q = malloc(len + 1);
+    if (!q)
+        return -1;
+    q[0] = '\0';
+    for (size_t i = 0; i < t->count; i++) {
+        if (i)
+            strcat(q, " ");
+        strcat(q, t->items[i].folded);
+    }
+    long v = pa_map_get(&li->exact, q, 0) - 1;
+    free(q);
+    return v;
+}
+
 int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,
                   pa_match_result *out)
 {
@@ -658,7 +696,13 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
     out->unknown_words = a->unknown_words;
     out->corrected_words = a->corrected;
 
-    double total = a->unknown;
+    /* In a long question most unknown words are context ("we moved to
+     * Colombes last month, ..."), in a short one they are the topic ("météo
+     * Sopot"): beyond CONTEXT_WORDS content words their weight is spread. */
+    double unknown = a->unknown * UNKNOWN_FACTOR;
+    if (a->content > CONTEXT_WORDS)
+        unknown *= CONTEXT_WORDS / (double)a->content;
+    double total = unknown;
     for (size_t f = 0; f < a->n; f++) {
         long id = pa_map_get(&li->features, a->text[f], -1);
         if (id < 0)
@@ -677,10 +721,15 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
         for (size_t e = 0; e < li->n_ex; e++) {
             if (closeness[e] == 0)
                 continue;
+            /* Dice rewards an example of the question's size; containment
+             * (how much of the example the question holds) forgives the
+             * extra words of long questions. Their mean keeps both. */
             double dice = 2 * closeness[e] / (total + li->ex[e].weight);
+            double contained = fmin(1.0, closeness[e] / li->ex[e].weight);
+            double v = (dice + contained) / 2;
             size_t i = li->ex[e].intent;
-            if (dice > best[i])
-                best[i] = dice;
+            if (v > best[i])
+                best[i] = v;
         }
         for (size_t i = 0; i < s->n_intents; i++) {
             if (best[i] == 0)
@@ -688,12 +737,18 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
             double score = sqrt(best[i] * coverage[i] / total);
             /* A name says what the question is about, the other words what
              * it asks about it. When words the knowledge lacks outweigh the
-             * known ones ("the weather in Sopot"), the asked aspect is not
-             * in the knowledge, whatever the name. */
-            if (out->n_names > 0 && a->unknown > 0)
-                score *= sqrt(aspect[i] / (aspect[i] + a->unknown));
+             * known ones, the aspect asked is not in the knowledge. */
+            double topic = a->unknown_topic * (unknown / fmax(a->unknown, 1e-9));
+            if (out->n_names > 0 && topic > 0)
+                score *= sqrt(aspect[i] / (aspect[i] + topic));
             keep_top(out, (int)i, score);
         }
+    }
+    long exact = exact_intent(li, t);
+    if (exact >= 0) { /* the question is one of the examples, as written */
+        out->top[0].intent = (int)exact;
+        out->top[0].score = 1.0;
+        out->n_top = 1;
     }
     pa_stemmer_free(st);
     free(a);

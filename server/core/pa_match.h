@@ -18,7 +18,12 @@
  *
  * The score of an intent, in [0, 1], is the geometric mean of
  *   coverage  the weighted share of the question's words the intent knows, and
- *   closeness the weighted Dice overlap with the intent's nearest example. */
+ *   closeness its nearest example's overlap with the question (the mean of
+ *             weighted Dice and of how much of the example the question holds),
+ * lowered when a question naming a place asks an aspect the knowledge lacks.
+ * Questions the bot must not answer are learnt too: intents marked
+ * "fallback" hold examples of them (weather, transport, opening hours...),
+ * and when one of those ranks first the reply is the fallback. */
 #ifndef PA_MATCH_H
 #define PA_MATCH_H
 
@@ -29,7 +34,7 @@
 enum { PA_MATCH_TOP = 3, PA_MATCH_MAX_NAMES = 8 };
 
 /* Below this score the question gets the fallback. */
-#define PA_MATCH_THRESHOLD 0.55
+#define PA_MATCH_THRESHOLD 0.45
 /* When the first two are within this distance: "did you mean". */
 #define PA_MATCH_CLOSE 0.03
 
@@ -45,8 +50,10 @@ void pa_index_free(pa_index *idx);
 /* Finds declared names in the tokens: name_of[i] receives the index of the
  * name that token i is part of, or -1. Case forms and 1-2 letter typos in
  * longer names are accepted, and Arabic proclitics (و ف ب ل ك, ال) before a
- * name. Returns the number of names found. */
-size_t pa_match_names(const pa_snapshot *s, const pa_tokens *t, int *name_of);
+ * name. When langs is not NULL, langs[i] receives the languages the matched
+ * variant was declared for (bit per locale): "Sopocie" is Polish, "Sopot"
+ * belongs to all. Returns the number of names found. */
+size_t pa_match_names(const pa_snapshot *s, const pa_tokens *t, int *name_of, unsigned *langs);
 
 typedef struct {
     int intent; /* index into pa_snapshot.intents */

@@ -190,7 +190,7 @@ static void handle_message(server *srv, struct lws *wsi, session *ss, const char
     pa_proto_error code = pa_protocol_parse(data, len, srv->cfg->max_text_chars, &req);
     const pa_snapshot *s = srv->snapshot;
     int intent = req.intent ? pa_snapshot_intent(s, req.intent) : 0;
-    if (code == PA_PROTO_OK && intent < 0)
+    if (code == PA_PROTO_OK && (intent < 0 || s->intents[intent].fallback))
         code = PA_PROTO_UNKNOWN_INTENT;
     if (code != PA_PROTO_OK) {
         send_error(srv, wsi, ss, code, req.lang, req.id);
