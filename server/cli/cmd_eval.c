@@ -45,21 +45,24 @@ static void print_report(json_t *r)
     printf("\nper language   in-scope  rejection  language-id\n");
     const char *key;
     json_t *v;
-    json_object_foreach(json_object_get(r, "languages"), key, v) {
+    json_object_foreach(json_object_get(r, "languages"), key, v)
+    {
         printf("  %-10s   %5.1f %%    %5.1f %%      %5.1f %%\n", key,
                100 * json_number_value(json_object_get(v, "accuracy")),
                100 * json_number_value(json_object_get(v, "rejection")),
                100 * json_number_value(json_object_get(v, "language_id")));
     }
     printf("\nper intent\n");
-    json_object_foreach(json_object_get(r, "intents"), key, v) {
+    json_object_foreach(json_object_get(r, "intents"), key, v)
+    {
         printf("  %-36s %5.1f %%  (%lld/%lld)\n", key,
                100 * json_number_value(json_object_get(v, "accuracy")),
                (long long)json_integer_value(json_object_get(v, "correct")),
                (long long)json_integer_value(json_object_get(v, "total")));
     }
     size_t i;
-    json_array_foreach(json_object_get(r, "misses"), i, v) {
+    json_array_foreach(json_object_get(r, "misses"), i, v)
+    {
         if (i == 0)
             printf("\nmisses (id, text, expected → got [language], confidence)\n");
         char *expect = json_dumps(json_object_get(v, "expect"), JSON_COMPACT);
@@ -95,7 +98,8 @@ static int below_minimums(json_t *r, const double *min)
     }
     const char *key;
     json_t *v;
-    json_object_foreach(json_object_get(r, "languages"), key, v) {
+    json_object_foreach(json_object_get(r, "languages"), key, v)
+    {
         double acc = json_number_value(json_object_get(v, "accuracy"));
         if (min[3] >= 0 && acc < min[3]) {
             fprintf(stderr, "eval: in-scope accuracy in %s %.3f is below the minimum %.3f\n", key,

@@ -58,8 +58,7 @@ static void answer_with(const pa_snapshot *s, pa_session *session, int intent, p
 /* Picks the language of the question from its words, falling back on the
  * hint and the conversation when they say nothing. */
 static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa_tokens *t,
-                       const int *name_of, const unsigned *langs, const char *hint,
-                       int *detected)
+                       const int *name_of, const unsigned *langs, const char *hint, int *detected)
 {
     double bonus[PA_LANG_MAX] = {0};
     int h = hint ? pa_snapshot_lang(s, hint) : -1;
@@ -89,8 +88,8 @@ static int same_role_for_name(const pa_snapshot *s, int previous, int name)
     size_t family = strcspn(id, ".");
     for (size_t i = 0; i < s->n_intents; i++) {
         const pa_intent *in = &s->intents[i];
-        if (in->about && !strcmp(in->about, s->names[name].id) &&
-            !strncmp(in->id, id, family) && in->id[family] == '.')
+        if (in->about && !strcmp(in->about, s->names[name].id) && !strncmp(in->id, id, family) &&
+            in->id[family] == '.')
             return (int)i;
     }
     return -1;

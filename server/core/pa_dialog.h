@@ -17,9 +17,9 @@ enum { PA_REPLY_MAX_SUGGESTIONS = 4 };
 /* What a connection remembers between turns; its size is what an idle
  * connection costs, so it stays a handful of integers. */
 typedef struct {
-    int lang;           /* locale index of the conversation, -1 before the first turn */
-    int last_intent;    /* intent of the previous answer, -1 when none */
-    unsigned turns;     /* rotates answer variants */
+    int lang;        /* locale index of the conversation, -1 before the first turn */
+    int last_intent; /* intent of the previous answer, -1 when none */
+    unsigned turns;  /* rotates answer variants */
 } pa_session;
 
 typedef enum {
@@ -30,14 +30,14 @@ typedef enum {
 
 typedef struct {
     pa_reply_kind kind;
-    int lang;          /* locale index of the reply */
-    int intent;        /* intent index, -1 for fallback and clarify */
-    double confidence; /* score of the best intent, in [0, 1] */
-    const char *text;  /* borrowed from the snapshot */
+    int lang;                                     /* locale index of the reply */
+    int intent;                                   /* intent index, -1 for fallback and clarify */
+    double confidence;                            /* score of the best intent, in [0, 1] */
+    const char *text;                             /* borrowed from the snapshot */
     size_t suggestions[PA_REPLY_MAX_SUGGESTIONS]; /* intent indices */
     size_t n_suggestions;
-    int lang_detected;        /* 1 when the language was read from the text */
-    pa_match_result match;    /* the ranking behind the reply, for eval and logs */
+    int lang_detected;     /* 1 when the language was read from the text */
+    pa_match_result match; /* the ranking behind the reply, for eval and logs */
 } pa_reply;
 
 /* Starts a conversation. */

@@ -34,7 +34,8 @@ static int expects(json_t *expect, const char *got)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(expect, i, v) {
+    json_array_foreach(expect, i, v)
+    {
         if (json_is_null(v) && !got)
             return 1;
         if (json_is_string(v) && got && !strcmp(json_string_value(v), got))
@@ -56,7 +57,8 @@ static int validate_line(json_t *q, const pa_snapshot *s, const char *path, int 
         problem = "\"expect\" must be a non-empty list of intent ids or null";
     for (size_t i = 0; !problem && i < json_array_size(expect); i++) {
         json_t *v = json_array_get(expect, i);
-        if (!json_is_null(v) && (!json_is_string(v) || pa_snapshot_intent(s, json_string_value(v)) < 0))
+        if (!json_is_null(v) &&
+            (!json_is_string(v) || pa_snapshot_intent(s, json_string_value(v)) < 0))
             problem = "\"expect\" names an intent that does not exist";
     }
     if (problem)
@@ -85,8 +87,8 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
         bump(child(report, "in_scope"), "correct", ok);
         bump(per_lang, "in_scope", 1);
         bump(per_lang, "correct", ok);
-        json_t *per_intent = child(child(report, "intents"),
-                                   json_string_value(json_array_get(expect, 0)));
+        json_t *per_intent =
+            child(child(report, "intents"), json_string_value(json_array_get(expect, 0)));
         bump(per_intent, "total", 1);
         bump(per_intent, "correct", ok);
     } else {
@@ -124,13 +126,15 @@ static void finish(json_t *report)
     ratio(child(report, "language_id"), "from_text_correct", "from_text", "accuracy_from_text");
     const char *key;
     json_t *v;
-    json_object_foreach(child(report, "languages"), key, v) {
+    json_object_foreach(child(report, "languages"), key, v)
+    {
         ratio(v, "correct", "in_scope", "accuracy");
         ratio(v, "rejected", "out_of_scope", "rejection");
         json_int_t total = json_integer_value(json_object_get(v, "in_scope")) +
                            json_integer_value(json_object_get(v, "out_of_scope"));
         json_int_t ok = json_integer_value(json_object_get(v, "language_id"));
-        json_object_set_new(v, "language_id", total ? json_real((double)ok / (double)total) : json_null());
+        json_object_set_new(v, "language_id",
+                            total ? json_real((double)ok / (double)total) : json_null());
     }
     json_object_foreach(child(report, "intents"), key, v) ratio(v, "correct", "total", "accuracy");
 }

@@ -17,8 +17,7 @@
 
 /* Messages every locale must have; the protocol error messages come from the
  * PA_PROTOCOL_ERRORS table, so adding a code there makes check demand it. */
-static const char *const required_messages[] = {"welcome", "fallback", "did_you_mean",
-                                                "offline"};
+static const char *const required_messages[] = {"welcome", "fallback", "did_you_mean", "offline"};
 
 /* ---- files ------------------------------------------------------------- */
 
@@ -130,8 +129,8 @@ static void doc_report(doc *d, pa_diag_severity sev, const char *pointer, int at
         d->errors++;
 }
 
-__attribute__((format(printf, 4, 5))) static void
-doc_error(doc *d, const char *pointer, int at_key, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void doc_error(doc *d, const char *pointer, int at_key,
+                                                            const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -190,7 +189,8 @@ static void check_keys(doc *d, json_t *obj, const char *pointer, const char *con
 {
     const char *key;
     json_t *v;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         int ok = 0;
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = !strcmp(*a, key);
@@ -231,8 +231,8 @@ static const char *get_text(doc *d, json_t *v, const char *pointer, const char *
     return s;
 }
 
-static json_t *get_member(doc *d, json_t *obj, const char *pointer, const char *key,
-                          int required, json_type type, const char *type_name)
+static json_t *get_member(doc *d, json_t *obj, const char *pointer, const char *key, int required,
+                          json_type type, const char *type_name)
 {
     json_t *v = json_object_get(obj, key);
     if (!v) {
@@ -286,7 +286,8 @@ static pa_kv *kv_table(builder *b, doc *d, json_t *obj, const char *pointer, con
     pa_kv *kv = pa_arena_alloc(b->s->arena, (n ? n : 1) * sizeof *kv);
     const char *key;
     json_t *v;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         char ptr[512];
         snprintf(ptr, sizeof ptr, "%s", pointer);
         pa_jsonpos_append_key(ptr, sizeof ptr, key);
@@ -303,10 +304,10 @@ static pa_kv *kv_table(builder *b, doc *d, json_t *obj, const char *pointer, con
 
 static void load_locale(builder *b, doc *d, pa_locale *loc)
 {
-    static const char *const keys[] = {"$schema", "code", "name", "dir", "order",
+    static const char *const keys[] = {"$schema",    "code",     "name",   "dir",    "order",
                                        "processing", "messages", "errors", "labels", NULL};
-    static const char *const processing_keys[] = {"stemmer", "stopwords", "decompound",
-                                                  "accent_suffixes", "strip_prefixes", "respell", NULL};
+    static const char *const processing_keys[] = {
+        "stemmer", "stopwords", "decompound", "accent_suffixes", "strip_prefixes", "respell", NULL};
     pa_arena *a = b->s->arena;
     json_t *root = d->root;
     check_keys(d, root, "", keys,
@@ -326,7 +327,8 @@ static void load_locale(builder *b, doc *d, pa_locale *loc)
 
     json_t *dir = get_member(d, root, "", "dir", 1, JSON_STRING, "\"ltr\" or \"rtl\"");
     if (dir && strcmp(json_string_value(dir), "ltr") && strcmp(json_string_value(dir), "rtl"))
-        doc_error(d, "/dir", 0, "\"dir\" must be \"ltr\" (left to right) or \"rtl\" (right to left)");
+        doc_error(d, "/dir", 0,
+                  "\"dir\" must be \"ltr\" (left to right) or \"rtl\" (right to left)");
     loc->rtl = dir && !strcmp(json_string_value(dir), "rtl");
 
     json_t *order = json_object_get(root, "order");
@@ -373,8 +375,8 @@ static void load_locale(builder *b, doc *d, pa_locale *loc)
             loc->stemmer = pa_arena_strdup(a, json_string_value(st));
         json_t *sw = get_member(d, proc, "/processing", "stopwords", 0, JSON_ARRAY, "a list");
         if (sw) {
-            loc->stopwords = strings_of(b, d, sw, "/processing/stopwords", "a stopword", 40,
-                                        &loc->n_stopwords);
+            loc->stopwords =
+                strings_of(b, d, sw, "/processing/stopwords", "a stopword", 40, &loc->n_stopwords);
             for (size_t i = 0; i < loc->n_stopwords; i++) {
                 char *f = pa_text_fold(loc->stopwords[i], strlen(loc->stopwords[i]));
                 loc->stopwords[i] = pa_arena_strdup(a, f ? f : "");
@@ -510,7 +512,8 @@ static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map 
     json_t *list;
     json_object_foreach(langs, lang, list) total += json_array_size(list);
     out->variants = pa_arena_alloc(s->arena, (total + 1) * sizeof *out->variants);
-    json_object_foreach(langs, lang, list) {
+    json_object_foreach(langs, lang, list)
+    {
         char lptr[512];
         snprintf(lptr, sizeof lptr, "%s", ptr);
         pa_jsonpos_append_key(lptr, sizeof lptr, lang);
@@ -577,7 +580,8 @@ static void load_names(builder *b, const char *dir)
         s->names = pa_arena_alloc(s->arena, (json_object_size(names) + 1) * sizeof *s->names);
         const char *id;
         json_t *langs;
-        json_object_foreach(names, id, langs) {
+        json_object_foreach(names, id, langs)
+        {
             load_name(b, &d, id, langs, &seen, &owner, &s->names[s->n_names]);
             s->n_names++;
         }
@@ -607,7 +611,7 @@ typedef struct {
     char **keys;     /* owned copies of the example keys */
     size_t n_keys, cap_keys;
     pending_suggestions *pending;
-    char **where; /* "path:line:col" of each intent's id, for duplicate reports */
+    char **where;       /* "path:line:col" of each intent's id, for duplicate reports */
     int ids_unreliable; /* a file did not parse or an id is repeated */
 } intent_state;
 
@@ -641,8 +645,8 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
             continue;
         }
         pa_intent_lang *il = &in->langs[l];
-        il->examples = strings_of(b, d, list, ptr, "an example", PA_EXAMPLE_MAX_CHARS,
-                                  &il->n_examples);
+        il->examples =
+            strings_of(b, d, list, ptr, "an example", PA_EXAMPLE_MAX_CHARS, &il->n_examples);
         il->example_lines = pa_arena_alloc(s->arena, (il->n_examples + 1) * sizeof(int));
         il->example_columns = pa_arena_alloc(s->arena, (il->n_examples + 1) * sizeof(int));
         for (size_t i = 0; i < il->n_examples; i++) {
@@ -675,7 +679,8 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
     }
     const char *key;
     json_t *v;
-    json_object_foreach(examples, key, v) {
+    json_object_foreach(examples, key, v)
+    {
         if (pa_snapshot_lang(s, key) < 0) {
             char ptr[512] = "/examples";
             pa_jsonpos_append_key(ptr, sizeof ptr, key);
@@ -696,8 +701,8 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
         if (answers && !ans) {
             doc_error(d, "/answers", 0, "no answer in language \"%s\"", code);
         } else if (json_is_array(ans) && json_array_size(ans) > 0) {
-            il->answers = strings_of(b, d, ans, ptr, "an answer", PA_ANSWER_MAX_CHARS,
-                                     &il->n_answers);
+            il->answers =
+                strings_of(b, d, ans, ptr, "an answer", PA_ANSWER_MAX_CHARS, &il->n_answers);
         } else if (ans) {
             const char *t = get_text(d, ans, ptr, "the answer", PA_ANSWER_MAX_CHARS);
             if (t) {
@@ -719,7 +724,8 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
     json_t *tables[2] = {answers, labels};
     const char *names[2] = {"/answers", "/label"};
     for (int t = 0; t < 2; t++) {
-        json_object_foreach(tables[t], key, v) {
+        json_object_foreach(tables[t], key, v)
+        {
             if (pa_snapshot_lang(s, key) < 0) {
                 char ptr[512];
                 snprintf(ptr, sizeof ptr, "%s", names[t]);
@@ -732,8 +738,8 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
 
 static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
 {
-    static const char *const keys[] = {"$schema", "id", "about", "label",
-                                       "examples", "answers", "suggestions", "fallback", NULL};
+    static const char *const keys[] = {"$schema", "id",          "about",    "label", "examples",
+                                       "answers", "suggestions", "fallback", NULL};
     pa_snapshot *s = b->s;
     pa_intent *in = &s->intents[index];
     check_keys(d, d->root, "", keys,
@@ -762,8 +768,7 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
     if (first >= 0) {
         doc_error(d, "/id", 0, "duplicate id \"%s\" (first defined at %s)", idv, st->where[first]);
         st->ids_unreliable = 1;
-    }
-    else if (id && *idv)
+    } else if (id && *idv)
         pa_map_put(&st->ids, in->id, (long)index);
 
     json_t *about = get_member(d, d->root, "", "about", 0, JSON_STRING, "a string");
@@ -783,10 +788,15 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
     /* Examples of what the bot does not answer need no answer of their own:
      * matching them gives the fallback message. */
     int needs_answers = !in->fallback;
-    json_t *answers = get_member(d, d->root, "", "answers", needs_answers, JSON_OBJECT, "an object");
+    json_t *answers =
+        get_member(d, d->root, "", "answers", needs_answers, JSON_OBJECT, "an object");
     json_t *labels = get_member(d, d->root, "", "label", needs_answers, JSON_OBJECT, "an object");
     if (in->fallback && (answers || labels || json_object_get(d->root, "suggestions")))
-        doc_error(d, answers ? "/answers" : labels ? "/label" : "/suggestions", 1,
+        doc_error(d,
+                  answers  ? "/answers"
+                  : labels ? "/label"
+                           : "/suggestions",
+                  1,
                   "a fallback intent has only examples: remove its answers, label and "
                   "suggestions");
     load_intent_answers(b, d, in, answers, labels);

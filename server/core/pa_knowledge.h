@@ -40,9 +40,9 @@ typedef struct {
     int rtl;          /* 1 when the text runs right to left */
     int order;        /* position in language lists */
     const char *stemmer;
-    int decompound; /* split compounds into known words (German) */
+    int decompound;         /* split compounds into known words (German) */
     pa_kv *accent_suffixes; /* unaccented ending → accented ending, before stemming */
-    pa_kv *respell; /* letter sequences typed for a letter: "ae" for "ä" */
+    pa_kv *respell;         /* letter sequences typed for a letter: "ae" for "ä" */
     size_t n_respell;
     const char **strip_prefixes; /* articles and clitics removed before stemming */
     size_t n_strip_prefixes;
@@ -68,10 +68,10 @@ typedef struct {
 typedef struct {
     const char *id;
     const char *source;
-    const char *about;      /* id of the name this intent describes, or NULL */
-    int fallback;           /* examples of questions the bot does not answer */
-    pa_intent_lang *langs;  /* indexed like pa_snapshot.locales */
-    size_t *suggestions;    /* indices into pa_snapshot.intents */
+    const char *about;     /* id of the name this intent describes, or NULL */
+    int fallback;          /* examples of questions the bot does not answer */
+    pa_intent_lang *langs; /* indexed like pa_snapshot.locales */
+    size_t *suggestions;   /* indices into pa_snapshot.intents */
     size_t n_suggestions;
 } pa_intent;
 

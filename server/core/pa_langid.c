@@ -137,8 +137,8 @@ pa_langid *pa_langid_build(const pa_snapshot *s)
                 train_text(m, l, il->answers[k]);
         }
         size_t *sc = m->script_chars[l];
-        m->script[l] = sc[PA_SCRIPT_ARABIC] > sc[PA_SCRIPT_LATIN] ? PA_SCRIPT_ARABIC
-                                                                 : PA_SCRIPT_LATIN;
+        m->script[l] =
+            sc[PA_SCRIPT_ARABIC] > sc[PA_SCRIPT_LATIN] ? PA_SCRIPT_ARABIC : PA_SCRIPT_LATIN;
     }
     return m;
 }

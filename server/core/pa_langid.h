@@ -24,9 +24,9 @@ pa_langid *pa_langid_build(const pa_snapshot *s);
 void pa_langid_free(pa_langid *m);
 
 typedef struct {
-    int lang;         /* locale index of the best language, or -1 */
-    double margin;    /* log-odds between the best and the second, per token */
-    int evidence;     /* number of tokens that were scored */
+    int lang;      /* locale index of the best language, or -1 */
+    double margin; /* log-odds between the best and the second, per token */
+    int evidence;  /* number of tokens that were scored */
 } pa_langid_result;
 
 /* Scores the tokens not marked in skip (skip may be NULL; skip[i] != 0 skips

@@ -155,7 +155,7 @@ typedef struct {
     const char *text[PA_FEATURE_MAX]; /* feature strings (borrowed or in scratch) */
     double factor[PA_FEATURE_MAX];    /* 1, or less for corrected words */
     size_t n;
-    double unknown; /* weight of the words nobody knows */
+    double unknown;       /* weight of the words nobody knows */
     double unknown_topic; /* the part of it from words of three letters or more */
     size_t content, unknown_words, corrected;
     char scratch[PA_FEATURE_MAX][PA_WORD_MAX];

@@ -5,10 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const error_names[] = {
-    "",
+static const char *const error_names[] = {"",
 #define PA_X(sym, name) name,
-    PA_PROTOCOL_ERRORS(PA_X)
+                                          PA_PROTOCOL_ERRORS(PA_X)
 #undef PA_X
 };
 
@@ -179,7 +178,8 @@ char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *i
     json_object_set_new(o, "intent",
                         r->intent >= 0 ? json_string(s->intents[r->intent].id) : json_null());
     /* two decimals: finer digits would promise a precision the score lacks */
-    json_object_set_new(o, "confidence", json_real((double)(long)(r->confidence * 100 + 0.5) / 100));
+    json_object_set_new(o, "confidence",
+                        json_real((double)(long)(r->confidence * 100 + 0.5) / 100));
     json_object_set_new(o, "text", json_string(r->text ? r->text : ""));
     json_object_set_new(o, "suggestions",
                         suggestion_list(s, r->lang, r->suggestions, r->n_suggestions));

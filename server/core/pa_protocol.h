@@ -17,7 +17,7 @@
 #define PA_PROTOCOL_ERRORS(X)                                                                      \
     X(BAD_JSON, "bad_json")             /* the frame is not JSON */                                \
     X(NOT_OBJECT, "not_object")         /* JSON, but not an object */                              \
-    X(UNKNOWN_TYPE, "unknown_type")     /* "type" missing or not a known message */               \
+    X(UNKNOWN_TYPE, "unknown_type")     /* "type" missing or not a known message */                \
     X(MISSING_TEXT, "missing_text")     /* an ask with no text (and no intent) */                  \
     X(TEXT_TOO_LONG, "text_too_long")   /* text over the configured limit */                       \
     X(BAD_FIELD, "bad_field")           /* a field of the wrong type */                            \
@@ -30,7 +30,7 @@ typedef enum {
 #define PA_X(sym, name) PA_PROTO_##sym,
     PA_PROTOCOL_ERRORS(PA_X)
 #undef PA_X
-    PA_PROTO_END
+        PA_PROTO_END
 } pa_proto_error;
 
 #define PA_PROTO_FIRST_ERROR PA_PROTO_BAD_JSON
@@ -39,10 +39,10 @@ typedef enum {
 enum { PA_TEXT_MAX_CHARS = 1000 };
 
 typedef struct {
-    char *text;     /* the question, or NULL for a suggestion click; malloc'd */
-    char *intent;   /* the clicked intent id, or NULL; malloc'd */
-    char lang[16];  /* the language hint, "" when none */
-    json_t *id;     /* the client's id to echo (a new reference), or NULL */
+    char *text;    /* the question, or NULL for a suggestion click; malloc'd */
+    char *intent;  /* the clicked intent id, or NULL; malloc'd */
+    char lang[16]; /* the language hint, "" when none */
+    json_t *id;    /* the client's id to echo (a new reference), or NULL */
 } pa_request;
 
 /* Wire name of an error code ("bad_json"); "" for PA_PROTO_OK. */

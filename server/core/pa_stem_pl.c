@@ -19,14 +19,13 @@
 
 /* Longest first: the first ending that fits wins. */
 static const char *const endings[] = {
-    "owych", "owymi", "owego", "owemu", "iejsz",
-    "owej", "owym", "owie", "iach", "iami", "iego", "iemu", "ecie", "acie", "owac",
-    "ach", "ami", "ego", "emu", "ich", "ych", "ymi", "imi", "owi", "owa", "owe", "owy",
-    "iej", "asz", "esz", "isz", "emy", "imy", "amy", "aja", "eja", "ala", "alo", "ali",
-    "aly", "ela", "elo", "eli", "ila", "ilo", "ili", "iom", "iow",
-    "ej", "ym", "im", "ie", "ia", "ii", "ji", "ja", "je", "iu", "om", "ow", "em", "mi",
-    "ac", "ec", "ic", "al", "el", "il", "my",
-    "a", "e", "i", "o", "u", "y",
+    "owych", "owymi", "owego", "owemu", "iejsz", "owej", "owym", "owie", "iach", "iami", "iego",
+    "iemu",  "ecie",  "acie",  "owac",  "ach",   "ami",  "ego",  "emu",  "ich",  "ych",  "ymi",
+    "imi",   "owi",   "owa",   "owe",   "owy",   "iej",  "asz",  "esz",  "isz",  "emy",  "imy",
+    "amy",   "aja",   "eja",   "ala",   "alo",   "ali",  "aly",  "ela",  "elo",  "eli",  "ila",
+    "ilo",   "ili",   "iom",   "iow",   "ej",    "ym",   "im",   "ie",   "ia",   "ii",   "ji",
+    "ja",    "je",    "iu",    "om",    "ow",    "em",   "mi",   "ac",   "ec",   "ic",   "al",
+    "el",    "il",    "my",    "a",     "e",     "i",    "o",    "u",    "y",
 };
 
 enum { PA_STEM_PL_MIN = 3 };

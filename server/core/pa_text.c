@@ -90,13 +90,18 @@ static pa_script script_of(utf8proc_int32_t cp)
 static int is_token_char(utf8proc_int32_t cp)
 {
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-        return 1;
-    default:
-        return 0;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO: return 1;
+    default: return 0;
     }
 }
 
@@ -106,17 +111,17 @@ static int is_token_char(utf8proc_int32_t cp)
 static const char *fold_special(utf8proc_int32_t cp)
 {
     switch (cp) {
-    case 0x0142: return "l";  /* ł */
-    case 0x00F8: return "o";  /* ø */
-    case 0x0111: return "d";  /* đ */
-    case 0x00F0: return "d";  /* ð */
-    case 0x0127: return "h";  /* ħ */
-    case 0x0131: return "i";  /* dotless ı */
-    case 0x0167: return "t";  /* ŧ */
-    case 0x00E6: return "ae"; /* æ */
-    case 0x0153: return "oe"; /* œ */
-    case 0x00FE: return "th"; /* þ */
-    case 0x0640: return "";   /* tatweel: only stretches a word */
+    case 0x0142: return "l";        /* ł */
+    case 0x00F8: return "o";        /* ø */
+    case 0x0111: return "d";        /* đ */
+    case 0x00F0: return "d";        /* ð */
+    case 0x0127: return "h";        /* ħ */
+    case 0x0131: return "i";        /* dotless ı */
+    case 0x0167: return "t";        /* ŧ */
+    case 0x00E6: return "ae";       /* æ */
+    case 0x0153: return "oe";       /* œ */
+    case 0x00FE: return "th";       /* þ */
+    case 0x0640: return "";         /* tatweel: only stretches a word */
     case 0x0671: return "\xD8\xA7"; /* alef wasla → alef */
     case 0x0649: return "\xD9\x8A"; /* alef maqsura → yeh */
     case 0x06CC: return "\xD9\x8A"; /* Farsi yeh → yeh */
@@ -145,10 +150,10 @@ static utf8proc_int32_t fold_digit(utf8proc_int32_t cp)
 static char *fold_token(const char *surface, size_t len, size_t *chars)
 {
     utf8proc_uint8_t *stripped = NULL;
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)surface, (utf8proc_ssize_t)len,
-                                      &stripped,
-                                      UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-                                          UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
+    utf8proc_ssize_t n =
+        utf8proc_map((const utf8proc_uint8_t *)surface, (utf8proc_ssize_t)len, &stripped,
+                     UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+                         UTF8PROC_IGNORE);
     if (n < 0)
         return NULL;
     buf b = {0};
@@ -229,9 +234,9 @@ int pa_text_tokenize(const char *text, size_t len, pa_tokens *out)
     if (!pa_text_is_valid(text, len))
         return -1;
     utf8proc_uint8_t *light = NULL;
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &light,
-                                      UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-                                          UTF8PROC_IGNORE);
+    utf8proc_ssize_t n =
+        utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &light,
+                     UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
     if (n < 0)
         return -1;
     size_t cap = 0;

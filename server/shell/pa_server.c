@@ -15,13 +15,13 @@
 #include <time.h>
 
 enum {
-    PA_OUTBOX = 8,                   /* frames waiting per connection before reads pause */
-    PA_RATE_BURST = 8,               /* questions a client may send at once... */
-    PA_RATE_PER_SECOND = 1,          /* ...and then per second */
-    PA_FRAME_SLACK = 4096,           /* JSON around the text of a question */
-    PA_STOP_GRACE_MS = 3000,         /* longest wait for close frames to leave */
-    PA_RELOAD_EVERY_MS = 2000,       /* how often edits to the files are looked for */
-    PA_RELOAD_REPORT_MAX = 20,       /* problems kept from a failed reload */
+    PA_OUTBOX = 8,             /* frames waiting per connection before reads pause */
+    PA_RATE_BURST = 8,         /* questions a client may send at once... */
+    PA_RATE_PER_SECOND = 1,    /* ...and then per second */
+    PA_FRAME_SLACK = 4096,     /* JSON around the text of a question */
+    PA_STOP_GRACE_MS = 3000,   /* longest wait for close frames to leave */
+    PA_RELOAD_EVERY_MS = 2000, /* how often edits to the files are looked for */
+    PA_RELOAD_REPORT_MAX = 20, /* problems kept from a failed reload */
 };
 
 typedef struct {
@@ -271,13 +271,13 @@ static char *health_json(server *srv)
     json_t *langs = json_array();
     for (size_t l = 0; l < s->n_locales; l++)
         json_array_append_new(langs, json_string(s->locales[l].code));
-    json_t *o = json_pack(
-        "{s:s, s:s, s:{s:s, s:i, s:o, s:s}, s:{s:b, s:s, s:o}, s:i}", "status",
-        srv->stopping ? "stopping" : "ok", "program_version", srv->cfg->version, "knowledge",
-        "version", s->version, "intents", (int)s->n_intents, "languages", langs, "loaded_at",
-        iso_time(srv->loaded_at, loaded, sizeof loaded), "last_reload", "ok", srv->reload_ok,
-        "at", iso_time(srv->reload_at, at, sizeof at), "errors", errors, "connections",
-        (int)srv->connections);
+    json_t *o = json_pack("{s:s, s:s, s:{s:s, s:i, s:o, s:s}, s:{s:b, s:s, s:o}, s:i}", "status",
+                          srv->stopping ? "stopping" : "ok", "program_version", srv->cfg->version,
+                          "knowledge", "version", s->version, "intents", (int)s->n_intents,
+                          "languages", langs, "loaded_at",
+                          iso_time(srv->loaded_at, loaded, sizeof loaded), "last_reload", "ok",
+                          srv->reload_ok, "at", iso_time(srv->reload_at, at, sizeof at), "errors",
+                          errors, "connections", (int)srv->connections);
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return text;
@@ -307,36 +307,41 @@ static char *metrics_text(server *srv)
 {
     const metrics *m = &srv->m;
     char *b = NULL;
-    append(&b, "# HELP passerelle_info Program and knowledge versions.\n"
-               "# TYPE passerelle_info gauge\n"
-               "passerelle_info{version=\"%s\",knowledge=\"%s\"} 1\n",
+    append(&b,
+           "# HELP passerelle_info Program and knowledge versions.\n"
+           "# TYPE passerelle_info gauge\n"
+           "passerelle_info{version=\"%s\",knowledge=\"%s\"} 1\n",
            srv->cfg->version, srv->snapshot->version);
-    append(&b, "# HELP passerelle_connections Open WebSocket connections.\n"
-               "# TYPE passerelle_connections gauge\npasserelle_connections %zu\n",
+    append(&b,
+           "# HELP passerelle_connections Open WebSocket connections.\n"
+           "# TYPE passerelle_connections gauge\npasserelle_connections %zu\n",
            srv->connections);
-    append(&b, "# HELP passerelle_connections_total WebSocket connections accepted.\n"
-               "# TYPE passerelle_connections_total counter\npasserelle_connections_total %lu\n",
+    append(&b,
+           "# HELP passerelle_connections_total WebSocket connections accepted.\n"
+           "# TYPE passerelle_connections_total counter\npasserelle_connections_total %lu\n",
            m->connections_total);
     append(&b, "# HELP passerelle_questions_total Questions answered, by reply language.\n"
                "# TYPE passerelle_questions_total counter\n");
     for (size_t i = 0; i < PA_LANG_MAX && m->langs[i].code[0]; i++)
         append(&b, "passerelle_questions_total{lang=\"%s\"} %lu\n", m->langs[i].code,
                m->langs[i].questions);
-    append(&b, "# HELP passerelle_replies_total Replies by kind.\n"
-               "# TYPE passerelle_replies_total counter\n"
-               "passerelle_replies_total{kind=\"answer\"} %lu\n"
-               "passerelle_replies_total{kind=\"fallback\"} %lu\n"
-               "passerelle_replies_total{kind=\"clarify\"} %lu\n",
+    append(&b,
+           "# HELP passerelle_replies_total Replies by kind.\n"
+           "# TYPE passerelle_replies_total counter\n"
+           "passerelle_replies_total{kind=\"answer\"} %lu\n"
+           "passerelle_replies_total{kind=\"fallback\"} %lu\n"
+           "passerelle_replies_total{kind=\"clarify\"} %lu\n",
            m->answers, m->fallbacks, m->clarifications);
     append(&b, "# HELP passerelle_protocol_errors_total Error frames sent, by code.\n"
                "# TYPE passerelle_protocol_errors_total counter\n");
     for (int c = PA_PROTO_FIRST_ERROR; c < PA_PROTO_END; c++)
-        append(&b, "passerelle_protocol_errors_total{code=\"%s\"} %lu\n",
-               pa_protocol_error_name(c), m->errors[c]);
-    append(&b, "# HELP passerelle_reloads_total Knowledge reloads, by result.\n"
-               "# TYPE passerelle_reloads_total counter\n"
-               "passerelle_reloads_total{result=\"ok\"} %lu\n"
-               "passerelle_reloads_total{result=\"failed\"} %lu\n",
+        append(&b, "passerelle_protocol_errors_total{code=\"%s\"} %lu\n", pa_protocol_error_name(c),
+               m->errors[c]);
+    append(&b,
+           "# HELP passerelle_reloads_total Knowledge reloads, by result.\n"
+           "# TYPE passerelle_reloads_total counter\n"
+           "passerelle_reloads_total{result=\"ok\"} %lu\n"
+           "passerelle_reloads_total{result=\"failed\"} %lu\n",
            m->reloads_ok, m->reloads_failed);
     return b;
 }
@@ -435,8 +440,8 @@ static void on_reload_timer(lws_sorted_usec_list_t *sul)
 
 /* ---- the protocol callback ---------------------------------------------- */
 
-static int on_ws_event(server *srv, struct lws *wsi, enum lws_callback_reasons reason,
-                       session *ss, void *in, size_t len)
+static int on_ws_event(server *srv, struct lws *wsi, enum lws_callback_reasons reason, session *ss,
+                       void *in, size_t len)
 {
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
@@ -460,9 +465,7 @@ static int on_ws_event(server *srv, struct lws *wsi, enum lws_callback_reasons r
         enqueue(wsi, ss, pa_protocol_welcome_json(srv->snapshot, l >= 0 ? l : 0));
         return 0;
     }
-    case LWS_CALLBACK_RECEIVE:
-        receive(srv, wsi, ss, in, len);
-        return 0;
+    case LWS_CALLBACK_RECEIVE: receive(srv, wsi, ss, in, len); return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (srv->stopping) {
             static const char reason_text[] = "server shutting down";
@@ -475,8 +478,7 @@ static int on_ws_event(server *srv, struct lws *wsi, enum lws_callback_reasons r
         srv->connections--;
         session_free(ss);
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -500,10 +502,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (atomic_load(&srv->reload_requested))
             reload(srv);
         return 0;
-    case LWS_CALLBACK_HTTP:
-        return http_request(srv, wsi, ss);
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return http_write_body(wsi, ss);
+    case LWS_CALLBACK_HTTP: return http_request(srv, wsi, ss);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return http_write_body(wsi, ss);
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
         if (ss && !ss->is_ws) {
@@ -515,10 +515,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
     case LWS_CALLBACK_SERVER_WRITEABLE:
-    case LWS_CALLBACK_CLOSED:
-        return on_ws_event(srv, wsi, reason, ss, in, len);
-    default:
-        break;
+    case LWS_CALLBACK_CLOSED: return on_ws_event(srv, wsi, reason, ss, in, len);
+    default: break;
     }
     return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
@@ -626,15 +624,23 @@ int pa_server_run(const pa_server_config *cfg)
     pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    static const struct lws_http_mount metrics_mount = {
-        .mountpoint = "/metrics", .mountpoint_len = 8, .origin = "passerelle",
-        .origin_protocol = LWSMPRO_CALLBACK, .protocol = "passerelle"};
-    static const struct lws_http_mount health_mount = {
-        .mount_next = &metrics_mount, .mountpoint = "/healthz", .mountpoint_len = 8,
-        .origin = "passerelle", .origin_protocol = LWSMPRO_CALLBACK, .protocol = "passerelle"};
-    struct lws_http_mount web_mount = {.mount_next = &health_mount, .mountpoint = "/",
-                                       .mountpoint_len = 1, .origin = cfg->web_dir,
-                                       .def = "index.html", .origin_protocol = LWSMPRO_FILE};
+    static const struct lws_http_mount metrics_mount = {.mountpoint = "/metrics",
+                                                        .mountpoint_len = 8,
+                                                        .origin = "passerelle",
+                                                        .origin_protocol = LWSMPRO_CALLBACK,
+                                                        .protocol = "passerelle"};
+    static const struct lws_http_mount health_mount = {.mount_next = &metrics_mount,
+                                                       .mountpoint = "/healthz",
+                                                       .mountpoint_len = 8,
+                                                       .origin = "passerelle",
+                                                       .origin_protocol = LWSMPRO_CALLBACK,
+                                                       .protocol = "passerelle"};
+    struct lws_http_mount web_mount = {.mount_next = &health_mount,
+                                       .mountpoint = "/",
+                                       .mountpoint_len = 1,
+                                       .origin = cfg->web_dir,
+                                       .def = "index.html",
+                                       .origin_protocol = LWSMPRO_FILE};
 
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;

@@ -10,12 +10,12 @@
 #include <stddef.h>
 
 typedef struct {
-    const char *listen;      /* "ADDR:PORT"; "[v6]:PORT" for IPv6 */
+    const char *listen; /* "ADDR:PORT"; "[v6]:PORT" for IPv6 */
     const char *intents_dir;
     const char *locales_dir;
     const char *web_dir;
-    size_t max_text_chars;   /* longest question accepted */
-    const char *version;     /* of the program, for /healthz and /metrics */
+    size_t max_text_chars; /* longest question accepted */
+    const char *version;   /* of the program, for /healthz and /metrics */
 } pa_server_config;
 
 /* Loads the knowledge, listens, and serves until SIGINT or SIGTERM, then

@@ -18,8 +18,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    snapshot = pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales",
-                                NULL);
+    snapshot =
+        pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales", NULL);
     if (!snapshot)
         abort();
     return 0;

@@ -14,7 +14,8 @@ typedef struct {
 
 static const group groups[] = {
     {"polish_light", {"miasto", "miasta", "miastach", "miastami", "miastem", "miastu", NULL}},
-    {"polish_light", {"partnerski", "partnerskie", "partnerskich", "partnerska", "partnerskimi", NULL}},
+    {"polish_light",
+     {"partnerski", "partnerskie", "partnerskich", "partnerska", "partnerskimi", NULL}},
     {"polish_light", {"współpraca", "współpracy", "współpracę", "współpracą", NULL}},
     {"polish_light", {"bliźniacze", "bliźniaczych", "bliźniaczymi", "bliźniaczy", NULL}},
     {"polish_light", {"Tunezja", "Tunezji", "Tunezją", "Tunezję", NULL}},
@@ -64,8 +65,8 @@ static void test_groups(void **state)
 static void test_polish_keeps_short_words(void **state)
 {
     (void)state;
-    static const char *const words[][2] = {{"ma", "ma"}, {"jak", "jak"}, {"sopot", "sopot"},
-                                           {"kiedy", "kied"}, {"ale", "ale"}};
+    static const char *const words[][2] = {
+        {"ma", "ma"}, {"jak", "jak"}, {"sopot", "sopot"}, {"kiedy", "kied"}, {"ale", "ale"}};
     char out[64];
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
         pa_stem_polish(words[i][0], out, sizeof out);

@@ -82,15 +82,15 @@ static const struct {
     const char *a, *b;
     int max, distance;
 } distance_cases[] = {
-    {"frankenthal", "frankental", 2, 1},  /* missing letter */
-    {"sopot", "sopott", 2, 1},            /* doubled letter */
-    {"sopot", "sopto", 2, 1},             /* swapped letters */
+    {"frankenthal", "frankental", 2, 1}, /* missing letter */
+    {"sopot", "sopott", 2, 1},           /* doubled letter */
+    {"sopot", "sopto", 2, 1},            /* swapped letters */
     {"jumelage", "jumellage", 2, 1},
     {"partnerstadt", "partnerstat", 2, 1},
     {"wspolpraca", "wspolparcy", 2, 2},
     {"سوبوت", "سوبط", 2, 2},
     {"colombes", "colombes", 2, 0},
-    {"sopot", "gdynia", 2, 3},            /* capped at max + 1 */
+    {"sopot", "gdynia", 2, 3}, /* capped at max + 1 */
     {"a", "abcdef", 1, 2},
 };
 

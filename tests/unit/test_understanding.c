@@ -13,8 +13,8 @@ static int load(void **state)
     (void)state;
     pa_diag diag;
     pa_diag_init(&diag);
-    snapshot = pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales",
-                                &diag);
+    snapshot =
+        pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales", &diag);
     pa_diag_print(&diag, stderr);
     pa_diag_clear(&diag);
     return snapshot ? 0 : -1;

@@ -14,8 +14,8 @@
     do {                                                                                           \
         const char *g_ = (got), *w_ = (want);                                                      \
         if ((g_ == NULL) != (w_ == NULL) || (g_ && strcmp(g_, w_))) {                              \
-            print_error("%s: %s: got \"%s\", expected \"%s\"\n", (row), (what), g_ ? g_ : "(null)", \
-                        w_ ? w_ : "(null)");                                                       \
+            print_error("%s: %s: got \"%s\", expected \"%s\"\n", (row), (what),                    \
+                        g_ ? g_ : "(null)", w_ ? w_ : "(null)");                                   \
             fail();                                                                                \
         }                                                                                          \
     } while (0)
