@@ -1,0 +1,729 @@
+#!/usr/bin/env node
+// Real-browser tests of the Passerelle widget (web/) against the real server.
+//
+//   node tests/browser/run.mjs --bin build/passerelle --root . --out build/browser-test
+//
+// Starts `passerelle serve` on a free loopback port, drives Debian's Chromium through
+// playwright-core (never a downloaded browser), runs the scenarios in order on one page (each
+// builds on the conversation so far, as a person would), stops the server, prints one line per
+// scenario and `N passed, N failed`. Exit code 0 only when every scenario passed.
+// Screenshots (desktop and phone, ltr and rtl) and the server's log are written to --out.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import process from 'node:process';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const RUN_BUDGET_MS = 115000; // the whole run must stay under two minutes
+const SCENARIO_TIMEOUT_MS = 20000;
+const HOST = '127.0.0.1';
+
+const FR_QUESTION = 'Avec quelles villes Colombes est-elle jumelée ?';
+const AR_QUESTION = 'ما هي المدن التوأم لكولومب؟';
+const PL_QUESTION = 'Jakie miasta partnerskie ma Colombes?';
+const OFFLINE_QUESTION = 'Où se trouve Sopot ?';
+const AFTER_RECONNECT_QUESTION = 'Qu’est-ce que la coopération décentralisée ?';
+const INJECTION = '<img src=x onerror=alert(1)>';
+
+/* ------------------------------------------------------------------ arguments */
+
+function parseArgs(argv) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i];
+    if (name === '--help' || name === '-h') {
+      opts.help = true;
+    } else if (['--bin', '--root', '--out'].includes(name) && i + 1 < argv.length) {
+      opts[name.slice(2)] = argv[++i];
+    } else {
+      throw new Error(`unknown argument: ${name}`);
+    }
+  }
+  return opts;
+}
+
+const USAGE = 'usage: node tests/browser/run.mjs --bin PATH/passerelle --root REPO_ROOT --out OUT_DIR';
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`${e.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!opts.bin || !opts.root || !opts.out) {
+  console.error(USAGE);
+  process.exit(2);
+}
+const BIN = path.resolve(opts.bin);
+const ROOT = path.resolve(opts.root);
+const OUT = path.resolve(opts.out);
+fs.mkdirSync(OUT, { recursive: true });
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error('playwright-core is not installed: run `npm ci` in tests/browser first');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+for (const [what, file] of [['server binary', BIN], ['Chromium', CHROMIUM]]) {
+  if (!fs.existsSync(file)) {
+    console.error(`${what} not found: ${file}${file === CHROMIUM ? ' (apt-get install -y chromium)' : ''}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+/* ------------------------------------------------------------------ small helpers */
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function poll(check, ms, what) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await sleep(100);
+  }
+  throw new Error(`${what} (waited ${ms / 1000} s)`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/* ------------------------------------------------------------------ the server */
+
+const serverLog = fs.createWriteStream(path.join(OUT, 'server.log'));
+let server = null;
+let port = 0;
+
+async function startServer() {
+  // The port was just freed (a restart) and may linger briefly: retry the bind for a few seconds.
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const child = spawn(BIN, ['serve', '--listen', `${HOST}:${port}`,
+      '--intents', path.join(ROOT, 'intents'), '--locales', path.join(ROOT, 'locales'),
+      '--web', path.join(ROOT, 'web')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let exited = false;
+    child.on('exit', (code, signal) => {
+      exited = true;
+      serverLog.write(`--- server exited: code ${code} signal ${signal}\n`);
+    });
+    child.stdout.pipe(serverLog, { end: false });
+    child.stderr.pipe(serverLog, { end: false });
+    const readyBy = Date.now() + 8000;
+    while (!exited && Date.now() < readyBy) {
+      try {
+        const res = await fetch(`http://${HOST}:${port}/`);
+        if (res.ok) {
+          server = child;
+          return;
+        }
+      } catch (e) {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    if (!exited) child.kill('SIGKILL');
+    if (Date.now() > deadline) throw new Error(`server did not start on port ${port} (see ${OUT}/server.log)`);
+    await sleep(300);
+  }
+}
+
+async function stopServer() {
+  const child = server;
+  server = null;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+  if (!done) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/* ------------------------------------------------------------------ the page, seen from outside */
+
+const received = []; // every frame the page got from the server, parsed
+const sent = []; // every frame the page sent
+const dialogs = [];
+
+function watchPage(page) {
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    dialog.dismiss().catch(() => {});
+  });
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => { try { received.push(JSON.parse(f.payload)); } catch (e) { /* not JSON */ } });
+    ws.on('framesent', (f) => { try { sent.push(JSON.parse(f.payload)); } catch (e) { /* not JSON */ } });
+  });
+}
+
+function welcome() {
+  const frames = received.filter((f) => f.type === 'welcome');
+  return frames[frames.length - 1];
+}
+
+function labelsOf(lang) {
+  const info = (welcome()?.languages || []).find((l) => l.code === lang);
+  assert(info && info.labels, `welcome frame has no labels for ${lang}`);
+  return info.labels;
+}
+
+// Runs inside the page: the widget's elements live in an open shadow root.
+const IN_PAGE = {
+  state: () => {
+    const host = document.querySelector('passerelle-chat');
+    const root = host && host.shadowRoot && host.shadowRoot.querySelector('.pw-root');
+    if (!root) return null;
+    const q = (s) => root.querySelector(s);
+    const texts = (s) => Array.from(root.querySelectorAll(s)).map((n) => n.textContent);
+    return {
+      lang: root.getAttribute('lang'),
+      dir: root.getAttribute('dir'),
+      hostDir: host.getAttribute('dir'),
+      conn: root.getAttribute('data-conn'),
+      open: !q('.pw-panel').hidden,
+      title: q('.pw-title').textContent,
+      status: q('.pw-status').textContent,
+      send: q('.pw-send').textContent,
+      placeholder: q('.pw-input').placeholder,
+      select: q('.pw-lang').value,
+      options: Array.from(root.querySelectorAll('.pw-lang option')).map((o) => o.textContent),
+      bot: texts('.pw-msg--bot .pw-text'),
+      user: texts('.pw-msg--user .pw-text'),
+      all: texts('.pw-msg .pw-text'),
+      unsent: texts('.pw-unsent'),
+      suggestions: texts('.pw-suggestion'),
+      typingShown: !q('.pw-typing').hidden
+    };
+  },
+  focus: () => {
+    const host = document.querySelector('passerelle-chat');
+    if (document.activeElement !== host) {
+      return { inWidget: false, tag: document.activeElement ? document.activeElement.tagName : null };
+    }
+    const el = host.shadowRoot.activeElement;
+    if (!el) return { inWidget: false, tag: 'PASSERELLE-CHAT' };
+    const cs = getComputedStyle(el);
+    const outline = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2;
+    const shadow = cs.boxShadow && cs.boxShadow !== 'none';
+    const r = el.getBoundingClientRect();
+    return {
+      inWidget: true,
+      cls: (el.getAttribute('class') || el.tagName).split(' ')[0],
+      visibleFocus: el.matches(':focus-visible') && (outline || shadow),
+      onScreen: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 &&
+        r.top < window.innerHeight && r.left < window.innerWidth,
+      name: el.getAttribute('aria-label') || (el.labels && el.labels[0] ? el.labels[0].textContent : '') ||
+        el.textContent.trim() || el.getAttribute('aria-labelledby') || ''
+    };
+  },
+  // Records whether the typing indicator is ever shown, however briefly.
+  watchTyping: () => {
+    const root = document.querySelector('passerelle-chat').shadowRoot;
+    window.__pwTypingSeen = false;
+    const typing = root.querySelector('.pw-typing');
+    const obs = new MutationObserver(() => { if (!typing.hidden) window.__pwTypingSeen = true; });
+    obs.observe(typing, { attributes: true, attributeFilter: ['hidden'] });
+    window.__pwTypingObserver = obs;
+  },
+  rects: () => {
+    const root = document.querySelector('passerelle-chat').shadowRoot;
+    const rect = (s) => {
+      const n = root.querySelector(s);
+      if (!n) return null;
+      const r = n.getBoundingClientRect();
+      return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+    };
+    const panel = root.querySelector('.pw-panel');
+    const log = root.querySelector('.pw-log');
+    return {
+      vw: window.innerWidth,
+      vh: window.innerHeight,
+      pageOverflowX: document.documentElement.scrollWidth > window.innerWidth,
+      panelOverflowX: panel.scrollWidth > panel.clientWidth + 1 || log.scrollWidth > log.clientWidth + 1,
+      panel: rect('.pw-panel'),
+      title: rect('.pw-title'),
+      close: rect('.pw-close'),
+      input: rect('.pw-input'),
+      send: rect('.pw-send'),
+      lastUser: (() => {
+        const all = root.querySelectorAll('.pw-msg--user .pw-bubble');
+        if (!all.length) return null;
+        const r = all[all.length - 1].getBoundingClientRect();
+        return { left: r.left, right: r.right };
+      })()
+    };
+  }
+};
+
+const state = (page) => page.evaluate(IN_PAGE.state);
+const focusInfo = (page) => page.evaluate(IN_PAGE.focus);
+
+async function waitForWidget(page) {
+  await page.waitForFunction(() => {
+    const host = document.querySelector('passerelle-chat');
+    const root = host && host.shadowRoot && host.shadowRoot.querySelector('.pw-root');
+    return root && !root.hidden && root.getAttribute('data-conn') === 'online' &&
+      root.querySelectorAll('.pw-msg--bot').length > 0;
+  }, null, { timeout: 10000 });
+}
+
+async function ensureOpen(page) {
+  const s = await state(page);
+  if (!s.open) await page.locator('.pw-launcher').click();
+  await page.locator('.pw-panel').waitFor({ state: 'visible' });
+}
+
+async function chooseLanguage(page, lang) {
+  await ensureOpen(page);
+  await page.locator('.pw-lang').selectOption(lang);
+  await poll(async () => (await state(page)).lang === lang, 3000, `widget did not switch to ${lang}`);
+}
+
+// Types a question like a person (field, Enter) and returns the server's reply frame to it.
+async function askAndWait(page, text) {
+  await ensureOpen(page);
+  const sentBefore = sent.length;
+  const botBefore = (await state(page)).bot.length;
+  await page.locator('.pw-input').fill(text);
+  await page.locator('.pw-input').press('Enter');
+  const question = await poll(() => sent.slice(sentBefore).find((f) => f.type === 'ask' && f.text === text),
+    5000, `the widget did not send ${JSON.stringify(text)}`);
+  const reply = await poll(() => received.find((f) => (f.type === 'answer' || f.type === 'error') && f.id === question.id),
+    10000, `no reply to ${JSON.stringify(text)}`);
+  await poll(async () => (await state(page)).bot.length > botBefore, 5000, 'the reply was not shown');
+  return { question, reply };
+}
+
+/* ------------------------------------------------------------------ scenarios */
+
+const scenarios = [];
+const scenario = (name, fn, timeout = SCENARIO_TIMEOUT_MS) => scenarios.push({ name, fn, timeout });
+
+let browser;
+let context;
+let page;
+
+scenario('open the demo page and the widget', async () => {
+  await page.goto(`http://${HOST}:${port}/`);
+  assert((await page.locator('h1').textContent()).trim().length > 0, 'the demo page has no heading');
+  await waitForWidget(page);
+  const w = welcome();
+  assert(w && Array.isArray(w.languages) && w.languages.length === 5, 'no welcome frame with five languages');
+  let s = await state(page);
+  assert(!s.open, 'the panel should start closed');
+  await page.locator('.pw-launcher').click();
+  await page.locator('.pw-panel').waitFor({ state: 'visible' });
+  s = await state(page);
+  const fr = labelsOf('fr');
+  assert(s.lang === 'fr' && s.dir === 'ltr', `expected lang fr / ltr, got ${s.lang} / ${s.dir}`);
+  assert(s.title === fr.title, `title ${JSON.stringify(s.title)} is not the fr label ${JSON.stringify(fr.title)}`);
+  assert(s.bot[0] === w.text, 'the greeting is not the welcome text');
+  const names = w.languages.map((l) => l.name);
+  assert(JSON.stringify(s.options) === JSON.stringify(names), `language options ${s.options} != ${names}`);
+  const f = await focusInfo(page);
+  assert(f.inWidget && f.cls === 'pw-input', `opening should focus the question field, focus is on ${f.cls || f.tag}`);
+});
+
+scenario('ask in French, get a French answer', async () => {
+  await chooseLanguage(page, 'fr');
+  await page.evaluate(IN_PAGE.watchTyping);
+  const { question, reply } = await askAndWait(page, FR_QUESTION);
+  assert(question.lang === 'fr', `the ask carried lang ${question.lang}, expected fr`);
+  assert(reply.type === 'answer', `got ${reply.type} ${reply.code || ''}`);
+  assert(reply.lang === 'fr', `answer lang ${reply.lang}, expected fr`);
+  const s = await state(page);
+  assert(s.lang === 'fr', `widget lang ${s.lang}, expected fr`);
+  assert(s.bot[s.bot.length - 1] === reply.text, 'the answer text is not shown as sent');
+  assert(await page.evaluate(() => window.__pwTypingSeen), 'the typing indicator never showed while waiting');
+  assert(!s.typingShown, 'the typing indicator is still shown after the answer');
+  return `intent ${reply.intent}`;
+});
+
+scenario('switch to Arabic: rtl and an Arabic answer', async () => {
+  await chooseLanguage(page, 'ar');
+  let s = await state(page);
+  assert(s.dir === 'rtl' && s.hostDir === 'rtl', `dir is ${s.dir}/${s.hostDir}, expected rtl`);
+  assert(s.title === labelsOf('ar').title, 'the title is not the Arabic label');
+  const { question, reply } = await askAndWait(page, AR_QUESTION);
+  assert(question.lang === 'ar', `the ask carried lang ${question.lang}, expected ar`);
+  assert(reply.type === 'answer' && reply.lang === 'ar', `answer lang ${reply.lang}, expected ar`);
+  assert(/[\u0600-\u06FF]/.test(reply.text), 'the answer has no Arabic text');
+  s = await state(page);
+  assert(s.dir === 'rtl' && s.lang === 'ar', `after the answer: ${s.lang}/${s.dir}`);
+  // Mirrored layout: the close button sits on the left of the title, the user's bubble on the left.
+  const r = await page.evaluate(IN_PAGE.rects);
+  assert(r.close.right <= r.title.left + 1, 'in rtl the close button should be left of the title');
+  assert(r.lastUser.left - r.panel.left < r.panel.right - r.lastUser.right,
+    'in rtl the user bubble should hug the left side');
+  return `intent ${reply.intent}`;
+});
+
+scenario('switch back to French: ltr', async () => {
+  await chooseLanguage(page, 'fr');
+  const s = await state(page);
+  assert(s.dir === 'ltr' && s.hostDir === 'ltr', `dir is ${s.dir}, expected ltr`);
+  const fr = labelsOf('fr');
+  assert(s.title === fr.title && s.send === fr.send && s.placeholder === fr.placeholder, 'labels are not French');
+  const r = await page.evaluate(IN_PAGE.rects);
+  assert(r.close.left >= r.title.right - 1, 'in ltr the close button should be right of the title');
+});
+
+scenario('Polish on the French widget switches it to Polish', async () => {
+  const before = await state(page);
+  assert(before.lang === 'fr', `widget should start in fr, is ${before.lang}`);
+  const { question, reply } = await askAndWait(page, PL_QUESTION);
+  assert(question.lang === 'fr', `the ask carried lang ${question.lang}, expected the fr hint`);
+  assert(reply.type === 'answer' && reply.lang === 'pl', `answer lang ${reply.lang}, expected pl`);
+  const pl = labelsOf('pl');
+  await poll(async () => (await state(page)).lang === 'pl', 3000, 'the widget did not switch to pl');
+  const s = await state(page);
+  assert(s.select === 'pl', `the language selector shows ${s.select}`);
+  assert(s.title === pl.title && s.send === pl.send && s.placeholder === pl.placeholder,
+    `labels are not Polish: ${s.title} / ${s.send} / ${s.placeholder}`);
+  assert(s.status === pl.online, `status ${JSON.stringify(s.status)} is not the Polish online label`);
+  return `intent ${reply.intent}`;
+});
+
+scenario('a suggestion button asks its intent', async () => {
+  await ensureOpen(page);
+  const buttons = page.locator('.pw-suggestion');
+  const count = await buttons.count();
+  assert(count > 0, 'the last answer shows no suggestion buttons');
+  const label = (await buttons.first().textContent()).trim();
+  const sentBefore = sent.length;
+  const botBefore = (await state(page)).bot.length;
+  await buttons.first().click();
+  const question = await poll(() => sent.slice(sentBefore).find((f) => f.type === 'ask'), 5000, 'no ask was sent');
+  assert(typeof question.intent === 'string' && question.intent && question.text === undefined,
+    `the click sent ${JSON.stringify(question)}, expected an intent ask`);
+  const reply = await poll(() => received.find((f) => f.id === question.id), 10000, 'no answer to the suggestion');
+  assert(reply.type === 'answer' && reply.text, `got ${reply.type}`);
+  await poll(async () => (await state(page)).bot.length > botBefore, 5000, 'the answer was not shown');
+  const s = await state(page);
+  assert(s.user[s.user.length - 1] === label, 'the clicked suggestion is not shown as the user message');
+  return `${question.intent} -> ${reply.intent}`;
+});
+
+scenario('HTML in a message is shown as text', async () => {
+  const { reply } = await askAndWait(page, INJECTION);
+  await sleep(300);
+  const s = await state(page);
+  assert(s.user[s.user.length - 1] === INJECTION, 'the message is not displayed verbatim');
+  const imgs = await page.evaluate(() => document.querySelectorAll('img').length +
+    document.querySelector('passerelle-chat').shadowRoot.querySelectorAll('img').length);
+  assert(imgs === 0, `${imgs} <img> element(s) were created`);
+  assert(dialogs.length === 0, `a dialog fired: ${dialogs.join(', ')}`);
+  return `reply ${reply.type}`;
+});
+
+scenario('keyboard: open, tab order, visible focus, Escape', async () => {
+  // Start closed, with focus on the page.
+  if ((await state(page)).open) await page.locator('.pw-close').click();
+  await page.evaluate(() => { if (document.activeElement) document.activeElement.blur(); });
+  let f;
+  for (let i = 0; i < 15; i++) {
+    await page.keyboard.press('Tab');
+    f = await focusInfo(page);
+    if (f.inWidget) break;
+  }
+  assert(f.inWidget && f.cls === 'pw-launcher', 'Tab never reached the open button');
+  assert(f.visibleFocus, 'the open button has no visible focus');
+  assert(f.name, 'the open button has no accessible name');
+  await page.keyboard.press('Enter');
+  await page.locator('.pw-panel').waitFor({ state: 'visible' });
+  f = await focusInfo(page);
+  assert(f.cls === 'pw-input', `after opening, focus is on ${f.cls}`);
+  // Walk back to the first control, then forward through all of them.
+  for (let i = 0; i < 20 && f.cls !== 'pw-close'; i++) {
+    await page.keyboard.press('Shift+Tab');
+    f = await focusInfo(page);
+    assert(f.inWidget, 'Shift+Tab left the panel before reaching the close button');
+  }
+  const order = [];
+  for (let i = 0; i < 25; i++) {
+    assert(f.visibleFocus, `${f.cls} has no visible focus`);
+    assert(f.onScreen, `${f.cls} is focused but off screen`);
+    assert(f.name, `${f.cls} has no accessible name`);
+    order.push(f.cls.replace(/^pw-/, ''));
+    if (f.cls === 'pw-send') break;
+    await page.keyboard.press('Tab');
+    f = await focusInfo(page);
+  }
+  const seq = order.join(',');
+  assert(/^close,lang,log,(link,)*(suggestion,)*input,send$/.test(seq), `unexpected tab order: ${seq}`);
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Escape');
+  await page.locator('.pw-panel').waitFor({ state: 'hidden' });
+  f = await focusInfo(page);
+  assert(f.cls === 'pw-launcher' && f.visibleFocus, 'Escape should close and return visible focus to the open button');
+  await page.keyboard.press('Enter');
+  await page.locator('.pw-panel').waitFor({ state: 'visible' });
+  const live = await page.evaluate(() => document.querySelector('passerelle-chat').shadowRoot
+    .querySelectorAll('[aria-live="polite"]').length);
+  assert(live > 0, 'no aria-live="polite" region');
+  return seq;
+});
+
+scenario('server stops: offline, queued message, reconnect, answers again', async () => {
+  await ensureOpen(page);
+  await stopServer();
+  await page.waitForFunction(() => document.querySelector('passerelle-chat').shadowRoot
+    .querySelector('.pw-root').getAttribute('data-conn') === 'offline', null, { timeout: 10000 });
+  let s = await state(page);
+  const labels = labelsOf(s.lang);
+  assert(s.status === labels.offline, `status ${JSON.stringify(s.status)} is not the offline label`);
+  const sentBefore = sent.length;
+  await page.locator('.pw-input').fill(OFFLINE_QUESTION);
+  await page.locator('.pw-input').press('Enter');
+  await sleep(300);
+  s = await state(page);
+  assert(s.user[s.user.length - 1] === OFFLINE_QUESTION, 'the offline message is not shown');
+  assert(s.unsent.length === 1 && s.unsent[0] === labels.unsent, `expected one "unsent" note, got ${JSON.stringify(s.unsent)}`);
+  await startServer(); // same port
+  await page.waitForFunction(() => document.querySelector('passerelle-chat').shadowRoot
+    .querySelector('.pw-root').getAttribute('data-conn') === 'online', null, { timeout: 15000 });
+  const question = await poll(() => sent.slice(sentBefore).find((f) => f.text === OFFLINE_QUESTION), 5000,
+    'the queued message was not sent on reconnect');
+  const reply = await poll(() => received.find((f) => f.id === question.id), 10000, 'no answer to the queued message');
+  assert(reply.type === 'answer', `got ${reply.type}`);
+  await poll(async () => (await state(page)).unsent.length === 0, 3000, 'the "unsent" note stayed');
+  const again = await askAndWait(page, AFTER_RECONNECT_QUESTION);
+  assert(again.reply.type === 'answer' && again.reply.text, 'no answer after reconnecting');
+  return `queued ${question.intent || reply.intent}, then ${again.reply.intent}`;
+}, 45000);
+
+scenario('reload restores the conversation', async () => {
+  const before = await state(page);
+  await page.reload();
+  await page.waitForFunction(() => {
+    const h = document.querySelector('passerelle-chat');
+    return h && h.shadowRoot.querySelector('.pw-msg');
+  }, null, { timeout: 10000 });
+  const right = await state(page); // from sessionStorage, before the server has said anything
+  assert(JSON.stringify(right.all) === JSON.stringify(before.all),
+    `messages differ after reload: ${right.all.length} vs ${before.all.length}`);
+  assert(right.lang === before.lang && right.dir === before.dir, `language ${right.lang} != ${before.lang}`);
+  assert(right.open === before.open, 'the panel open state was not restored');
+  await waitForWidget(page);
+  const after = await state(page);
+  assert(JSON.stringify(after.all) === JSON.stringify(before.all), 'the welcome frame changed the restored conversation');
+  return `${before.all.length} messages, lang ${before.lang}`;
+});
+
+scenario('links in answers are safe anchors', async () => {
+  // A separate tab whose WebSocket passes through a proxy that appends links to the server's answers.
+  const ctx = await newContext({ width: 1280, height: 800 });
+  try {
+    const p = await ctx.newPage();
+    await p.routeWebSocket(/\/ws/, (ws) => {
+      const upstream = ws.connectToServer();
+      upstream.onMessage((message) => {
+        try {
+          const frame = JSON.parse(message);
+          if (frame.type === 'answer') {
+            frame.text += ' https://example.org/jumelage?x=1. javascript:alert(1) <a href="https://evil.example">x</a>';
+            message = JSON.stringify(frame);
+          }
+        } catch (e) { /* pass through */ }
+        ws.send(message);
+      });
+    });
+    let dialog = false;
+    p.on('dialog', (d) => { dialog = true; d.dismiss().catch(() => {}); });
+    await p.goto(`http://${HOST}:${port}/`);
+    await waitForWidget(p);
+    await p.locator('.pw-launcher').click();
+    await p.locator('.pw-input').fill(FR_QUESTION);
+    await p.locator('.pw-input').press('Enter');
+    const answer = p.locator('.pw-msg--bot').last();
+    await answer.locator('.pw-link').first().waitFor({ timeout: 10000 });
+    const links = await answer.locator('a').evaluateAll((as) => as.map((a) => ({
+      href: a.getAttribute('href'), text: a.textContent, target: a.target, rel: a.rel })));
+    const ours = links.find((a) => a.href === 'https://example.org/jumelage?x=1');
+    assert(ours, `no link to https://example.org/jumelage?x=1 (trailing dot excluded) in ${JSON.stringify(links)}`);
+    assert(ours.text === ours.href, `the link text is ${JSON.stringify(ours.text)}`);
+    for (const a of links) {
+      assert(/^https?:\/\//.test(a.href), `a link to ${a.href}`);
+      assert(a.target === '_blank' && a.rel === 'noopener noreferrer', `link ${a.href} lacks target/rel`);
+    }
+    assert(!links.some((a) => a.text === 'x'), 'server markup became a real link');
+    const text = await answer.locator('.pw-text').textContent();
+    assert(text.includes('<a href="https://evil.example">x</a>') && text.includes('javascript:alert(1)'),
+      'server markup was not shown as text');
+    assert(!dialog, 'a dialog fired');
+  } finally {
+    await ctx.close();
+  }
+});
+
+scenario('host page CSS does not reach the widget', async () => {
+  // The server's CSP forbids inline styles; this tab only plays a page with other rules of its own.
+  const ctx = await newContext({ width: 1280, height: 800 }, 1, { bypassCSP: true });
+  try {
+    const p = await ctx.newPage();
+    await p.goto(`http://${HOST}:${port}/`);
+    await p.addStyleTag({ content: '* { font: italic 40px/3 serif !important; color: red !important; ' +
+      'background: lime !important; } button, input, select, ol, li { display: none !important; } ' +
+      'passerelle-chat { font-size: 40px; color: red; }' });
+    await waitForWidget(p);
+    await p.locator('.pw-launcher').click();
+    await p.locator('.pw-input').waitFor({ state: 'visible' });
+    const look = await p.evaluate(() => {
+      const root = document.querySelector('passerelle-chat').shadowRoot;
+      const cs = getComputedStyle(root.querySelector('.pw-msg--bot .pw-bubble'));
+      return { size: cs.fontSize, color: cs.color, style: cs.fontStyle };
+    });
+    assert(look.size === '16px' && look.color === 'rgb(27, 31, 36)' && look.style === 'normal',
+      `the bubble picked up page styles: ${JSON.stringify(look)}`);
+  } finally {
+    await ctx.close();
+  }
+});
+
+scenario('screenshots and layout: desktop and phone, ltr and rtl, 200 % zoom', async () => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await ensureOpen(page);
+  await page.locator('.pw-input').fill('');
+  const shots = [];
+  // Each picture shows an answer in the language it is about.
+  const shoot = async (name, lang, question) => {
+    await chooseLanguage(page, lang);
+    if (question) await askAndWait(page, question);
+    await page.evaluate(() => { const a = document.activeElement; if (a) a.blur(); });
+    await sleep(250); // let the dots' animation and scrolling settle
+    const r = await page.evaluate(IN_PAGE.rects);
+    assert(!r.pageOverflowX && !r.panelOverflowX, `${name}: horizontal overflow`);
+    assert(r.input.bottom <= r.vh && r.send.right <= r.vw && r.send.left >= 0, `${name}: the send controls are off screen`);
+    const file = path.join(OUT, `${name}.png`);
+    await page.screenshot({ path: file });
+    shots.push(path.basename(file));
+    return r;
+  };
+  await shoot('desktop-ltr', 'fr');
+  await shoot('desktop-rtl', 'ar', AR_QUESTION);
+  await page.setViewportSize({ width: 360, height: 740 });
+  const phone = await shoot('phone-rtl', 'ar');
+  assert(phone.panel.width >= 359 && phone.panel.height >= 739, 'on a phone the panel should fill the screen');
+  await shoot('phone-ltr', 'fr', FR_QUESTION);
+  // 200 % zoom of a 1280x800 window is a 640x400 CSS viewport at twice the pixel density.
+  const ctx = await newContext({ width: 640, height: 400 }, 2);
+  try {
+    const p = await ctx.newPage();
+    await p.goto(`http://${HOST}:${port}/`);
+    await waitForWidget(p);
+    await p.locator('.pw-launcher').click();
+    const r = await p.evaluate(IN_PAGE.rects);
+    assert(!r.pageOverflowX && !r.panelOverflowX, '200 %: horizontal overflow');
+    assert(r.panel.top >= 0 && r.panel.bottom <= r.vh && r.input.bottom <= r.vh && r.send.right <= r.vw,
+      '200 %: the panel does not fit the window');
+  } finally {
+    await ctx.close();
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  return shots.join(' ');
+});
+
+/* ------------------------------------------------------------------ running */
+
+async function newContext(viewport, scale = 1, extra = {}) {
+  const ctx = await browser.newContext({ viewport, deviceScaleFactor: scale, locale: 'fr-FR', ...extra });
+  // Nothing may leave the machine: only the server under test is reachable.
+  await ctx.route((url) => url.hostname !== HOST, (route) => route.abort());
+  return ctx;
+}
+
+async function main() {
+  const started = Date.now();
+  let passed = 0;
+  let failed = 0;
+  try {
+    port = await freePort();
+    await startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    context = await newContext({ width: 1280, height: 800 });
+    page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    watchPage(page);
+  } catch (e) {
+    console.log(`FAIL setup: ${e.message}`);
+    await shutdown();
+    console.log(`0 passed, ${scenarios.length} failed`);
+    return 1;
+  }
+
+  for (const s of scenarios) {
+    const left = RUN_BUDGET_MS - (Date.now() - started);
+    const t0 = Date.now();
+    if (left < 2000) {
+      console.log(`FAIL ${s.name}: not run, the run's time budget is spent`);
+      failed++;
+      continue;
+    }
+    try {
+      if (!server) await startServer(); // a failed scenario may have left it stopped
+      const note = await withTimeout(s.fn(), Math.min(s.timeout, left), s.name);
+      console.log(`PASS ${s.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)${note ? ` — ${note}` : ''}`);
+      passed++;
+    } catch (e) {
+      console.log(`FAIL ${s.name} (${((Date.now() - t0) / 1000).toFixed(1)} s): ${e.message.split('\n')[0]}`);
+      failed++;
+      const slug = s.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+      await page.screenshot({ path: path.join(OUT, `failed-${slug}.png`) }).catch(() => {});
+    }
+  }
+  await shutdown();
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+async function shutdown() {
+  if (browser) await browser.close().catch(() => {});
+  await stopServer().catch(() => {});
+  await new Promise((resolve) => serverLog.end(resolve));
+}
+
+// A last resort: however things hang, the run ends within the budget and leaves no server behind.
+const watchdog = setTimeout(() => {
+  console.log('FAIL run: exceeded its time budget');
+  console.log('0 passed, 1 failed');
+  if (server) server.kill('SIGKILL');
+  process.exit(1);
+}, RUN_BUDGET_MS + 4000);
+watchdog.unref();
+
+process.exitCode = await main();
