@@ -682,7 +682,10 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
     double *coverage = calloc(s->n_intents + 1, sizeof *coverage);
     double *best = calloc(s->n_intents + 1, sizeof *best);
     double *aspect = calloc(s->n_intents + 1, sizeof *aspect);
-    if (!st || !a || !closeness || !coverage || !best || !aspect) {
+    uint32_t *touched = malloc((li->n_ex + 1) * sizeof *touched);
+    size_t n_touched = 0;
+    if (!st || !a || !closeness || !coverage || !best || !aspect || !touched) {
+        free(touched);
         free(aspect);
         pa_stemmer_free(st);
         free(a);
@@ -709,8 +712,12 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
             continue;
         double w = li->weight[id] * a->factor[f];
         total += w;
-        for (size_t k = 0; k < li->n_post_ex[id]; k++)
-            closeness[li->post_ex[id][k]] += w;
+        for (size_t k = 0; k < li->n_post_ex[id]; k++) {
+            uint32_t e = li->post_ex[id][k];
+            if (closeness[e] == 0) /* only the examples the question touches are scored */
+                touched[n_touched++] = e;
+            closeness[e] += w;
+        }
         for (size_t k = 0; k < li->n_post_intent[id]; k++) {
             coverage[li->post_intent[id][k]] += w;
             if (li->feature_text[id][0] != '#')
@@ -718,9 +725,8 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
         }
     }
     if (total > 0) {
-        for (size_t e = 0; e < li->n_ex; e++) {
-            if (closeness[e] == 0)
-                continue;
+        for (size_t k = 0; k < n_touched; k++) {
+            uint32_t e = touched[k];
             /* Dice rewards an example of the question's size; containment
              * (how much of the example the question holds) forgives the
              * extra words of long questions. Their mean keeps both. */
@@ -756,5 +762,6 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
     free(coverage);
     free(best);
     free(aspect);
+    free(touched);
     return 0;
 }
