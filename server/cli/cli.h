@@ -21,6 +21,23 @@ void cli_default_paths(cli_paths *p);
  * failure. */
 pa_snapshot *cli_load(const cli_paths *p);
 
+/* An option of one command besides --intents, --locales and --help, which
+ * every command shares: a string (value set) or a flag (flag set to 1). */
+typedef struct {
+    const char *name;
+    const char **value;
+    int *flag;
+} cli_option;
+
+/* Parses argv: the shared options into paths (which holds the defaults),
+ * the command's own from extra (terminated by a {NULL} entry). Positional
+ * arguments are left in argv[*first..argc). Returns CLI_OK to go on,
+ * CLI_USAGE after printing help to stderr on a bad option or when the
+ * number of positional arguments is outside [min_args, max_args] (max -1:
+ * no limit), or -1 when --help printed the help (the command then exits 0). */
+int cli_parse(int argc, char **argv, const char *help, cli_paths *paths, const cli_option *extra,
+              int min_args, int max_args, int *first);
+
 int cmd_serve(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_ask(int argc, char **argv);

@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,4 +67,47 @@ pa_snapshot *cli_load(const cli_paths *p)
     }
     pa_diag_clear(&diag);
     return s;
+}
+
+enum { CLI_MAX_OPTIONS = 16 };
+
+int cli_parse(int argc, char **argv, const char *help, cli_paths *paths, const cli_option *extra,
+              int min_args, int max_args, int *first)
+{
+    struct option opts[CLI_MAX_OPTIONS + 4] = {{"intents", required_argument, 0, 'i'},
+                                               {"locales", required_argument, 0, 'l'},
+                                               {"help", no_argument, 0, 'h'}};
+    int n = 3;
+    for (int k = 0; extra && extra[k].name && n < CLI_MAX_OPTIONS; k++, n++)
+        opts[n] = (struct option){extra[k].name, extra[k].value ? required_argument : no_argument,
+                                  0, 256 + k};
+    opts[n] = (struct option){0, 0, 0, 0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'i') {
+            paths->intents_dir = optarg;
+        } else if (c == 'l') {
+            paths->locales_dir = optarg;
+        } else if (c == 'h') {
+            fputs(help, stdout);
+            return -1;
+        } else if (c >= 256) {
+            const cli_option *o = &extra[c - 256];
+            if (o->value)
+                *o->value = optarg;
+            else
+                *o->flag = 1;
+        } else {
+            fputs(help, stderr);
+            return CLI_USAGE;
+        }
+    }
+    int args = argc - optind;
+    if (args < min_args || (max_args >= 0 && args > max_args)) {
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    *first = optind;
+    return CLI_OK;
 }

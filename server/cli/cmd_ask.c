@@ -4,7 +4,6 @@
 #include "pa_protocol.h"
 #include "pa_text.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,32 +20,16 @@ int cmd_ask(int argc, char **argv)
     cli_paths p;
     cli_default_paths(&p);
     const char *lang = NULL;
-    static const struct option opts[] = {{"lang", required_argument, 0, 'L'},
-                                         {"intents", required_argument, 0, 'i'},
-                                         {"locales", required_argument, 0, 'l'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'L': lang = optarg; break;
-        case 'i': p.intents_dir = optarg; break;
-        case 'l': p.locales_dir = optarg; break;
-        case 'h': fputs(help, stdout); return CLI_OK;
-        default: fputs(help, stderr); return CLI_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        fputs(help, stderr);
-        return CLI_USAGE;
-    }
+    const cli_option extra[] = {{"lang", &lang, NULL}, {NULL, NULL, NULL}};
+    int first, rc = cli_parse(argc, argv, help, &p, extra, 1, -1, &first);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
     size_t len = 0;
-    for (int i = optind; i < argc; i++)
+    for (int i = first; i < argc; i++)
         len += strlen(argv[i]) + 1;
     char *text = calloc(len + 1, 1);
-    for (int i = optind; i < argc; i++) {
-        if (i > optind)
+    for (int i = first; i < argc; i++) {
+        if (i > first)
             strcat(text, " ");
         strcat(text, argv[i]);
     }
@@ -55,7 +38,6 @@ int cmd_ask(int argc, char **argv)
         free(text);
         return CLI_FAILED;
     }
-    int rc = CLI_OK;
     char *out = NULL;
     if (!pa_text_is_valid(text, strlen(text))) {
         out = pa_protocol_error_json(s, pa_dialog_default_lang(s, NULL, lang),

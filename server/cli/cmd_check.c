@@ -1,6 +1,5 @@
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,24 +15,9 @@ int cmd_check(int argc, char **argv)
 {
     cli_paths p;
     cli_default_paths(&p);
-    static const struct option opts[] = {{"intents", required_argument, 0, 'i'},
-                                         {"locales", required_argument, 0, 'l'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i': p.intents_dir = optarg; break;
-        case 'l': p.locales_dir = optarg; break;
-        case 'h': fputs(help, stdout); return CLI_OK;
-        default: fputs(help, stderr); return CLI_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fputs(help, stderr);
-        return CLI_USAGE;
-    }
+    int first, rc = cli_parse(argc, argv, help, &p, NULL, 0, 0, &first);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
     pa_diag diag;
     pa_diag_init(&diag);
     pa_snapshot *s = pa_snapshot_load(p.intents_dir, p.locales_dir, &diag);
@@ -51,7 +35,7 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "%zu errors, %zu warnings\n", diag.errors, diag.warnings);
     }
     pa_diag_clear(&diag);
-    int rc = s ? CLI_OK : CLI_FAILED;
+    rc = s ? CLI_OK : CLI_FAILED;
     pa_snapshot_unref(s);
     return rc;
 }

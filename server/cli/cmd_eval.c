@@ -2,7 +2,6 @@
 
 #include "pa_eval.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,44 +114,29 @@ int cmd_eval(int argc, char **argv)
     cli_paths p;
     cli_default_paths(&p);
     int as_json = 0;
-    double min[4] = {-1, -1, -1, -1}; /* accuracy, rejection, langid, per-language accuracy */
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"min-accuracy", required_argument, 0, 'a'},
-                                         {"min-rejection", required_argument, 0, 'r'},
-                                         {"min-langid", required_argument, 0, 'g'},
-                                         {"min-language-accuracy", required_argument, 0, 'p'},
-                                         {"intents", required_argument, 0, 'i'},
-                                         {"locales", required_argument, 0, 'l'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': as_json = 1; break;
-        case 'a': min[0] = atof(optarg); break;
-        case 'r': min[1] = atof(optarg); break;
-        case 'g': min[2] = atof(optarg); break;
-        case 'p': min[3] = atof(optarg); break;
-        case 'i': p.intents_dir = optarg; break;
-        case 'l': p.locales_dir = optarg; break;
-        case 'h': fputs(help, stdout); return CLI_OK;
-        default: fputs(help, stderr); return CLI_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        fputs(help, stderr);
-        return CLI_USAGE;
-    }
+    const char *minimum[4] = {NULL, NULL, NULL, NULL};
+    const cli_option extra[] = {{"json", NULL, &as_json},
+                                {"min-accuracy", &minimum[0], NULL},
+                                {"min-rejection", &minimum[1], NULL},
+                                {"min-langid", &minimum[2], NULL},
+                                {"min-language-accuracy", &minimum[3], NULL},
+                                {NULL, NULL, NULL}};
+    int first, rc = cli_parse(argc, argv, help, &p, extra, 1, 1, &first);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
+    /* accuracy, rejection, language identification, per-language accuracy */
+    double min[4];
+    for (int i = 0; i < 4; i++)
+        min[i] = minimum[i] ? atof(minimum[i]) : -1;
     pa_snapshot *s = cli_load(&p);
     if (!s)
         return CLI_FAILED;
     pa_diag diag;
     pa_diag_init(&diag);
-    json_t *report = pa_eval_run(s, argv[optind], &diag);
+    json_t *report = pa_eval_run(s, argv[first], &diag);
     pa_diag_print(&diag, stderr);
     pa_diag_clear(&diag);
-    int rc = CLI_FAILED;
+    rc = CLI_FAILED;
     if (report) {
         if (as_json) {
             char *text = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

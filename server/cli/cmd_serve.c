@@ -3,7 +3,6 @@
 #include "pa_protocol.h"
 #include "pa_server.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,27 +28,17 @@ int cmd_serve(int argc, char **argv)
     cfg.max_text_chars = PA_TEXT_MAX_CHARS;
     if (getenv("PASSERELLE_MAX_TEXT"))
         cfg.max_text_chars = (size_t)strtoul(getenv("PASSERELLE_MAX_TEXT"), NULL, 10);
-    static const struct option opts[] = {{"listen", required_argument, 0, 'L'},
-                                         {"intents", required_argument, 0, 'i'},
-                                         {"locales", required_argument, 0, 'l'},
-                                         {"web", required_argument, 0, 'w'},
-                                         {"max-text", required_argument, 0, 'm'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'L': cfg.listen = optarg; break;
-        case 'i': p.intents_dir = optarg; break;
-        case 'l': p.locales_dir = optarg; break;
-        case 'w': p.web_dir = optarg; break;
-        case 'm': cfg.max_text_chars = (size_t)strtoul(optarg, NULL, 10); break;
-        case 'h': fputs(help, stdout); return CLI_OK;
-        default: fputs(help, stderr); return CLI_USAGE;
-        }
-    }
-    if (optind != argc || cfg.max_text_chars == 0) {
+    const char *max_text = NULL;
+    const cli_option extra[] = {{"listen", &cfg.listen, NULL},
+                                {"web", &p.web_dir, NULL},
+                                {"max-text", &max_text, NULL},
+                                {NULL, NULL, NULL}};
+    int first, rc = cli_parse(argc, argv, help, &p, extra, 0, 0, &first);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
+    if (max_text)
+        cfg.max_text_chars = (size_t)strtoul(max_text, NULL, 10);
+    if (cfg.max_text_chars == 0) {
         fputs(help, stderr);
         return CLI_USAGE;
     }
