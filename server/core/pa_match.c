@@ -3,6 +3,7 @@
 #include "pa_map.h"
 #include "pa_stem.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,13 @@ typedef struct {
     size_t n_features;
     example *ex;
     size_t n_ex;
-    pa_map exact; /* folded example → intent + 1: a known phrasing settles it */
-    pa_map vocab; /* folded content word → 1 */
-    const char **words;
+    pa_map exact;         /* folded example → intent + 1: a known phrasing settles it */
+    pa_map vocab;         /* folded content word → 1 */
+    const char **words;   /* the vocabulary, for the typo corrector */
+    unsigned *word_count; /* examples each word appears in */
     size_t n_words;
+    const char **stopwords;
+    size_t n_stopwords;
     pa_map stop;
     const char *stemmer;
     int decompound;
@@ -214,19 +218,26 @@ static int split_compound(const lang_index *li, const char *w, char *left, char 
     return 0;
 }
 
-/* The vocabulary word nearest to w within the allowed edits, or NULL. */
-static const char *correct_word(const lang_index *li, const char *w, size_t chars)
+/* The word nearest to w within the allowed edits, or NULL; among equally
+ * near words the most used one ("wass" is "was", not "wall"). Stopwords are
+ * candidates too, and *is_stopword tells when one won: a misspelt "dass" is
+ * still only a "dass". */
+static const char *correct_word(const lang_index *li, const char *w, size_t chars, int *is_stopword)
 {
     int max = chars >= 7 ? 2 : chars >= 4 ? 1 : 0;
     const char *best = NULL;
     int best_d = max + 1;
-    for (size_t i = 0; i < li->n_words && max; i++) {
-        int d = pa_text_distance(w, li->words[i], best_d - 1 < max ? best_d - 1 : max);
-        if (d < best_d) {
+    unsigned best_count = 0;
+    for (size_t i = 0; max && i < li->n_words + li->n_stopwords; i++) {
+        int stop = i >= li->n_words;
+        const char *cand = stop ? li->stopwords[i - li->n_words] : li->words[i];
+        unsigned count = stop ? UINT_MAX : li->word_count[i];
+        int d = pa_text_distance(w, cand, best_d < max ? best_d : max);
+        if (d < best_d || (d == best_d && d <= max && count > best_count)) {
             best_d = d;
-            best = li->words[i];
-            if (d == 1 && max == 1)
-                break;
+            best = cand;
+            best_count = count;
+            *is_stopword = stop;
         }
     }
     return best_d <= max ? best : NULL;
@@ -346,7 +357,12 @@ static void analyse(const lang_index *li, const pa_snapshot *s, const pa_tokens 
             add_feature(a, stem_word(li, st, right, part), 1);
             continue;
         }
-        const char *fix = correct_word(li, w, tok->chars);
+        int fix_is_stopword = 0;
+        const char *fix = correct_word(li, w, tok->chars, &fix_is_stopword);
+        if (fix && fix_is_stopword) {
+            a->content--;
+            continue;
+        }
         if (fix && known(li, stem_word(li, st, fix, part))) {
             add_feature(a, part, CORRECTED_FACTOR);
             a->corrected++;
@@ -410,16 +426,22 @@ static void build_vocab(pa_index *idx, lang_index *li, const pa_snapshot *s, siz
             int *name_of;
             tokens_and_names(s, NULL, il->examples[k], &t, &name_of);
             for (size_t j = 0; j < t.count; j++) {
-                if (name_of[j] >= 0 || !is_content_word(li, &t.items[j]) ||
-                    pa_map_get(&li->vocab, t.items[j].folded, 0))
+                if (name_of[j] >= 0 || !is_content_word(li, &t.items[j]))
                     continue;
+                long seen = pa_map_get(&li->vocab, t.items[j].folded, 0);
+                if (seen) { /* the map holds index + 1 */
+                    li->word_count[seen - 1]++;
+                    continue;
+                }
                 if (li->n_words == cap) {
                     cap = cap ? cap * 2 : 512;
                     li->words = realloc(li->words, cap * sizeof *li->words);
+                    li->word_count = realloc(li->word_count, cap * sizeof *li->word_count);
                 }
                 const char *w = pa_arena_strdup(idx->arena, t.items[j].folded);
+                li->word_count[li->n_words] = 1;
                 li->words[li->n_words++] = w;
-                pa_map_put(&li->vocab, w, 1);
+                pa_map_put(&li->vocab, w, (long)li->n_words);
                 pa_map_put(&idx->all_words, w, 1);
             }
             free(name_of);
@@ -558,6 +580,8 @@ pa_index *pa_index_build(const pa_snapshot *s, pa_diag *diag)
         li->n_accent_suffixes = loc->n_accent_suffixes;
         for (size_t i = 0; i < loc->n_stopwords; i++)
             pa_map_put(&li->stop, loc->stopwords[i], 1);
+        li->stopwords = loc->stopwords;
+        li->n_stopwords = loc->n_stopwords;
         build_vocab(idx, li, s, l);
     }
     /* Examples are analysed once every language's vocabulary is known, so
@@ -596,6 +620,7 @@ void pa_index_free(pa_index *idx)
         free(li->feature_text);
         free(li->ex);
         free(li->words);
+        free(li->word_count);
         pa_map_clear(&li->features);
         pa_map_clear(&li->vocab);
         pa_map_clear(&li->exact);
