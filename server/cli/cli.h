@@ -7,10 +7,13 @@
 /* Exit codes, as interfaces.md documents them. */
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
+#include <limits.h>
+
 typedef struct {
     const char *intents_dir;
     const char *locales_dir;
     const char *web_dir;
+    char defaults[3][PATH_MAX + 16]; /* what the defaults point into */
 } cli_paths;
 
 /* Fills the default folders: the environment (PASSERELLE_INTENTS,

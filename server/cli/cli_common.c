@@ -37,23 +37,23 @@ static const char *data_root(void)
     return is_dir(probe) ? PASSERELLE_SOURCE_DIR : PASSERELLE_DATADIR;
 }
 
-static const char *env_or(const char *name, const char *root, const char *sub)
+static const char *env_or(const char *name, const char *root, const char *sub, char *buf,
+                          size_t size)
 {
     const char *v = getenv(name);
     if (v && *v)
         return v;
-    size_t n = strlen(root) + strlen(sub) + 2;
-    char *path = malloc(n); /* lives as long as the process */
-    snprintf(path, n, "%s/%s", root, sub);
-    return path;
+    snprintf(buf, size, "%s/%s", root, sub);
+    return buf;
 }
 
 void cli_default_paths(cli_paths *p)
 {
     const char *root = data_root();
-    p->intents_dir = env_or("PASSERELLE_INTENTS", root, "intents");
-    p->locales_dir = env_or("PASSERELLE_LOCALES", root, "locales");
-    p->web_dir = env_or("PASSERELLE_WEB", root, "web");
+    size_t size = sizeof p->defaults[0];
+    p->intents_dir = env_or("PASSERELLE_INTENTS", root, "intents", p->defaults[0], size);
+    p->locales_dir = env_or("PASSERELLE_LOCALES", root, "locales", p->defaults[1], size);
+    p->web_dir = env_or("PASSERELLE_WEB", root, "web", p->defaults[2], size);
 }
 
 pa_snapshot *cli_load(const cli_paths *p)

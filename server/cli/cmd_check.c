@@ -23,9 +23,8 @@ int cmd_check(int argc, char **argv)
     pa_snapshot *s = pa_snapshot_load(p.intents_dir, p.locales_dir, &diag);
     pa_diag_print(&diag, stdout);
     if (s) {
-        size_t examples = 0, intents = 0;
+        size_t examples = 0, intents = s->n_answerable;
         for (size_t i = 0; i < s->n_intents; i++) {
-            intents += !s->intents[i].fallback;
             for (size_t l = 0; l < s->n_locales; l++)
                 examples += s->intents[i].langs[l].n_examples;
         }

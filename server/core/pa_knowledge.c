@@ -945,6 +945,8 @@ pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, 
         load_names(&b, intents_dir);
         load_intents(&b, intents_dir);
     }
+    for (size_t i = 0; i < s->n_intents; i++)
+        s->n_answerable += !s->intents[i].fallback;
     if (b.errors == 0) {
         s->langid = pa_langid_build(s);
         s->index = pa_index_build(s, diag);

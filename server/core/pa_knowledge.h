@@ -98,6 +98,7 @@ typedef struct pa_snapshot {
     size_t n_locales;
     pa_intent *intents; /* sorted by id */
     size_t n_intents;
+    size_t n_answerable; /* intents with answers: all but the fallback ones */
     pa_name *names;
     size_t n_names;
     struct pa_index *index;

@@ -273,7 +273,7 @@ static char *health_json(server *srv)
         json_array_append_new(langs, json_string(s->locales[l].code));
     json_t *o = json_pack("{s:s, s:s, s:{s:s, s:i, s:o, s:s}, s:{s:b, s:s, s:o}, s:i}", "status",
                           srv->stopping ? "stopping" : "ok", "program_version", srv->cfg->version,
-                          "knowledge", "version", s->version, "intents", (int)s->n_intents,
+                          "knowledge", "version", s->version, "intents", (int)s->n_answerable,
                           "languages", langs, "loaded_at",
                           iso_time(srv->loaded_at, loaded, sizeof loaded), "last_reload", "ok",
                           srv->reload_ok, "at", iso_time(srv->reload_at, at, sizeof at), "errors",
@@ -427,7 +427,7 @@ static void reload(server *srv)
     srv->loaded_at = srv->reload_at;
     srv->m.reloads_ok++;
     fprintf(stderr, "passerelle: reloaded knowledge %s (%zu intents)\n", fresh->version,
-            fresh->n_intents);
+            fresh->n_answerable);
 }
 
 static void on_reload_timer(lws_sorted_usec_list_t *sul)
@@ -663,7 +663,7 @@ int pa_server_run(const pa_server_config *cfg)
     pthread_t watcher;
     pthread_create(&watcher, NULL, watch_signals, &watch);
     fprintf(stderr, "passerelle %s: listening on http://%s (knowledge %s, %zu intents)\n",
-            cfg->version, cfg->listen, srv->snapshot->version, srv->snapshot->n_intents);
+            cfg->version, cfg->listen, srv->snapshot->version, srv->snapshot->n_answerable);
     lws_sul_schedule(srv->ctx, 0, &srv->reload_timer, on_reload_timer,
                      PA_RELOAD_EVERY_MS * (LWS_USEC_PER_SEC / 1000));
     serve_loop(srv);

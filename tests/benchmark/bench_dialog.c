@@ -32,8 +32,8 @@ int main(int argc, char **argv)
     }
     int rounds = argc > 2 ? atoi(argv[2]) : 20;
     double t0 = now_us();
-    pa_snapshot *s = pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents",
-                                      PASSERELLE_SOURCE_DIR "/locales", NULL);
+    pa_snapshot *s =
+        pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales", NULL);
     double load_ms = (now_us() - t0) / 1e3;
     if (!s)
         return 1;
@@ -66,10 +66,10 @@ int main(int argc, char **argv)
         sum += times[i];
     qsort(times, k, sizeof *times, cmp_double);
     printf("knowledge: %zu intents, loaded and indexed in %.1f ms, %zu KiB in the snapshot arena\n",
-           s->n_intents, load_ms, pa_arena_used(s->arena) / 1024);
+           s->n_answerable, load_ms, pa_arena_used(s->arena) / 1024);
     printf("conversation state: %zu bytes per session (pa_session)\n", sizeof(pa_session));
-    printf("%zu questions x %d rounds: mean %.1f us, median %.1f us, p99 %.1f us per question\n",
-           n, rounds, k ? sum / (double)k : 0, k ? times[k / 2] : 0,
+    printf("%zu questions x %d rounds: mean %.1f us, median %.1f us, p99 %.1f us per question\n", n,
+           rounds, k ? sum / (double)k : 0, k ? times[k / 2] : 0,
            k ? times[(size_t)((double)k * 0.99)] : 0);
     for (size_t i = 0; i < n; i++)
         free(texts[i]);
