@@ -99,7 +99,12 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
 {
     const pa_match_result *m = &r->match;
     double top = m->n_top ? m->top[0].score : 0;
-    r->confidence = top;
+    /* The confidence is that of the best intent with an answer, also when a
+     * fallback intent ranked first: it says how near an answer came. */
+    r->confidence = 0;
+    for (size_t i = 0; i < m->n_top && r->confidence == 0; i++)
+        if (!s->intents[m->top[i].intent].fallback)
+            r->confidence = m->top[i].score;
     int outside = m->n_top && s->intents[m->top[0].intent].fallback;
     if (top < PA_MATCH_THRESHOLD || outside) {
         /* A short follow-up that only names another partner ("et Sopot ?") */

@@ -116,7 +116,8 @@ static json_t *suggestion_list(const pa_snapshot *s, int lang, const size_t *ids
 
 static char *dump(json_t *o)
 {
-    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    /* reals with few digits: a confidence of 0.66, not 0.66000000000000003 */
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(o);
     return text;
 }

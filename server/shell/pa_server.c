@@ -475,8 +475,12 @@ static int on_ws_event(server *srv, struct lws *wsi, enum lws_callback_reasons r
         }
         return write_next(wsi, ss);
     case LWS_CALLBACK_CLOSED:
-        srv->connections--;
-        session_free(ss);
+        /* lws also reports the close of an upgrade the filter refused, which
+         * was never established: only established sessions are counted */
+        if (ss->is_ws) {
+            srv->connections--;
+            session_free(ss);
+        }
         return 0;
     default: return 0;
     }
