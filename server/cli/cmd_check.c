@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "pa_match.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +23,8 @@ int cmd_check(int argc, char **argv)
     pa_diag diag;
     pa_diag_init(&diag);
     pa_snapshot *s = pa_snapshot_load(p.intents_dir, p.locales_dir, &diag);
+    if (s)
+        pa_match_warn_confusables(s, &diag);
     pa_diag_print(&diag, stdout);
     if (s) {
         size_t examples = 0, intents = s->n_answerable;

@@ -488,8 +488,11 @@ static int variant_from_text(pa_arena *a, const char *text, pa_variant *v)
     v->text = pa_arena_strdup(a, text);
     v->n_tokens = t.count;
     v->tokens = pa_arena_alloc(a, t.count * sizeof *v->tokens);
-    for (size_t i = 0; i < t.count; i++)
+    v->token_chars = pa_arena_alloc(a, t.count * sizeof *v->token_chars);
+    for (size_t i = 0; i < t.count; i++) {
         v->tokens[i] = pa_arena_strdup(a, t.items[i].folded);
+        v->token_chars[i] = t.items[i].chars;
+    }
     pa_tokens_free(&t);
     return 0;
 }
@@ -949,7 +952,7 @@ pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, 
         s->n_answerable += !s->intents[i].fallback;
     if (b.errors == 0) {
         s->langid = pa_langid_build(s);
-        s->index = pa_index_build(s, diag);
+        s->index = pa_index_build(s);
         if (!s->langid || !s->index)
             b.errors++;
     }

@@ -78,6 +78,7 @@ typedef struct {
 /* One declared name variant, as a sequence of folded tokens. */
 typedef struct {
     const char **tokens;
+    size_t *token_chars; /* length of each token in code points */
     size_t n_tokens;
     const char *text; /* as written in names.json */
     unsigned langs;   /* bit l set when declared for locale l ("all": every bit) */
@@ -109,7 +110,8 @@ typedef struct pa_snapshot {
 } pa_snapshot;
 
 /* Loads and validates the knowledge. Every problem is added to diag (which
- * may be NULL) as path:line:column; warnings (confusable examples) too.
+ * may be NULL) as path:line:column (pa_match_warn_confusables adds the
+ * warnings about confusable examples).
  * Returns a snapshot with a reference count of 1, or NULL when any error was
  * found. */
 pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag);

@@ -75,33 +75,52 @@ static int is_arabic_proclitic(const char *s)
     return 0;
 }
 
-/* Exact match, or a typo of the variant when fuzzy is set. */
-static int word_matches(const char *word, size_t chars, const char *variant, int fuzzy)
+/* A question token as names are compared with it: the word itself and, for
+ * Arabic, without its proclitic (و ف ب ل ك) and article (ال). */
+typedef struct {
+    const char *form[3];
+    size_t chars[3];
+    int n_forms;
+    int fuzzy; /* may be a typo of a name */
+} name_probe;
+
+/* A word that the knowledge uses elsewhere ("allemand", "روبوت") is taken as
+ * itself, never as a misspelt name ("Allemagne", "سوبوت"). */
+static void make_probe(const pa_index *idx, const pa_token *t, name_probe *p)
 {
-    if (!strcmp(word, variant))
-        return 1;
-    int max = !fuzzy ? 0 : chars >= 8 ? 2 : chars >= 5 ? 1 : 0;
-    return max && pa_text_distance(word, variant, max) <= max;
+    p->fuzzy = idx && pa_map_get(&idx->all_words, t->folded, 0) == 0;
+    p->form[0] = t->folded;
+    p->chars[0] = t->chars;
+    p->n_forms = 1;
+    if (t->script != PA_SCRIPT_ARABIC || t->chars < 4)
+        return;
+    const char *w = t->folded;
+    size_t chars = t->chars;
+    if (is_arabic_proclitic(w)) {
+        w += 2;
+        chars--;
+        p->form[p->n_forms] = w;
+        p->chars[p->n_forms++] = chars;
+    }
+    if (!strncmp(w, "\xD8\xA7\xD9\x84", 4) && chars > 3) { /* ال */
+        p->form[p->n_forms] = w + 4;
+        p->chars[p->n_forms++] = chars - 2;
+    }
 }
 
-/* Compares a question token with one token of a name variant. A word that
- * the knowledge uses elsewhere ("allemand", "روبوت") is taken as itself,
- * never as a misspelt name ("Allemagne", "سوبوت"). */
-static int token_matches(const pa_index *idx, const pa_token *t, const char *variant)
+/* Exact match of one of the probe's forms, or a typo of the variant's token:
+ * 1 edit from five letters, 2 from eight. */
+static int probe_matches(const name_probe *p, const char *variant, size_t variant_chars)
 {
-    int fuzzy = idx && pa_map_get(&idx->all_words, t->folded, 0) == 0;
-    if (word_matches(t->folded, t->chars, variant, fuzzy))
-        return 1;
-    if (t->script != PA_SCRIPT_ARABIC || t->chars < 4)
-        return 0;
-    const char *w = t->folded;
-    if (is_arabic_proclitic(w) && word_matches(w + 2, t->chars - 1, variant, fuzzy))
-        return 1;
-    if (is_arabic_proclitic(w))
-        w += 2;
-    if (!strncmp(w, "\xD8\xA7\xD9\x84", 4)) /* ال */
-        return strlen(w) > 4 &&
-               word_matches(w + 4, pa_text_chars(w + 4, strlen(w + 4)), variant, fuzzy);
+    for (int f = 0; f < p->n_forms; f++) {
+        if (!strcmp(p->form[f], variant))
+            return 1;
+        size_t chars = p->chars[f];
+        int max = !p->fuzzy ? 0 : chars >= 8 ? 2 : chars >= 5 ? 1 : 0;
+        size_t diff = chars > variant_chars ? chars - variant_chars : variant_chars - chars;
+        if (max && diff <= (size_t)max && pa_text_distance(p->form[f], variant, max) <= max)
+            return 1;
+    }
     return 0;
 }
 
@@ -111,8 +130,13 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tok
                          int *name_of, unsigned *langs)
 {
     size_t found = 0;
-    for (size_t i = 0; i < t->count; i++)
+    name_probe *probes = malloc((t->count + 1) * sizeof *probes);
+    if (!probes)
+        return 0;
+    for (size_t i = 0; i < t->count; i++) {
         name_of[i] = -1;
+        make_probe(idx, &t->items[i], &probes[i]);
+    }
     for (size_t i = 0; i < t->count;) {
         size_t best_len = 0;
         int best_name = -1;
@@ -124,7 +148,8 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tok
                 if (var->n_tokens <= best_len || i + var->n_tokens > t->count)
                     continue;
                 size_t k = 0;
-                while (k < var->n_tokens && token_matches(idx, &t->items[i + k], var->tokens[k]))
+                while (k < var->n_tokens &&
+                       probe_matches(&probes[i + k], var->tokens[k], var->token_chars[k]))
                     k++;
                 if (k == var->n_tokens) {
                     best_len = k;
@@ -145,6 +170,7 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tok
         found++;
         i += best_len;
     }
+    free(probes);
     return found;
 }
 
@@ -557,7 +583,7 @@ static void warn_confusables(const lang_index *li, const pa_snapshot *s, size_t 
     free(first);
 }
 
-pa_index *pa_index_build(const pa_snapshot *s, pa_diag *diag)
+pa_index *pa_index_build(const pa_snapshot *s)
 {
     pa_index *idx = calloc(1, sizeof *idx);
     if (!idx)
@@ -596,10 +622,14 @@ pa_index *pa_index_build(const pa_snapshot *s, pa_diag *diag)
         build_examples(idx, li, s, l, st);
         build_postings(idx, li);
         pa_stemmer_free(st);
-        if (diag)
-            warn_confusables(li, s, l, diag);
     }
     return idx;
+}
+
+void pa_match_warn_confusables(const pa_snapshot *s, pa_diag *diag)
+{
+    for (size_t l = 0; l < s->index->n_langs; l++)
+        warn_confusables(&s->index->langs[l], s, l, diag);
 }
 
 void pa_index_free(pa_index *idx)

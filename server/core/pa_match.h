@@ -40,10 +40,12 @@ enum { PA_MATCH_TOP = 3, PA_MATCH_MAX_NAMES = 8 };
 
 typedef struct pa_index pa_index;
 
-/* Builds the index of a loaded snapshot; adds a warning to diag (may be
- * NULL) for each pair of examples of different intents that analyse to
- * nearly the same features. Returns NULL when memory runs out. */
-pa_index *pa_index_build(const pa_snapshot *s, pa_diag *diag);
+/* Builds the index of a loaded snapshot. Returns NULL when memory runs out. */
+pa_index *pa_index_build(const pa_snapshot *s);
+/* Adds a warning to diag for each pair of examples of different intents that
+ * analyse to nearly the same features: the confusable pairs staff should look
+ * at. Compares every pair, so `passerelle check` runs it, not the server. */
+void pa_match_warn_confusables(const pa_snapshot *s, pa_diag *diag);
 /* Accepts NULL. */
 void pa_index_free(pa_index *idx);
 
