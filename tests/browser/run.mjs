@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
+import { assert, freePort, sleep, withTimeout } from '../lib/harness.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -85,19 +86,8 @@ for (const [what, file] of [['server binary', BIN], ['Chromium', CHROMIUM]]) {
 
 /* ------------------------------------------------------------------ small helpers */
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 async function poll(check, ms, what) {
   const deadline = Date.now() + ms;
@@ -110,17 +100,6 @@ async function poll(check, ms, what) {
   throw new Error(`${what} (waited ${ms / 1000} s)`);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /* ------------------------------------------------------------------ the server */
 
@@ -672,7 +651,7 @@ async function main() {
   let passed = 0;
   let failed = 0;
   try {
-    port = await freePort();
+    port = await freePort(HOST);
     await startServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await newContext({ width: 1280, height: 800 });

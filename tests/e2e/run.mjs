@@ -20,6 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
+import { assert, freePort, sleep, withTimeout } from '../lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const RUN_BUDGET_MS = 55000;      // the whole run stays under a minute
@@ -80,11 +81,7 @@ if (!fs.existsSync(BIN)) {
 
 /* ------------------------------------------------------------------ small helpers */
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 /* A value, short enough for a one-line reason. */
 function show(value, max = 160) {
@@ -97,13 +94,6 @@ function equal(actual, expected, what) {
   assert(actual === expected, `${what}: expected ${show(expected)}, got ${show(actual)}`);
 }
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 async function poll(check, ms, what) {
   const deadline = Date.now() + ms;
@@ -121,17 +111,6 @@ async function poll(check, ms, what) {
   throw new Error(`${what} (waited ${ms / 1000} s; last: ${show(last?.seen ?? last?.error ?? last)})`);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function httpGet(port, urlPath, ms = FRAME_TIMEOUT_MS) {
   return new Promise((resolve, reject) => {
@@ -200,7 +179,7 @@ async function startServer({ intents = path.join(ROOT, 'intents'), locales = pat
   extra = [] } = {}) {
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) { // a free port may be taken meanwhile
-    const port = await freePort();
+    const port = await freePort(HOST);
     const args = ['serve', '--listen', `${HOST}:${port}`, '--intents', intents, '--locales', locales,
       '--web', path.join(ROOT, 'web'), ...extra];
     const proc = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
