@@ -11,7 +11,6 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
 import { assert, freePort, sleep, withTimeout } from '../lib/harness.mjs';
