@@ -41,6 +41,11 @@ static void print_report(json_t *r)
     printf("               %5.1f %%  (%lld/%lld) of all, without the widget's language hint\n",
            100 * num(r, "language_id", "accuracy"), (long long)num(r, "language_id", "correct"),
            (long long)num(r, "language_id", "total"));
+    if (num(r, "did_you_mean", "total") > 0)
+        printf("did you mean:  %lld replies offered two intents, counted as misses "
+               "(the expected one among them: %lld)\n",
+               (long long)num(r, "did_you_mean", "total"),
+               (long long)num(r, "did_you_mean", "expected_offered"));
     printf("\nper language   in-scope  rejection  language-id\n");
     const char *key;
     json_t *v;

@@ -97,6 +97,13 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
         bump(per_lang, "out_of_scope", 1);
         bump(per_lang, "rejected", ok);
     }
+    if (r.kind == PA_REPLY_CLARIFY) { /* "did you mean": counted wrong, reported apart */
+        int offered = 0;
+        for (size_t i = 0; i < r.n_suggestions; i++)
+            offered |= expects(expect, s->intents[r.suggestions[i]].id);
+        bump(child(report, "did_you_mean"), "total", 1);
+        bump(child(report, "did_you_mean"), "expected_offered", offered);
+    }
     bump(child(report, "language_id"), "total", 1);
     bump(child(report, "language_id"), "correct", !strcmp(lang, got_lang));
     /* A question made only of place names ("Sopot?") carries no language:

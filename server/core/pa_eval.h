@@ -21,6 +21,8 @@
  *                    "from_text","from_text_correct","accuracy_from_text"},
  *      (from_text: the questions whose words tell their language; the others
  *       name only places, and take the widget's language in the product)
+ *    "did_you_mean": {"total","expected_offered"} (replies offering two intents:
+ *      counted as misses above; expected_offered: the expected one was offered),
  *    "languages": {code: {"in_scope","correct","accuracy","out_of_scope","rejected"}},
  *    "intents": {id: {"total","correct","accuracy"}},
  *    "misses": [{"id","lang","text","expect","got","got_lang","confidence"}]}

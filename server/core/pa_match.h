@@ -36,7 +36,7 @@ enum { PA_MATCH_TOP = 3, PA_MATCH_MAX_NAMES = 8 };
 /* Below this score the question gets the fallback. */
 #define PA_MATCH_THRESHOLD 0.45
 /* When the first two are within this distance: "did you mean". */
-#define PA_MATCH_CLOSE 0.03
+#define PA_MATCH_CLOSE 0.02
 
 typedef struct pa_index pa_index;
 
