@@ -182,12 +182,13 @@ static void log_unanswered(const pa_snapshot *s, const char *text, const pa_repl
 
 static void handle_message(server *srv, struct lws *wsi, session *ss, const char *data, size_t len)
 {
-    if (!rate_allows(ss)) {
-        send_error(srv, wsi, ss, PA_PROTO_RATE_LIMITED, NULL, NULL);
-        return;
-    }
     pa_request req;
     pa_proto_error code = pa_protocol_parse(data, len, srv->cfg->max_text_chars, &req);
+    if (!rate_allows(ss)) { /* parsed all the same, to echo the id in the hinted language */
+        send_error(srv, wsi, ss, PA_PROTO_RATE_LIMITED, req.lang[0] ? req.lang : NULL, req.id);
+        pa_request_clear(&req);
+        return;
+    }
     const pa_snapshot *s = srv->snapshot;
     int intent = req.intent ? pa_snapshot_intent(s, req.intent) : 0;
     if (code == PA_PROTO_OK && (intent < 0 || s->intents[intent].fallback))

@@ -543,7 +543,13 @@ test('rate_limited after a burst of more than 8 messages, then usable again', as
   equal(limited.length, N - 8, 'rate_limited errors');
   answers.forEach((m, i) => checkAnswer(m, { id: i, lang: 'fr', intent: 'partner.sopot' }, `answer ${i}`));
   for (const m of limited) equal(m.message, K.locales.fr.errors.rate_limited, 'rate_limited message');
-  await sleep(1100);
+  limited.forEach((m, i) => equal(m.id, 8 + i, 'rate_limited echoes the id'));
+  client.send({ type: 'ask', text: SOPOT_FR, lang: 'pl', id: 'hinted' });
+  const hinted = await client.next(FRAME_TIMEOUT_MS, 'a rate-limited ask with a Polish hint');
+  equal(hinted.code, 'rate_limited', 'still limited');
+  equal(hinted.id, 'hinted', 'id of the hinted ask');
+  equal(hinted.message, K.locales.pl.errors.rate_limited, 'rate_limited message in the hinted language');
+  await sleep(2100);
   checkAnswer(await client.request({ type: 'ask', text: SOPOT_FR, id: 'later' }),
     { id: 'later', lang: 'fr', intent: 'partner.sopot' }, 'the ask a second later');
 });
