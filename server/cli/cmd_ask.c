@@ -17,6 +17,15 @@ static const char help[] =
     "--explain also prints, on stderr, the intents ranked and what the words\n"
     "became (names found, unknown and corrected words).\n";
 
+/* Whether the text has a letter or digit: the WebSocket refuses the others. */
+static int has_words(const char *text)
+{
+    char *folded = pa_text_fold(text, strlen(text));
+    int words = folded && *folded;
+    free(folded);
+    return words;
+}
+
 /* Why this reply: the ranked intents and what the words became. For staff
  * who wonder why a question got the answer it got. */
 static void print_explanation(const pa_snapshot *s, const pa_reply *r)
@@ -64,6 +73,10 @@ int cmd_ask(int argc, char **argv)
     if (!pa_text_is_valid(text, strlen(text))) {
         out = pa_protocol_error_json(s, pa_dialog_default_lang(s, NULL, lang),
                                      PA_PROTO_BAD_ENCODING, NULL);
+        rc = CLI_FAILED;
+    } else if (!has_words(text)) {
+        out = pa_protocol_error_json(s, pa_dialog_default_lang(s, NULL, lang),
+                                     PA_PROTO_MISSING_TEXT, NULL);
         rc = CLI_FAILED;
     } else if (pa_text_chars(text, strlen(text)) > PA_TEXT_MAX_CHARS) {
         out = pa_protocol_error_json(s, pa_dialog_default_lang(s, NULL, lang),
