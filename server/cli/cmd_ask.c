@@ -17,15 +17,6 @@ static const char help[] =
     "--explain also prints, on stderr, the intents ranked and what the words\n"
     "became (names found, unknown and corrected words).\n";
 
-/* Whether the text has a letter or digit: the WebSocket refuses the others. */
-static int has_words(const char *text)
-{
-    char *folded = pa_text_fold(text, strlen(text));
-    int words = folded && *folded;
-    free(folded);
-    return words;
-}
-
 /* Why this reply: the ranked intents and what the words became. For staff
  * who wonder why a question got the answer it got. */
 static void print_explanation(const pa_snapshot *s, const pa_reply *r)
@@ -74,7 +65,7 @@ int cmd_ask(int argc, char **argv)
         out = pa_protocol_error_json(s, pa_dialog_default_lang(s, NULL, lang),
                                      PA_PROTO_BAD_ENCODING, NULL);
         rc = CLI_FAILED;
-    } else if (!has_words(text)) {
+    } else if (!pa_text_has_words(text, strlen(text))) {
         out = pa_protocol_error_json(s, pa_dialog_default_lang(s, NULL, lang),
                                      PA_PROTO_MISSING_TEXT, NULL);
         rc = CLI_FAILED;

@@ -216,10 +216,7 @@ static const char *get_text(doc *d, json_t *v, const char *pointer, const char *
         doc_error(d, pointer, 0, "%s contains a NUL character", what);
         return NULL;
     }
-    char *folded = pa_text_fold(s, len);
-    int empty = !folded || !*folded;
-    free(folded);
-    if (empty) {
+    if (!pa_text_has_words(s, len)) {
         doc_error(d, pointer, 0, "%s is empty", what);
         return NULL;
     }

@@ -24,14 +24,6 @@ void pa_request_clear(pa_request *req)
     memset(req, 0, sizeof *req);
 }
 
-static int blank(const char *s, size_t len)
-{
-    char *folded = pa_text_fold(s, len);
-    int empty = !folded || !*folded;
-    free(folded);
-    return empty;
-}
-
 pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars, pa_request *req)
 {
     memset(req, 0, sizeof *req);
@@ -85,7 +77,8 @@ pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars,
         code = PA_PROTO_BAD_ENCODING; /* an escaped NUL: not text */
         goto done;
     }
-    if (!text || json_is_null(text) || blank(json_string_value(text), json_string_length(text))) {
+    if (!text || json_is_null(text) ||
+        !pa_text_has_words(json_string_value(text), json_string_length(text))) {
         code = PA_PROTO_MISSING_TEXT;
         goto done;
     }

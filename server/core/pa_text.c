@@ -286,6 +286,14 @@ char *pa_text_fold(const char *text, size_t len)
     return b.data;
 }
 
+int pa_text_has_words(const char *s, size_t len)
+{
+    char *folded = pa_text_fold(s, len);
+    int words = folded && *folded;
+    free(folded);
+    return words;
+}
+
 enum { PA_DISTANCE_MAX_CHARS = 64 };
 
 int pa_text_distance(const char *a, const char *b, int max)

@@ -47,6 +47,10 @@ void pa_tokens_free(pa_tokens *t);
  * by case, accents, punctuation or spacing fold to the same string. */
 char *pa_text_fold(const char *text, size_t len);
 
+/* 1 when the text has at least one letter or digit (what "empty" means for
+ * a question, an example or an answer), else 0; 0 for invalid UTF-8 too. */
+int pa_text_has_words(const char *s, size_t len);
+
 /* 1 when s[0..len) is valid UTF-8 without NUL bytes, else 0. */
 int pa_text_is_valid(const char *s, size_t len);
 /* Number of code points in valid UTF-8 text. */
