@@ -15,7 +15,9 @@ mode=${1:-}
 
 build_packages=(build-essential cmake pkg-config libwebsockets-dev libjansson-dev
                 libutf8proc-dev libstemmer-dev)
-test_packages=(libcmocka-dev clang libclang-rt-14-dev clang-format chromium)
+# Fonts: chromium only recommends them, and the widget's Arabic needs glyphs.
+test_packages=(libcmocka-dev clang libclang-rt-14-dev clang-format chromium
+               fonts-dejavu-core fonts-liberation)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -34,6 +36,8 @@ install_packages() {
     missing=$(missing_packages "$@")
     # Node.js may come from elsewhere than Debian (with its own npm, which
     # Debian's npm package would conflict with): install it only when absent.
+    # Debian 12's is Node 18: the test tools' npm packages are pinned to
+    # versions that still run on it (playwright-core 1.61).
     if [[ " $* " == *" chromium "* ]] && ! command -v node >/dev/null; then
         missing="$missing nodejs npm"
     fi
