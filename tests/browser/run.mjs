@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { assert, freePort, sleep, withTimeout } from '../lib/harness.mjs';
+import { assert, freePort, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -31,37 +31,8 @@ const INJECTION = '<img src=x onerror=alert(1)>';
 
 /* ------------------------------------------------------------------ arguments */
 
-function parseArgs(argv) {
-  const opts = {};
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i];
-    if (name === '--help' || name === '-h') {
-      opts.help = true;
-    } else if (['--bin', '--root', '--out'].includes(name) && i + 1 < argv.length) {
-      opts[name.slice(2)] = argv[++i];
-    } else {
-      throw new Error(`unknown argument: ${name}`);
-    }
-  }
-  return opts;
-}
-
 const USAGE = 'usage: node tests/browser/run.mjs --bin PATH/passerelle --root REPO_ROOT --out OUT_DIR';
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(`${e.message}\n${USAGE}`);
-  process.exit(2);
-}
-if (opts.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-if (!opts.bin || !opts.root || !opts.out) {
-  console.error(USAGE);
-  process.exit(2);
-}
+const opts = parseCommandLine(process.argv.slice(2), ['bin', 'root', 'out'], USAGE);
 const BIN = path.resolve(opts.bin);
 const ROOT = path.resolve(opts.root);
 const OUT = path.resolve(opts.out);

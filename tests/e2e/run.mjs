@@ -19,7 +19,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { assert, freePort, sleep, withTimeout } from '../lib/harness.mjs';
+import { assert, freePort, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const RUN_BUDGET_MS = 55000;      // the whole run stays under a minute
@@ -32,35 +32,8 @@ const LANGS = ['fr', 'de', 'pl', 'pt', 'ar'];
 
 /* ------------------------------------------------------------------ arguments */
 
-const USAGE = 'usage: node tests/e2e/run.mjs --bin PATH/passerelle --root REPO_ROOT [--known-bugs]';
-
-function parseArgs(argv) {
-  const opts = {};
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i];
-    if (name === '--help' || name === '-h') opts.help = true;
-    else if (name === '--known-bugs') opts.knownBugs = true;
-    else if ((name === '--bin' || name === '--root') && i + 1 < argv.length) opts[name.slice(2)] = argv[++i];
-    else throw new Error(`unknown argument: ${name}`);
-  }
-  return opts;
-}
-
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(`${e.message}\n${USAGE}`);
-  process.exit(2);
-}
-if (opts.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-if (!opts.bin || !opts.root) {
-  console.error(USAGE);
-  process.exit(2);
-}
+const USAGE = 'usage: node tests/e2e/run.mjs --bin PATH/passerelle --root REPO_ROOT';
+const opts = parseCommandLine(process.argv.slice(2), ['bin', 'root'], USAGE);
 const BIN = path.resolve(opts.bin);
 const ROOT = path.resolve(opts.root);
 
@@ -365,12 +338,8 @@ function checkError(msg, { code, lang = 'fr', id }, what = 'error') {
 /* ------------------------------------------------------------------ the cases */
 
 const cases = [];
-let skippedKnownBugs = 0;
-/* knownBug: a case that shows a server bug outside interfaces.md; it runs only with
- * --known-bugs (move it to the normal cases once the server is fixed). */
-function test(name, fn, { timeout = CASE_TIMEOUT_MS, knownBug = false } = {}) {
-  if (knownBug && !opts.knownBugs) skippedKnownBugs++;
-  else cases.push({ name: knownBug ? `known bug: ${name}` : name, fn, timeout });
+function test(name, fn, { timeout = CASE_TIMEOUT_MS } = {}) {
+  cases.push({ name, fn, timeout });
 }
 
 let main; // the shared server
@@ -793,6 +762,5 @@ if (main) {
 
 killAll();
 if (failed && main?.log) console.error(`--- the shared server's log (last lines) ---\n${main.log.trim().split('\n').slice(-15).map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l)).join('\n')}`);
-if (skippedKnownBugs) console.error(`(${skippedKnownBugs} known-bug case not run; --known-bugs runs it)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 && passed > 0 ? 0 : 1;

@@ -28,3 +28,27 @@ export function freePort(host) {
     });
   });
 }
+
+/* Reads "--name VALUE" options from argv (each name in `names` is required),
+ * prints usage and exits 2 on anything else, 0 on --help. */
+export function parseCommandLine(argv, names, usage) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      console.log(usage);
+      process.exit(0);
+    }
+    const name = arg.startsWith('--') ? arg.slice(2) : '';
+    if (!names.includes(name) || i + 1 >= argv.length) {
+      console.error(`unknown argument: ${arg}\n${usage}`);
+      process.exit(2);
+    }
+    opts[name] = argv[++i];
+  }
+  if (names.some((n) => !opts[n])) {
+    console.error(usage);
+    process.exit(2);
+  }
+  return opts;
+}
