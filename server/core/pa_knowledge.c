@@ -86,18 +86,14 @@ static char *read_all(const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, n = 0;
+    size_t cap = 4096, n = 0, got;
     char *data = malloc(cap);
-    size_t got;
     while (data && (got = fread(data + n, 1, cap - n, f)) > 0) {
         n += got;
         if (n == cap) {
-            cap *= 2;
-            char *bigger = realloc(data, cap);
-            if (!bigger) {
+            char *bigger = realloc(data, cap *= 2);
+            if (!bigger)
                 free(data);
-                data = NULL;
-            }
             data = bigger;
         }
     }
@@ -849,9 +845,31 @@ static void resolve_suggestions(builder *b, intent_state *st)
     }
 }
 
-static int cmp_intent(const void *x, const void *y)
+typedef struct {
+    pa_intent intent;
+    pending_suggestions pending;
+} intent_entry;
+
+static int cmp_entry(const void *x, const void *y)
 {
-    return strcmp(((const pa_intent *)x)->id, ((const pa_intent *)y)->id);
+    return strcmp(((const intent_entry *)x)->intent.id, ((const intent_entry *)y)->intent.id);
+}
+
+/* Sorts the intents by id (lookups are binary searches), moving each one's
+ * pending follow-ups along with it. */
+static void sort_intents(pa_snapshot *s, pending_suggestions *pending)
+{
+    intent_entry *e = malloc((s->n_intents + 1) * sizeof *e);
+    if (!e)
+        return;
+    for (size_t i = 0; i < s->n_intents; i++)
+        e[i] = (intent_entry){s->intents[i], pending[i]};
+    qsort(e, s->n_intents, sizeof *e, cmp_entry);
+    for (size_t i = 0; i < s->n_intents; i++) {
+        s->intents[i] = e[i].intent;
+        pending[i] = e[i].pending;
+    }
+    free(e);
 }
 
 static void load_intents(builder *b, const char *dir)
@@ -892,21 +910,7 @@ static void load_intents(builder *b, const char *dir)
         s->files++;
         doc_close(&d);
     }
-    /* Sort, then resolve follow-ups by binary search; pending data moves along. */
-    size_t *order = malloc(s->n_intents * sizeof *order);
-    pa_intent *sorted = pa_arena_alloc(s->arena, (s->n_intents + 1) * sizeof *sorted);
-    pending_suggestions *pend = calloc(s->n_intents + 1, sizeof *pend);
-    for (size_t i = 0; i < s->n_intents; i++)
-        order[i] = i;
-    memcpy(sorted, s->intents, s->n_intents * sizeof *sorted);
-    qsort(sorted, s->n_intents, sizeof *sorted, cmp_intent);
-    for (size_t i = 0; i < s->n_intents; i++)
-        for (size_t j = 0; j < s->n_intents; j++)
-            if (sorted[i].source == s->intents[j].source) /* sources are unique per intent */
-                pend[i] = st.pending[j];
-    s->intents = sorted;
-    free(st.pending);
-    st.pending = pend;
+    sort_intents(s, st.pending);
     /* Follow-ups are checked only when every id is known for sure: otherwise
      * each would repeat the real problem, reported above, in other words. */
     if (!st.ids_unreliable)
@@ -924,7 +928,6 @@ static void load_intents(builder *b, const char *dir)
     free(st.keys);
     free(st.pending);
     free(st.where);
-    free(order);
     pa_map_clear(&st.examples);
     pa_map_clear(&st.ids);
     path_list_free(&files);

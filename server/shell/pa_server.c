@@ -50,7 +50,7 @@ typedef struct {
     lws_usec_t stop_deadline;
     size_t connections;
     metrics m;
-    lws_sorted_usec_list_t reload_timer;
+    lws_sorted_usec_list_t reload_timer, stop_timer;
     const struct lws_protocols *protocol;
 } server;
 
@@ -578,13 +578,18 @@ static int split_listen(const char *listen, char *host, size_t size, int *port)
     return 0;
 }
 
+static void on_stop_timer(lws_sorted_usec_list_t *sul)
+{
+    (void)sul; /* only there to return from lws_service */
+}
+
 static void serve_loop(server *srv)
 {
     while (lws_service(srv->ctx, 0) >= 0) {
         if (srv->stopping && (srv->connections == 0 || lws_now_usecs() > srv->stop_deadline))
             break;
-        if (srv->stopping) /* make sure the loop wakes to check the deadline */
-            lws_sul_schedule(srv->ctx, 0, &srv->reload_timer, on_reload_timer,
+        if (srv->stopping) /* wake the loop again to check the deadline */
+            lws_sul_schedule(srv->ctx, 0, &srv->stop_timer, on_stop_timer,
                              100 * (LWS_USEC_PER_SEC / 1000));
     }
 }
