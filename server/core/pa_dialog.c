@@ -118,7 +118,7 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
         r->kind = PA_REPLY_FALLBACK;
         r->intent = -1;
         r->text = message(s, r->lang, "fallback");
-        int help = pa_snapshot_intent(s, "bot.help"); /* what the bot can answer */
+        int help = pa_snapshot_intent(s, PA_HELP_INTENT);
         if (help >= 0)
             add_suggestion(r, (size_t)help);
         session->last_intent = -1;

@@ -29,6 +29,10 @@ enum {
     PA_LANG_MAX = 16,           /* languages in one snapshot */
 };
 
+/* The intent that says what the bot can answer: offered as a button in the
+ * welcome and after a fallback, when the knowledge has it. */
+#define PA_HELP_INTENT "bot.help"
+
 typedef struct {
     const char *key;
     const char *value;

@@ -133,7 +133,7 @@ char *pa_protocol_welcome_json(const pa_snapshot *s, int lang)
                         json_string(pa_kv_get(loc->messages, loc->n_messages, "welcome")));
     size_t start[PA_REPLY_MAX_SUGGESTIONS];
     size_t n = 0;
-    int help = pa_snapshot_intent(s, "bot.help");
+    int help = pa_snapshot_intent(s, PA_HELP_INTENT);
     if (help >= 0) {
         start[n++] = (size_t)help;
         for (size_t i = 0; i < s->intents[help].n_suggestions && n < PA_REPLY_MAX_SUGGESTIONS; i++)
