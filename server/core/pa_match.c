@@ -55,9 +55,23 @@ typedef struct {
     size_t n_respell;
 } lang_index;
 
+/* One name variant, by its place in the snapshot. */
+typedef struct {
+    uint32_t name, variant;
+} variant_ref;
+
+typedef struct {
+    variant_ref *refs;
+    size_t count;
+} variant_list;
+
 struct pa_index {
     pa_arena *arena;
     pa_map all_words; /* content words of every language: never typos of a name */
+    pa_map by_first;  /* first token of a variant → index + 1 into variant_lists */
+    variant_list *variant_lists;
+    size_t n_variant_lists;
+    variant_list all_variants; /* for the tokens that may be typos */
     lang_index *langs;
     size_t n_langs, n_intents;
     double unknown_weight; /* the weight of a word seen in a single intent */
@@ -86,9 +100,9 @@ typedef struct {
 
 /* A word that the knowledge uses elsewhere ("allemand", "روبوت") is taken as
  * itself, never as a misspelt name ("Allemagne", "سوبوت"). */
-static void make_probe(const pa_index *idx, const pa_token *t, name_probe *p)
+static void make_probe(const pa_index *idx, int fuzzy_ok, const pa_token *t, name_probe *p)
 {
-    p->fuzzy = idx && pa_map_get(&idx->all_words, t->folded, 0) == 0;
+    p->fuzzy = fuzzy_ok && pa_map_get(&idx->all_words, t->folded, 0) == 0;
     p->form[0] = t->folded;
     p->chars[0] = t->chars;
     p->n_forms = 1;
@@ -124,10 +138,22 @@ static int probe_matches(const name_probe *p, const char *variant, size_t varian
     return 0;
 }
 
-/* Finds names with exact matching only while idx is NULL (while the
- * vocabulary that tells words from typos is being collected). */
-static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tokens *t,
-                         int *name_of, unsigned *langs)
+/* The variants starting with one of a token's forms, looked up. */
+static void candidates_at(const pa_index *idx, const name_probe *p, const variant_list **lists,
+                          int *n_lists)
+{
+    *n_lists = 0;
+    for (int f = 0; f < p->n_forms; f++) {
+        long k = pa_map_get(&idx->by_first, p->form[f], 0);
+        if (k > 0)
+            lists[(*n_lists)++] = &idx->variant_lists[k - 1];
+    }
+}
+
+/* Finds the names in t. fuzzy_ok is 0 while the vocabulary that tells words
+ * from typos is being collected: names must then be written exactly. */
+static size_t find_names(const pa_snapshot *s, const pa_index *idx, int fuzzy_ok,
+                         const pa_tokens *t, int *name_of, unsigned *langs)
 {
     size_t found = 0;
     name_probe *probes = malloc((t->count + 1) * sizeof *probes);
@@ -135,16 +161,24 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tok
         return 0;
     for (size_t i = 0; i < t->count; i++) {
         name_of[i] = -1;
-        make_probe(idx, &t->items[i], &probes[i]);
+        make_probe(idx, fuzzy_ok, &t->items[i], &probes[i]);
     }
     for (size_t i = 0; i < t->count;) {
         size_t best_len = 0;
         int best_name = -1;
         unsigned best_langs = 0;
-        for (size_t n = 0; n < s->n_names; n++) {
-            const pa_name *name = &s->names[n];
-            for (size_t v = 0; v < name->n_variants; v++) {
-                const pa_variant *var = &name->variants[v];
+        const variant_list *lists[3];
+        int n_lists;
+        candidates_at(idx, &probes[i], lists, &n_lists);
+        /* every variant, only for a token that may be a typo and starts none */
+        int scan_all = probes[i].fuzzy;
+        for (int l = 0; l < n_lists + scan_all; l++) {
+            if (l == n_lists && best_len > 0)
+                break;
+            const variant_list *list = l < n_lists ? lists[l] : &idx->all_variants;
+            for (size_t c = 0; c < list->count; c++) {
+                variant_ref ref = list->refs[c];
+                const pa_variant *var = &s->names[ref.name].variants[ref.variant];
                 if (var->n_tokens <= best_len || i + var->n_tokens > t->count)
                     continue;
                 size_t k = 0;
@@ -153,7 +187,7 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tok
                     k++;
                 if (k == var->n_tokens) {
                     best_len = k;
-                    best_name = (int)n;
+                    best_name = (int)ref.name;
                     best_langs = var->langs;
                 }
             }
@@ -174,9 +208,39 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, const pa_tok
     return found;
 }
 
+static void add_ref(variant_list *list, variant_ref ref)
+{
+    if ((list->count & (list->count - 1)) == 0) /* at powers of two */
+        list->refs = realloc(list->refs, (list->count ? list->count * 2 : 1) * sizeof *list->refs);
+    list->refs[list->count++] = ref;
+}
+
+/* Indexes every name variant by its first token, so that a question's
+ * tokens meet only the variants that can start there. */
+static void index_variants(pa_index *idx, const pa_snapshot *s)
+{
+    size_t total = 0;
+    for (size_t n = 0; n < s->n_names; n++)
+        total += s->names[n].n_variants;
+    idx->variant_lists = calloc(total + 1, sizeof *idx->variant_lists);
+    for (size_t n = 0; n < s->n_names; n++) {
+        for (size_t v = 0; v < s->names[n].n_variants; v++) {
+            const char *first = s->names[n].variants[v].tokens[0];
+            long k = pa_map_get(&idx->by_first, first, 0);
+            if (k == 0) {
+                k = (long)++idx->n_variant_lists;
+                pa_map_put(&idx->by_first, first, k);
+            }
+            variant_ref ref = {(uint32_t)n, (uint32_t)v};
+            add_ref(&idx->variant_lists[k - 1], ref);
+            add_ref(&idx->all_variants, ref);
+        }
+    }
+}
+
 size_t pa_match_names(const pa_snapshot *s, const pa_tokens *t, int *name_of, unsigned *langs)
 {
-    return find_names(s, s->index, t, name_of, langs);
+    return find_names(s, s->index, 1, t, name_of, langs);
 }
 
 /* ---- analysis ------------------------------------------------------------ */
@@ -434,12 +498,12 @@ static uint32_t intern(pa_index *idx, lang_index *li, const char *text, size_t *
     return (uint32_t)li->n_features++;
 }
 
-static void tokens_and_names(const pa_snapshot *s, const pa_index *idx, const char *text,
-                             pa_tokens *t, int **name_of)
+static void tokens_and_names(const pa_snapshot *s, const pa_index *idx, int fuzzy_ok,
+                             const char *text, pa_tokens *t, int **name_of)
 {
     pa_text_tokenize(text, strlen(text), t);
     *name_of = malloc((t->count + 1) * sizeof **name_of);
-    find_names(s, idx, t, *name_of, NULL);
+    find_names(s, idx, fuzzy_ok, t, *name_of, NULL);
 }
 
 static void build_vocab(pa_index *idx, lang_index *li, const pa_snapshot *s, size_t l)
@@ -450,7 +514,7 @@ static void build_vocab(pa_index *idx, lang_index *li, const pa_snapshot *s, siz
         for (size_t k = 0; k < il->n_examples; k++) {
             pa_tokens t;
             int *name_of;
-            tokens_and_names(s, NULL, il->examples[k], &t, &name_of);
+            tokens_and_names(s, idx, 0, il->examples[k], &t, &name_of);
             for (size_t j = 0; j < t.count; j++) {
                 if (name_of[j] >= 0 || !is_content_word(li, &t.items[j]))
                     continue;
@@ -489,7 +553,7 @@ static void build_examples(pa_index *idx, lang_index *li, const pa_snapshot *s, 
         for (size_t k = 0; k < il->n_examples; k++) {
             pa_tokens t;
             int *name_of;
-            tokens_and_names(s, idx, il->examples[k], &t, &name_of);
+            tokens_and_names(s, idx, 1, il->examples[k], &t, &name_of);
             analyse(li, s, &t, name_of, st, 1, 0, a);
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
@@ -593,6 +657,7 @@ pa_index *pa_index_build(const pa_snapshot *s)
     idx->n_intents = s->n_intents;
     idx->unknown_weight = log(1.0 + (double)s->n_intents);
     idx->langs = calloc(s->n_locales, sizeof *idx->langs);
+    index_variants(idx, s);
     for (size_t l = 0; l < s->n_locales; l++) {
         lang_index *li = &idx->langs[l];
         const pa_locale *loc = &s->locales[l];
@@ -658,6 +723,11 @@ void pa_index_free(pa_index *idx)
     }
     free(idx->langs);
     pa_map_clear(&idx->all_words);
+    pa_map_clear(&idx->by_first);
+    for (size_t k = 0; k < idx->n_variant_lists; k++)
+        free(idx->variant_lists[k].refs);
+    free(idx->variant_lists);
+    free(idx->all_variants.refs);
     pa_arena_free(idx->arena);
     free(idx);
 }
