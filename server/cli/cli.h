@@ -41,6 +41,11 @@ typedef struct {
 int cli_parse(int argc, char **argv, const char *help, cli_paths *paths, const cli_option *extra,
               int min_args, int max_args, int *first);
 
+/* Reads a --max-text value (a whole number of characters, at least 1) into
+ * *chars; NULL leaves *chars as it is. Returns 0, or -1 when the value is not
+ * such a number. */
+int cli_max_text(const char *value, size_t *chars);
+
 int cmd_serve(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_ask(int argc, char **argv);

@@ -111,3 +111,15 @@ int cli_parse(int argc, char **argv, const char *help, cli_paths *paths, const c
     *first = optind;
     return CLI_OK;
 }
+
+int cli_max_text(const char *value, size_t *chars)
+{
+    if (!value)
+        return 0;
+    char *end;
+    unsigned long long n = strtoull(value, &end, 10);
+    if (end == value || *end || n == 0 || value[0] == '-')
+        return -1;
+    *chars = (size_t)n;
+    return 0;
+}

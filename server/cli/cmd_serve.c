@@ -26,9 +26,7 @@ int cmd_serve(int argc, char **argv)
     pa_server_config cfg = {0};
     cfg.listen = getenv("PASSERELLE_LISTEN") ? getenv("PASSERELLE_LISTEN") : "127.0.0.1:8080";
     cfg.max_text_chars = PA_TEXT_MAX_CHARS;
-    if (getenv("PASSERELLE_MAX_TEXT"))
-        cfg.max_text_chars = (size_t)strtoul(getenv("PASSERELLE_MAX_TEXT"), NULL, 10);
-    const char *max_text = NULL;
+    const char *max_text = getenv("PASSERELLE_MAX_TEXT");
     const cli_option extra[] = {{"listen", &cfg.listen, NULL},
                                 {"web", &p.web_dir, NULL},
                                 {"max-text", &max_text, NULL},
@@ -36,9 +34,7 @@ int cmd_serve(int argc, char **argv)
     int first, rc = cli_parse(argc, argv, help, &p, extra, 0, 0, &first);
     if (rc != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
-    if (max_text)
-        cfg.max_text_chars = (size_t)strtoul(max_text, NULL, 10);
-    if (cfg.max_text_chars == 0) {
+    if (cli_max_text(max_text, &cfg.max_text_chars) != 0) {
         fputs(help, stderr);
         return CLI_USAGE;
     }

@@ -1,7 +1,8 @@
 #include "pa_arena.h"
 
+#include "pa_alloc.h"
+
 #include <stdalign.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,19 +19,9 @@ struct pa_arena {
     size_t used;
 };
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n);
-    if (!p) {
-        fputs("passerelle: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 pa_arena *pa_arena_new(void)
 {
-    pa_arena *a = xmalloc(sizeof *a);
+    pa_arena *a = pa_xmalloc(sizeof *a);
     a->head = NULL;
     a->used = 0;
     return a;
@@ -54,7 +45,7 @@ void *pa_arena_alloc(pa_arena *a, size_t size)
     struct block *b = a->head;
     if (!b || b->size - b->used < size) {
         size_t cap = size > PA_ARENA_BLOCK ? size : PA_ARENA_BLOCK;
-        b = xmalloc(sizeof *b + cap);
+        b = pa_xmalloc(sizeof *b + cap);
         b->size = cap;
         b->used = 0;
         b->next = a->head;

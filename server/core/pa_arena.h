@@ -2,8 +2,7 @@
  *
  * The knowledge snapshot is built once and freed in one go when a newer one
  * replaces it, so every string and table it owns comes from one arena.
- * Allocation failure aborts the process: the snapshot is built at start-up or
- * on reload, where running out of memory leaves nothing sensible to do. */
+ * Running out of memory aborts, as everywhere in the core (pa_alloc.h). */
 #ifndef PA_ARENA_H
 #define PA_ARENA_H
 
@@ -20,7 +19,7 @@ void *pa_arena_alloc(pa_arena *a, size_t size);
 /* Copies len bytes of s and a terminating NUL into the arena. */
 char *pa_arena_strndup(pa_arena *a, const char *s, size_t len);
 char *pa_arena_strdup(pa_arena *a, const char *s);
-/* Bytes handed out so far (for /metrics and benchmarks). */
+/* Bytes handed out so far (for benchmarks and tests). */
 size_t pa_arena_used(const pa_arena *a);
 
 #endif

@@ -1,5 +1,7 @@
 #include "pa_dialog.h"
 
+#include "pa_alloc.h"
+
 #include "pa_langid.h"
 #include "pa_text.h"
 
@@ -69,7 +71,7 @@ static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa
     /* A name declared for several languages (Sopot, Colombes) says nothing
      * of the language; a form declared for one ("Sopocie", "Polen", "villes
      * jumelles") is read like any other word. */
-    unsigned char *skip = calloc(t->count + 1, 1);
+    unsigned char *skip = pa_xcalloc(t->count + 1, 1);
     for (size_t i = 0; i < t->count; i++)
         skip[i] = name_of[i] >= 0 && (langs[i] & (langs[i] - 1)) != 0;
     pa_langid_result r = pa_langid_detect(s->langid, t, skip, bonus);
@@ -144,22 +146,14 @@ int pa_dialog_ask(const pa_snapshot *s, pa_session *session, const char *text, s
     pa_tokens t;
     if (pa_text_tokenize(text, len, &t) != 0)
         return -1;
-    int *name_of = malloc((t.count + 1) * sizeof *name_of);
-    unsigned *langs = malloc((t.count + 1) * sizeof *langs);
-    if (!name_of || !langs) {
-        free(name_of);
-        free(langs);
-        pa_tokens_free(&t);
-        return -1;
-    }
+    int *name_of = pa_xmalloc((t.count + 1) * sizeof *name_of);
+    unsigned *langs = pa_xmalloc((t.count + 1) * sizeof *langs);
     pa_match_names(s, &t, name_of, langs);
     reply->lang = detect_lang(s, session, &t, name_of, langs, hint, &reply->lang_detected);
     free(langs);
-    int rc = pa_match_rank(s, reply->lang, &t, name_of, &reply->match);
+    pa_match_rank(s, reply->lang, &t, name_of, &reply->match);
     free(name_of);
     pa_tokens_free(&t);
-    if (rc != 0)
-        return -1;
     decide(s, session, reply);
     session->lang = reply->lang;
     session->turns++;

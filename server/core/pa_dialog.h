@@ -43,9 +43,9 @@ typedef struct {
 /* Starts a conversation. */
 void pa_session_init(pa_session *session);
 
-/* Answers text (len bytes of valid UTF-8). hint is the language chosen in the
- * widget (a locale code) or NULL. Updates the session. Returns 0, or -1 when
- * memory runs out. */
+/* Answers text (len bytes). hint is the language chosen in the widget (a
+ * locale code) or NULL. Updates the session. Returns 0, or -1 when the text is
+ * not valid UTF-8 (pa_turn checks requests before they get here). */
 int pa_dialog_ask(const pa_snapshot *s, pa_session *session, const char *text, size_t len,
                   const char *hint, pa_reply *reply);
 

@@ -1,6 +1,6 @@
 #include "pa_eval.h"
 
-#include "pa_dialog.h"
+#include "pa_turn.h"
 
 #include <stdio.h>
 #include <sys/types.h>
@@ -44,13 +44,26 @@ static int expects(json_t *expect, const char *got)
     return 0;
 }
 
+static pa_proto_error question_error(json_t *text, size_t max_chars)
+{
+    pa_request req;
+    pa_request_init_question(&req, json_string_value(text), json_string_length(text), NULL);
+    pa_proto_error code = pa_request_check(&req, max_chars);
+    pa_request_clear(&req);
+    return code;
+}
+
 static int validate_line(json_t *q, const pa_snapshot *s, const char *path, int line, pa_diag *diag)
 {
     json_t *text = json_object_get(q, "text"), *lang = json_object_get(q, "lang");
     json_t *expect = json_object_get(q, "expect");
     const char *problem = NULL;
+    pa_turn_limits limits = pa_turn_limits_default();
     if (!json_is_string(text))
         problem = "\"text\" must be a string";
+    else if (question_error(text, limits.max_text_chars) != PA_PROTO_OK)
+        problem = "\"text\" must be a question a client could send: words, within the length "
+                  "limit";
     else if (!json_is_string(lang) || pa_snapshot_lang(s, json_string_value(lang)) < 0)
         problem = "\"lang\" must be the code of a loaded locale";
     else if (!json_is_array(expect) || json_array_size(expect) == 0)
@@ -73,9 +86,13 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
     json_t *expect = json_object_get(q, "expect");
     pa_session session;
     pa_session_init(&session);
-    pa_reply r;
-    if (pa_dialog_ask(s, &session, text, strlen(text), NULL, &r) != 0)
-        return;
+    pa_request req;
+    pa_request_init_question(&req, text, strlen(text), NULL);
+    pa_turn_limits limits = pa_turn_limits_default();
+    pa_turn turn;
+    pa_turn_request(s, &session, &limits, &req, &turn);
+    pa_turn_clear(&turn);
+    const pa_reply r = turn.reply; /* validate_line made sure it is one */
     const char *got = r.intent >= 0 ? s->intents[r.intent].id : NULL;
     const char *got_lang = s->locales[r.lang].code;
     int ok = expects(expect, got);

@@ -1,5 +1,7 @@
 #include "pa_jsonpos.h"
 
+#include "pa_alloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +36,11 @@ static int record(scanner *s, const char *ptr, int line, int col, int kline, int
     pa_jsonpos *pos = s->pos;
     if (pos->count == pos->capacity) {
         size_t cap = pos->capacity ? pos->capacity * 2 : 64;
-        pa_jsonpos_entry *e = realloc(pos->entries, cap * sizeof *e);
-        if (!e)
-            return -1;
-        pos->entries = e;
+        pos->entries = pa_xrealloc(pos->entries, cap * sizeof *pos->entries);
         pos->capacity = cap;
     }
     pa_jsonpos_entry *e = &pos->entries[pos->count];
-    e->pointer = strdup(ptr);
-    if (!e->pointer)
-        return -1;
+    e->pointer = pa_xstrdup(ptr);
     e->line = line;
     e->column = col;
     e->key_line = kline;

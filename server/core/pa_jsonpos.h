@@ -23,7 +23,7 @@ typedef struct {
 } pa_jsonpos;
 
 /* Scans a JSON text that jansson has already accepted. Returns 0, or -1 on
- * malformed input or out of memory (the table then holds what was scanned).
+ * malformed input (the table then holds what was scanned).
  * Free with pa_jsonpos_free. */
 int pa_jsonpos_scan(pa_jsonpos *pos, const char *text, size_t len);
 void pa_jsonpos_free(pa_jsonpos *pos);

@@ -1,5 +1,7 @@
 #include "pa_langid.h"
 
+#include "pa_alloc.h"
+
 #include "pa_map.h"
 
 #include <math.h>
@@ -30,9 +32,9 @@ static const char *keep_key(pa_langid *m, const char *k)
 {
     if (m->n_keys == m->cap_keys) {
         m->cap_keys = m->cap_keys ? m->cap_keys * 2 : 1024;
-        m->keys = realloc(m->keys, m->cap_keys * sizeof *m->keys);
+        m->keys = pa_xrealloc(m->keys, m->cap_keys * sizeof *m->keys);
     }
-    return m->keys[m->n_keys++] = strdup(k);
+    return m->keys[m->n_keys++] = pa_xstrdup(k);
 }
 
 /* Adds one to the count of key for language l in the given table. */
@@ -43,7 +45,7 @@ static void count(pa_langid *m, pa_map *map, double **counts, size_t *rows, size
     if (row < 0) {
         if (*rows == *cap) {
             *cap = *cap ? *cap * 2 : 1024;
-            *counts = realloc(*counts, *cap * m->n_langs * sizeof **counts);
+            *counts = pa_xrealloc(*counts, *cap * m->n_langs * sizeof **counts);
         }
         row = (long)(*rows)++;
         memset(*counts + (size_t)row * m->n_langs, 0, m->n_langs * sizeof **counts);
@@ -119,9 +121,7 @@ static void train_text(pa_langid *m, size_t l, const char *text)
 
 pa_langid *pa_langid_build(const pa_snapshot *s)
 {
-    pa_langid *m = calloc(1, sizeof *m);
-    if (!m)
-        return NULL;
+    pa_langid *m = pa_xcalloc(1, sizeof *m);
     m->n_langs = s->n_locales;
     pa_map_init(&m->grams);
     pa_map_init(&m->words);
@@ -160,7 +160,6 @@ void pa_langid_free(pa_langid *m)
 typedef struct {
     const pa_langid *m;
     double *score;
-    const int *eligible;
 } score_ctx;
 
 static void score_gram(void *ctx, const char *gram)
@@ -190,7 +189,7 @@ static void score_word(const pa_langid *m, const char *word, double *score)
 pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
                                   const unsigned char *skip, const double *prior_bonus)
 {
-    pa_langid_result r = {-1, 0, 0};
+    pa_langid_result r = {-1, 0};
     double score[PA_LANG_MAX] = {0};
     /* The script of the words decides which languages compete; when only
      * names are left ("سوبوت؟"), their script still tells Arabic from Latin. */
@@ -205,7 +204,7 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
     pa_script script = script_chars[PA_SCRIPT_ARABIC] > script_chars[PA_SCRIPT_LATIN]
                            ? PA_SCRIPT_ARABIC
                            : PA_SCRIPT_LATIN;
-    score_ctx ctx = {m, score, NULL};
+    score_ctx ctx = {m, score};
     for (size_t i = 0; i < tokens->count; i++) {
         const pa_token *t = &tokens->items[i];
         if ((skip && skip[i]) || t->script != script)
@@ -214,7 +213,7 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
         score_word(m, t->folded, score);
         r.evidence++;
     }
-    double best = -INFINITY, second = -INFINITY;
+    double best = -INFINITY;
     for (size_t l = 0; l < m->n_langs; l++) {
         if (m->script[l] != script)
             continue;
@@ -223,13 +222,9 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
         if (prior_bonus)
             v += prior_bonus[l];
         if (v > best) {
-            second = best;
             best = v;
             r.lang = (int)l;
-        } else if (v > second) {
-            second = v;
         }
     }
-    r.margin = isinf(second) ? 1e9 : best - second;
     return r;
 }

@@ -18,15 +18,14 @@
 
 typedef struct pa_langid pa_langid;
 
-/* Builds the model from a loaded snapshot (locales and intents). Returns NULL
- * when memory runs out. Free with pa_langid_free (accepts NULL). */
+/* Builds the model from a loaded snapshot (locales and intents). Free it with
+ * pa_langid_free (accepts NULL). */
 pa_langid *pa_langid_build(const pa_snapshot *s);
 void pa_langid_free(pa_langid *m);
 
 typedef struct {
-    int lang;      /* locale index of the best language, or -1 */
-    double margin; /* log-odds between the best and the second, per token */
-    int evidence;  /* number of tokens that were scored */
+    int lang;     /* locale index of the best language, or -1 */
+    int evidence; /* number of tokens that were scored */
 } pa_langid_result;
 
 /* Scores the tokens not marked in skip (skip may be NULL; skip[i] != 0 skips

@@ -1,5 +1,7 @@
 #include "pa_map.h"
 
+#include "pa_alloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,15 +45,10 @@ static size_t slot_of(const pa_map *m, const char *key)
     return i;
 }
 
-static int grow(pa_map *m)
+static void grow(pa_map *m)
 {
     size_t cap = m->capacity ? m->capacity * 2 : PA_MAP_MIN;
-    pa_map bigger = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(long)), 0, cap};
-    if (!bigger.keys || !bigger.values) {
-        free(bigger.keys);
-        free(bigger.values);
-        return -1;
-    }
+    pa_map bigger = {pa_xcalloc(cap, sizeof(char *)), pa_xcalloc(cap, sizeof(long)), 0, cap};
     for (size_t i = 0; i < m->capacity; i++) {
         if (m->keys[i]) {
             size_t j = slot_of(&bigger, m->keys[i]);
@@ -62,20 +59,18 @@ static int grow(pa_map *m)
     }
     pa_map_clear(m);
     *m = bigger;
-    return 0;
 }
 
-int pa_map_put(pa_map *m, const char *key, long value)
+void pa_map_put(pa_map *m, const char *key, long value)
 {
-    if ((m->count + 1) * 4 > m->capacity * 3 && grow(m))
-        return -1;
+    if ((m->count + 1) * 4 > m->capacity * 3)
+        grow(m);
     size_t i = slot_of(m, key);
     if (!m->keys[i]) {
         m->keys[i] = key;
         m->count++;
     }
     m->values[i] = value;
-    return 0;
 }
 
 long pa_map_get(const pa_map *m, const char *key, long dflt)

@@ -18,8 +18,8 @@ typedef struct {
 void pa_map_init(pa_map *m);
 /* Frees the tables (not the keys). Accepts NULL. */
 void pa_map_clear(pa_map *m);
-/* Sets key to value. Returns 0, or -1 when memory runs out. */
-int pa_map_put(pa_map *m, const char *key, long value);
+/* Sets key to value. */
+void pa_map_put(pa_map *m, const char *key, long value);
 /* Returns the value of key, or dflt when absent. */
 long pa_map_get(const pa_map *m, const char *key, long dflt);
 /* FNV-1a over a NUL-terminated string, also used for content digests. */

@@ -1,5 +1,7 @@
 #include "pa_match.h"
 
+#include "pa_alloc.h"
+
 #include "pa_map.h"
 #include "pa_stem.h"
 
@@ -156,9 +158,7 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, int fuzzy_ok
                          const pa_tokens *t, int *name_of, unsigned *langs)
 {
     size_t found = 0;
-    name_probe *probes = malloc((t->count + 1) * sizeof *probes);
-    if (!probes)
-        return 0;
+    name_probe *probes = pa_xmalloc((t->count + 1) * sizeof *probes);
     for (size_t i = 0; i < t->count; i++) {
         name_of[i] = -1;
         make_probe(idx, fuzzy_ok, &t->items[i], &probes[i]);
@@ -211,7 +211,8 @@ static size_t find_names(const pa_snapshot *s, const pa_index *idx, int fuzzy_ok
 static void add_ref(variant_list *list, variant_ref ref)
 {
     if ((list->count & (list->count - 1)) == 0) /* at powers of two */
-        list->refs = realloc(list->refs, (list->count ? list->count * 2 : 1) * sizeof *list->refs);
+        list->refs =
+            pa_xrealloc(list->refs, (list->count ? list->count * 2 : 1) * sizeof *list->refs);
     list->refs[list->count++] = ref;
 }
 
@@ -222,7 +223,7 @@ static void index_variants(pa_index *idx, const pa_snapshot *s)
     size_t total = 0;
     for (size_t n = 0; n < s->n_names; n++)
         total += s->names[n].n_variants;
-    idx->variant_lists = calloc(total + 1, sizeof *idx->variant_lists);
+    idx->variant_lists = pa_xcalloc(total + 1, sizeof *idx->variant_lists);
     for (size_t n = 0; n < s->n_names; n++) {
         for (size_t v = 0; v < s->names[n].n_variants; v++) {
             const char *first = s->names[n].variants[v].tokens[0];
@@ -473,7 +474,7 @@ static void analyse(const lang_index *li, const pa_snapshot *s, const pa_tokens 
 static void grow_u32(uint32_t **list, size_t *n, uint32_t v)
 {
     if ((*n & (*n - 1)) == 0) /* at powers of two */
-        *list = realloc(*list, (*n ? *n * 2 : 1) * sizeof **list);
+        *list = pa_xrealloc(*list, (*n ? *n * 2 : 1) * sizeof **list);
     (*list)[(*n)++] = v;
 }
 
@@ -490,7 +491,7 @@ static uint32_t intern(pa_index *idx, lang_index *li, const char *text, size_t *
         return (uint32_t)id;
     if (li->n_features == *cap) {
         *cap = *cap ? *cap * 2 : 256;
-        li->feature_text = realloc(li->feature_text, *cap * sizeof *li->feature_text);
+        li->feature_text = pa_xrealloc(li->feature_text, *cap * sizeof *li->feature_text);
     }
     const char *k = pa_arena_strdup(idx->arena, text);
     li->feature_text[li->n_features] = k;
@@ -502,7 +503,7 @@ static void tokens_and_names(const pa_snapshot *s, const pa_index *idx, int fuzz
                              const char *text, pa_tokens *t, int **name_of)
 {
     pa_text_tokenize(text, strlen(text), t);
-    *name_of = malloc((t->count + 1) * sizeof **name_of);
+    *name_of = pa_xmalloc((t->count + 1) * sizeof **name_of);
     find_names(s, idx, fuzzy_ok, t, *name_of, NULL);
 }
 
@@ -525,8 +526,8 @@ static void build_vocab(pa_index *idx, lang_index *li, const pa_snapshot *s, siz
                 }
                 if (li->n_words == cap) {
                     cap = cap ? cap * 2 : 512;
-                    li->words = realloc(li->words, cap * sizeof *li->words);
-                    li->word_count = realloc(li->word_count, cap * sizeof *li->word_count);
+                    li->words = pa_xrealloc(li->words, cap * sizeof *li->words);
+                    li->word_count = pa_xrealloc(li->word_count, cap * sizeof *li->word_count);
                 }
                 const char *w = pa_arena_strdup(idx->arena, t.items[j].folded);
                 li->word_count[li->n_words] = 1;
@@ -546,8 +547,8 @@ static void build_examples(pa_index *idx, lang_index *li, const pa_snapshot *s, 
     size_t total = 0, cap = 0;
     for (size_t i = 0; i < s->n_intents; i++)
         total += s->intents[i].langs[l].n_examples;
-    li->ex = calloc(total + 1, sizeof *li->ex);
-    analysis *a = malloc(sizeof *a);
+    li->ex = pa_xcalloc(total + 1, sizeof *li->ex);
+    analysis *a = pa_xmalloc(sizeof *a);
     for (size_t i = 0; i < s->n_intents; i++) {
         const pa_intent_lang *il = &s->intents[i].langs[l];
         for (size_t k = 0; k < il->n_examples; k++) {
@@ -575,11 +576,11 @@ static void build_examples(pa_index *idx, lang_index *li, const pa_snapshot *s, 
 static void build_postings(pa_index *idx, lang_index *li)
 {
     size_t n = li->n_features;
-    li->post_ex = calloc(n + 1, sizeof *li->post_ex);
-    li->post_intent = calloc(n + 1, sizeof *li->post_intent);
-    li->n_post_ex = calloc(n + 1, sizeof *li->n_post_ex);
-    li->n_post_intent = calloc(n + 1, sizeof *li->n_post_intent);
-    li->weight = calloc(n + 1, sizeof *li->weight);
+    li->post_ex = pa_xcalloc(n + 1, sizeof *li->post_ex);
+    li->post_intent = pa_xcalloc(n + 1, sizeof *li->post_intent);
+    li->n_post_ex = pa_xcalloc(n + 1, sizeof *li->n_post_ex);
+    li->n_post_intent = pa_xcalloc(n + 1, sizeof *li->n_post_intent);
+    li->weight = pa_xcalloc(n + 1, sizeof *li->weight);
     for (size_t e = 0; e < li->n_ex; e++) {
         const example *ex = &li->ex[e];
         for (size_t f = 0; f < ex->n_feats; f++) {
@@ -624,7 +625,7 @@ static double similarity(const lang_index *li, const example *a, const example *
 /* Staff should see pairs of examples that teach two intents the same thing. */
 static void warn_confusables(const lang_index *li, const pa_snapshot *s, size_t l, pa_diag *diag)
 {
-    size_t *first = calloc(s->n_intents + 1, sizeof *first);
+    size_t *first = pa_xcalloc(s->n_intents + 1, sizeof *first);
     for (size_t e = 0, i = 0; e < li->n_ex; e++)
         while (i <= li->ex[e].intent)
             first[i++] = e;
@@ -649,14 +650,12 @@ static void warn_confusables(const lang_index *li, const pa_snapshot *s, size_t 
 
 pa_index *pa_index_build(const pa_snapshot *s)
 {
-    pa_index *idx = calloc(1, sizeof *idx);
-    if (!idx)
-        return NULL;
+    pa_index *idx = pa_xcalloc(1, sizeof *idx);
     idx->arena = pa_arena_new();
     idx->n_langs = s->n_locales;
     idx->n_intents = s->n_intents;
     idx->unknown_weight = log(1.0 + (double)s->n_intents);
-    idx->langs = calloc(s->n_locales, sizeof *idx->langs);
+    idx->langs = pa_xcalloc(s->n_locales, sizeof *idx->langs);
     index_variants(idx, s);
     for (size_t l = 0; l < s->n_locales; l++) {
         lang_index *li = &idx->langs[l];
@@ -679,11 +678,7 @@ pa_index *pa_index_build(const pa_snapshot *s)
      * that name typos are told from real words of any language. */
     for (size_t l = 0; l < s->n_locales; l++) {
         lang_index *li = &idx->langs[l];
-        pa_stemmer *st = pa_stemmer_new(li->stemmer);
-        if (!st) {
-            pa_index_free(idx);
-            return NULL;
-        }
+        pa_stemmer *st = pa_stemmer_new(li->stemmer); /* the loader checked the name */
         build_examples(idx, li, s, l, st);
         build_postings(idx, li);
         pa_stemmer_free(st);
@@ -772,9 +767,7 @@ static long exact_intent(const lang_index *li, const pa_tokens *t)
     size_t len = 0;
     for (size_t i = 0; i < t->count; i++)
         len += strlen(t->items[i].folded) + 1;
-    char *q = malloc(len + 1);
-    if (!q)
-        return -1;
+    char *q = pa_xmalloc(len + 1);
     q[0] = '\0';
     for (size_t i = 0; i < t->count; i++) {
         if (i)
@@ -786,8 +779,8 @@ static long exact_intent(const lang_index *li, const pa_tokens *t)
     return v;
 }
 
-int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,
-                  pa_match_result *out)
+void pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,
+                   pa_match_result *out)
 {
     memset(out, 0, sizeof *out);
     const pa_index *idx = s->index;
@@ -802,23 +795,13 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
             out->names[out->n_names++] = name_of[i];
     }
     pa_stemmer *st = pa_stemmer_new(li->stemmer);
-    analysis *a = malloc(sizeof *a);
-    double *closeness = calloc(li->n_ex + 1, sizeof *closeness);
-    double *coverage = calloc(s->n_intents + 1, sizeof *coverage);
-    double *best = calloc(s->n_intents + 1, sizeof *best);
-    double *aspect = calloc(s->n_intents + 1, sizeof *aspect);
-    uint32_t *touched = malloc((li->n_ex + 1) * sizeof *touched);
+    analysis *a = pa_xmalloc(sizeof *a);
+    double *closeness = pa_xcalloc(li->n_ex + 1, sizeof *closeness);
+    double *coverage = pa_xcalloc(s->n_intents + 1, sizeof *coverage);
+    double *best = pa_xcalloc(s->n_intents + 1, sizeof *best);
+    double *aspect = pa_xcalloc(s->n_intents + 1, sizeof *aspect);
+    uint32_t *touched = pa_xmalloc((li->n_ex + 1) * sizeof *touched);
     size_t n_touched = 0;
-    if (!st || !a || !closeness || !coverage || !best || !aspect || !touched) {
-        free(touched);
-        free(aspect);
-        pa_stemmer_free(st);
-        free(a);
-        free(closeness);
-        free(coverage);
-        free(best);
-        return -1;
-    }
     analyse(li, s, t, name_of, st, 0, idx->unknown_weight, a);
     out->content_words = a->content;
     out->unknown_words = a->unknown_words;
@@ -888,5 +871,4 @@ int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int 
     free(best);
     free(aspect);
     free(touched);
-    return 0;
 }

@@ -40,7 +40,7 @@ enum { PA_MATCH_TOP = 3, PA_MATCH_MAX_NAMES = 8 };
 
 typedef struct pa_index pa_index;
 
-/* Builds the index of a loaded snapshot. Returns NULL when memory runs out. */
+/* Builds the index of a loaded snapshot. Free it with pa_index_free. */
 pa_index *pa_index_build(const pa_snapshot *s);
 /* Adds a warning to diag for each pair of examples of different intents that
  * analyse to nearly the same features: the confusable pairs staff should look
@@ -77,8 +77,8 @@ const char *pa_match_feature(const pa_snapshot *s, int lang, const char *word, c
                              size_t size);
 
 /* Ranks the intents for tokens read in language lang (a locale index), with
- * name_of from pa_match_names. Returns 0, or -1 when memory runs out. */
-int pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,
-                  pa_match_result *out);
+ * name_of from pa_match_names. */
+void pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,
+                   pa_match_result *out);
 
 #endif

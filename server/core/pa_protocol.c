@@ -1,5 +1,6 @@
 #include "pa_protocol.h"
 
+#include "pa_alloc.h"
 #include "pa_text.h"
 
 #include <stdlib.h>
@@ -65,33 +66,46 @@ pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars,
             code = PA_PROTO_BAD_FIELD;
             goto done;
         }
-        req->intent = strdup(json_string_value(intent));
+        req->intent = pa_xstrdup(json_string_value(intent));
         goto done;
     }
     if (text && !json_is_null(text) && !json_is_string(text)) {
         code = PA_PROTO_BAD_FIELD;
         goto done;
     }
-    if (text && json_is_string(text) &&
-        strlen(json_string_value(text)) != json_string_length(text)) {
-        code = PA_PROTO_BAD_ENCODING; /* an escaped NUL: not text */
-        goto done;
+    if (json_is_string(text)) {
+        req->text_len = json_string_length(text);
+        /* all len bytes, past an escaped NUL, for pa_request_check to refuse */
+        req->text = pa_xstrndup(json_string_value(text), req->text_len);
     }
-    if (!text || json_is_null(text) ||
-        !pa_text_has_words(json_string_value(text), json_string_length(text))) {
-        code = PA_PROTO_MISSING_TEXT;
-        goto done;
-    }
-    const char *s = json_string_value(text);
-    size_t n = json_string_length(text);
-    if (pa_text_chars(s, n) > max_chars) {
-        code = PA_PROTO_TEXT_TOO_LONG;
-        goto done;
-    }
-    req->text = strdup(s);
+    code = pa_request_check(req, max_chars);
 done:
     json_decref(root);
     return code;
+}
+
+void pa_request_init_question(pa_request *req, const char *text, size_t len, const char *hint)
+{
+    memset(req, 0, sizeof *req);
+    req->text = pa_xstrndup(text, len);
+    req->text_len = len;
+    if (hint)
+        snprintf(req->lang, sizeof req->lang, "%s", hint);
+}
+
+pa_proto_error pa_request_check(const pa_request *req, size_t max_chars)
+{
+    if (req->intent)
+        return PA_PROTO_OK;
+    if (!req->text)
+        return PA_PROTO_MISSING_TEXT;
+    if (!pa_text_is_valid(req->text, req->text_len))
+        return PA_PROTO_BAD_ENCODING; /* an escaped NUL, or bytes that are not UTF-8 */
+    if (!pa_text_has_words(req->text, req->text_len))
+        return PA_PROTO_MISSING_TEXT;
+    if (pa_text_chars(req->text, req->text_len) > max_chars)
+        return PA_PROTO_TEXT_TOO_LONG;
+    return PA_PROTO_OK;
 }
 
 static json_t *suggestion_list(const pa_snapshot *s, int lang, const size_t *ids, size_t n)
@@ -112,7 +126,7 @@ static char *dump(json_t *o)
     /* reals with few digits: a confidence of 0.66, not 0.66000000000000003 */
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(o);
-    return text;
+    return text; /* never NULL: jansson allocates with pa_xmalloc */
 }
 
 static json_t *kv_object(const pa_kv *kv, size_t n)

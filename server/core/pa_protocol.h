@@ -1,10 +1,9 @@
-/* pa_protocol: the JSON messages of the WebSocket interface (interfaces.md).
+/* pa_protocol: the JSON messages of the WebSocket interface (docs/protocol.md).
  *
- * The shell hands a received frame to pa_protocol_parse and sends back what
- * the pa_protocol_*_json builders return; neither side needs to know JSON
- * otherwise. The error codes are one X-macro table: the enum, the wire names,
- * the locale check (every locale file must have errors.<name>) and the
- * tests all read it, so a new code cannot be half-added. */
+ * Reads a client's frame into a pa_request and writes the server's frames;
+ * pa_turn uses both, so nothing else needs to know JSON. The error codes are one X-macro table: the
+ * enum, the wire names, the locale check (every locale file must have errors.<name>) and the tests
+ * all read it, so a new code cannot be half-added. */
 #ifndef PA_PROTOCOL_H
 #define PA_PROTOCOL_H
 
@@ -38,29 +37,44 @@ typedef enum {
 /* Default limit on the length of a question, in characters. */
 enum { PA_TEXT_MAX_CHARS = 1000 };
 
+enum { PA_LANG_CODE_MAX = 16 }; /* a language hint's bytes, with the NUL */
+
 typedef struct {
-    char *text;    /* the question, or NULL for a suggestion click; malloc'd */
-    char *intent;  /* the clicked intent id, or NULL; malloc'd */
-    char lang[16]; /* the language hint, "" when none */
-    json_t *id;    /* the client's id to echo (a new reference), or NULL */
+    char *text;                  /* the question, or NULL for a suggestion click; malloc'd */
+    size_t text_len;             /* bytes of text: a JSON "\u0000" can make it differ from strlen */
+    char *intent;                /* the clicked intent id, or NULL; malloc'd */
+    char lang[PA_LANG_CODE_MAX]; /* the language hint, "" when none */
+    json_t *id;                  /* the client's id to echo (a new reference), or NULL */
 } pa_request;
 
 /* Wire name of an error code ("bad_json"); "" for PA_PROTO_OK. */
 const char *pa_protocol_error_name(pa_proto_error code);
 
-/* Parses one frame of len bytes. Fills *req (release with
- * pa_request_clear, also after an error: the id may have been read) and
- * returns PA_PROTO_OK, or the code of the first problem found. max_chars is
- * the limit on the question's length. */
+/* Parses one frame of len bytes and checks it with pa_request_check. Fills
+ * *req (release with pa_request_clear, also after an error: the id and the
+ * hint may have been read) and returns PA_PROTO_OK, or the code of the first
+ * problem found. max_chars is the limit on the question's length. */
 pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars, pa_request *req);
+
+/* Fills *req with a question typed elsewhere (the command line): a copy of
+ * len bytes of text and, when not NULL, the language hint. Release with
+ * pa_request_clear. */
+void pa_request_init_question(pa_request *req, const char *text, size_t len, const char *hint);
+
+/* What a question must be, whoever read it: a text (unless it is a click)
+ * of valid UTF-8 without NUL, with at least one word, of at most max_chars
+ * characters. Returns PA_PROTO_OK or the code of the first problem. */
+pa_proto_error pa_request_check(const pa_request *req, size_t max_chars);
+
+/* Frees what the request holds and empties it. */
 void pa_request_clear(pa_request *req);
 
 /* The builders return the frame as compact JSON text, malloc'd (the caller
- * frees), or NULL when memory runs out. */
+ * frees). */
 
 /* {"type":"welcome","lang":..,"text":..,"suggestions":[..],"languages":[..]} */
 char *pa_protocol_welcome_json(const pa_snapshot *s, int lang);
-/* {"type":"answer",...} for a reply of pa_dialog_turn; id may be NULL. */
+/* {"type":"answer",...} for a reply of pa_dialog; id may be NULL. */
 char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *id);
 /* {"type":"error","code":..,"message":<localized>,"lang":..}; id may be NULL. */
 char *pa_protocol_error_json(const pa_snapshot *s, int lang, pa_proto_error code, json_t *id);

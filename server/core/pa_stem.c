@@ -1,5 +1,6 @@
 #include "pa_stem.h"
 
+#include "pa_alloc.h"
 #include "pa_text.h"
 
 #include <libstemmer.h>
@@ -28,17 +29,14 @@ pa_stemmer *pa_stemmer_new(const char *algorithm)
 {
     if (!pa_stemmer_exists(algorithm))
         return NULL;
-    pa_stemmer *st = calloc(1, sizeof *st);
-    if (!st)
-        return NULL;
+    pa_stemmer *st = pa_xcalloc(1, sizeof *st);
     if (!strcmp(algorithm, PA_STEM_POLISH_LIGHT)) {
         st->polish = 1;
     } else if (strcmp(algorithm, PA_STEM_NONE)) {
+        /* the algorithm exists, so only memory can be missing */
         st->snowball = sb_stemmer_new(algorithm, "UTF_8");
-        if (!st->snowball) {
-            free(st);
-            return NULL;
-        }
+        if (!st->snowball)
+            pa_out_of_memory(sizeof *st);
     }
     return st;
 }
@@ -67,7 +65,7 @@ const char *pa_stemmer_stem(pa_stemmer *st, const char *word)
         return word;
     const sb_symbol *s = sb_stemmer_stem(st->snowball, (const sb_symbol *)word, (int)len);
     if (!s)
-        return word;
+        pa_out_of_memory(len);
     int n = sb_stemmer_length(st->snowball);
     memcpy(st->out, s, (size_t)n);
     st->out[n] = '\0';

@@ -22,14 +22,13 @@ typedef struct pa_stemmer pa_stemmer;
 
 /* 1 when algorithm names a stemmer this build has, else 0. */
 int pa_stemmer_exists(const char *algorithm);
-/* Returns a stemmer for algorithm, or NULL when it is unknown or memory runs
- * out. Free it with pa_stemmer_free. */
+/* Returns a stemmer for algorithm, or NULL when it is unknown. Free it with pa_stemmer_free. */
 pa_stemmer *pa_stemmer_new(const char *algorithm);
 /* Accepts NULL. */
 void pa_stemmer_free(pa_stemmer *st);
 /* Stems the NUL-terminated word. Returns the stem, valid until the next
- * call on the same stemmer (owned by it), never NULL: on any failure the word
- * itself. */
+ * call on the same stemmer (owned by it), never NULL: a word too long to stem
+ * is returned as it is. */
 const char *pa_stemmer_stem(pa_stemmer *st, const char *word);
 
 /* The Polish light stemmer alone: writes the stem of word into out (at most

@@ -1,5 +1,7 @@
 #include "pa_text.h"
 
+#include "pa_alloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -8,23 +10,15 @@
 typedef struct {
     char *data;
     size_t len, cap;
-    int failed;
 } buf;
 
 static void buf_put(buf *b, const void *p, size_t n)
 {
-    if (b->failed)
-        return;
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
         while (cap < b->len + n + 1)
             cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d) {
-            b->failed = 1;
-            return;
-        }
-        b->data = d;
+        b->data = pa_xrealloc(b->data, cap);
         b->cap = cap;
     }
     memcpy(b->data + b->len, p, n);
@@ -146,16 +140,25 @@ static utf8proc_int32_t fold_digit(utf8proc_int32_t cp)
     return cp;
 }
 
-/* Folds one token's surface form; returns malloc'd text or NULL. */
+/* utf8proc_map on text already known to be valid UTF-8: it can then fail
+ * only for want of memory. */
+static utf8proc_ssize_t map_valid(const char *text, size_t len, utf8proc_uint8_t **out,
+                                  utf8proc_option_t options)
+{
+    utf8proc_ssize_t n =
+        utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, out, options);
+    if (n < 0)
+        pa_out_of_memory(len * 4);
+    return n;
+}
+
+/* Folds one token's surface form (valid UTF-8); returns malloc'd text. */
 static char *fold_token(const char *surface, size_t len, size_t *chars)
 {
     utf8proc_uint8_t *stripped = NULL;
-    utf8proc_ssize_t n =
-        utf8proc_map((const utf8proc_uint8_t *)surface, (utf8proc_ssize_t)len, &stripped,
-                     UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-                         UTF8PROC_IGNORE);
-    if (n < 0)
-        return NULL;
+    utf8proc_ssize_t n = map_valid(surface, len, &stripped,
+                                   UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                                       UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
     buf b = {0};
     buf_put(&b, "", 0);
     size_t count = 0;
@@ -175,10 +178,6 @@ static char *fold_token(const char *surface, size_t len, size_t *chars)
         }
     }
     free(stripped);
-    if (b.failed) {
-        free(b.data);
-        return NULL;
-    }
     *chars = count;
     return b.data;
 }
@@ -196,35 +195,23 @@ void pa_tokens_free(pa_tokens *t)
     t->count = 0;
 }
 
-static int push_token(pa_tokens *t, size_t *cap, const char *s, size_t len, pa_script script)
+static void push_token(pa_tokens *t, size_t *cap, const char *s, size_t len, pa_script script)
 {
     if (t->count == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        pa_token *items = realloc(t->items, ncap * sizeof *items);
-        if (!items)
-            return -1;
-        t->items = items;
-        *cap = ncap;
+        *cap = *cap ? *cap * 2 : 16;
+        t->items = pa_xrealloc(t->items, *cap * sizeof *t->items);
     }
     pa_token *tok = &t->items[t->count];
     size_t chars = 0;
-    tok->surface = malloc(len + 1);
-    tok->folded = tok->surface ? fold_token(s, len, &chars) : NULL;
-    if (!tok->folded) {
-        free(tok->surface);
-        return -1;
+    tok->folded = fold_token(s, len, &chars);
+    if (chars == 0) { /* a token made only of marks or tatweel */
+        free(tok->folded);
+        return;
     }
-    memcpy(tok->surface, s, len);
-    tok->surface[len] = '\0';
+    tok->surface = pa_xstrndup(s, len);
     tok->chars = chars;
     tok->script = script;
-    if (chars == 0) { /* a token made only of marks or tatweel */
-        free(tok->surface);
-        free(tok->folded);
-        return 0;
-    }
     t->count++;
-    return 0;
 }
 
 int pa_text_tokenize(const char *text, size_t len, pa_tokens *out)
@@ -235,15 +222,12 @@ int pa_text_tokenize(const char *text, size_t len, pa_tokens *out)
         return -1;
     utf8proc_uint8_t *light = NULL;
     utf8proc_ssize_t n =
-        utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &light,
-                     UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
-    if (n < 0)
-        return -1;
+        map_valid(text, len, &light,
+                  UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
     size_t cap = 0;
     utf8proc_ssize_t start = -1;
     pa_script script = PA_SCRIPT_OTHER;
-    int rc = 0;
-    for (utf8proc_ssize_t i = 0; i <= n && rc == 0;) {
+    for (utf8proc_ssize_t i = 0; i <= n;) {
         utf8proc_int32_t cp = 0;
         utf8proc_ssize_t k = 1;
         if (i < n)
@@ -255,15 +239,13 @@ int pa_text_tokenize(const char *text, size_t len, pa_tokens *out)
         } else if (inside && script == PA_SCRIPT_OTHER) {
             script = script_of(cp);
         } else if (!inside && start >= 0) {
-            rc = push_token(out, &cap, (const char *)light + start, (size_t)(i - start), script);
+            push_token(out, &cap, (const char *)light + start, (size_t)(i - start), script);
             start = -1;
         }
         i += k > 0 ? k : 1;
     }
     free(light);
-    if (rc != 0)
-        pa_tokens_free(out);
-    return rc;
+    return 0;
 }
 
 char *pa_text_fold(const char *text, size_t len)
@@ -279,10 +261,6 @@ char *pa_text_fold(const char *text, size_t len)
         buf_put(&b, t.items[i].folded, strlen(t.items[i].folded));
     }
     pa_tokens_free(&t);
-    if (b.failed) {
-        free(b.data);
-        return NULL;
-    }
     return b.data;
 }
 

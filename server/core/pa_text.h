@@ -36,8 +36,8 @@ typedef struct {
 } pa_tokens;
 
 /* Splits len bytes of UTF-8 text into tokens. Returns 0 and fills *out (free
- * it with pa_tokens_free), or -1 when the text is not valid UTF-8 or memory
- * runs out (*out is then empty). */
+ * it with pa_tokens_free), or -1 when the text is not valid UTF-8 (*out is
+ * then empty). */
 int pa_text_tokenize(const char *text, size_t len, pa_tokens *out);
 /* Frees the tokens' strings and array. Accepts NULL and empty lists. */
 void pa_tokens_free(pa_tokens *t);

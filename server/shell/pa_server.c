@@ -1,8 +1,8 @@
 #include "pa_server.h"
 
-#include "pa_dialog.h"
-#include "pa_protocol.h"
+#include "pa_alloc.h"
 #include "pa_reload.h"
+#include "pa_turn.h"
 
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -38,6 +38,7 @@ typedef struct {
 
 typedef struct {
     const pa_server_config *cfg;
+    pa_turn_limits limits;
     struct lws_context *ctx;
     pa_snapshot *snapshot;
     uint64_t fingerprint;
@@ -159,65 +160,50 @@ static int rate_allows(session *ss)
     return 1;
 }
 
-static void send_error(server *srv, struct lws *wsi, session *ss, pa_proto_error code,
-                       const char *hint, json_t *id)
-{
-    srv->m.errors[code]++;
-    int lang = pa_dialog_default_lang(srv->snapshot, &ss->dialog, hint);
-    enqueue(wsi, ss, pa_protocol_error_json(srv->snapshot, lang, code, id));
-}
-
 /* Questions the knowledge could not answer go to the log, one JSON line
  * each, so that staff can see what residents ask and add it. */
-static void log_unanswered(const pa_snapshot *s, const char *text, const pa_reply *r)
+static void log_unanswered(const pa_snapshot *s, const pa_turn *t)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:f}", "event", "unanswered", "lang",
-                          s->locales[r->lang].code, "text", text, "confidence", r->confidence);
+                          s->locales[t->reply.lang].code, "text", t->request.text, "confidence",
+                          t->reply.confidence);
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-    if (line)
-        fprintf(stderr, "%s\n", line);
+    fprintf(stderr, "%s\n", line);
     free(line);
     json_decref(o);
 }
 
-static void handle_message(server *srv, struct lws *wsi, session *ss, const char *data, size_t len)
+static void count_turn(server *srv, const pa_turn *t)
 {
-    pa_request req;
-    pa_proto_error code = pa_protocol_parse(data, len, srv->cfg->max_text_chars, &req);
-    if (!rate_allows(ss)) { /* parsed all the same, to echo the id in the hinted language */
-        send_error(srv, wsi, ss, PA_PROTO_RATE_LIMITED, req.lang[0] ? req.lang : NULL, req.id);
-        pa_request_clear(&req);
-        return;
-    }
     const pa_snapshot *s = srv->snapshot;
-    int intent = req.intent ? pa_snapshot_intent(s, req.intent) : 0;
-    if (code == PA_PROTO_OK && (intent < 0 || s->intents[intent].fallback))
-        code = PA_PROTO_UNKNOWN_INTENT;
-    if (code != PA_PROTO_OK) {
-        send_error(srv, wsi, ss, code, req.lang, req.id);
-        pa_request_clear(&req);
-        return;
-    }
-    const char *hint = req.lang[0] ? req.lang : NULL;
-    pa_reply r;
-    if (req.intent) {
-        pa_dialog_choose(s, &ss->dialog, intent, hint, &r);
-    } else if (pa_dialog_ask(s, &ss->dialog, req.text, strlen(req.text), hint, &r) != 0) {
-        pa_request_clear(&req);
+    if (t->error != PA_PROTO_OK) {
+        srv->m.errors[t->error]++;
         return;
     }
     srv->m.questions++;
-    count_question(srv, s->locales[r.lang].code);
-    if (r.kind == PA_REPLY_ANSWER)
+    count_question(srv, s->locales[t->reply.lang].code);
+    if (t->reply.kind == PA_REPLY_ANSWER)
         srv->m.answers++;
-    else if (r.kind == PA_REPLY_CLARIFY)
+    else if (t->reply.kind == PA_REPLY_CLARIFY)
         srv->m.clarifications++;
     else {
         srv->m.fallbacks++;
-        log_unanswered(s, req.text, &r);
+        log_unanswered(s, t);
     }
-    enqueue(wsi, ss, pa_protocol_answer_json(s, &r, req.id));
-    pa_request_clear(&req);
+}
+
+/* Answers one complete message; data is NULL when refused says why it
+ * cannot be read. */
+static void handle_message(server *srv, struct lws *wsi, session *ss, const char *data, size_t len,
+                           pa_proto_error refused)
+{
+    if (refused == PA_PROTO_OK && !rate_allows(ss))
+        refused = PA_PROTO_RATE_LIMITED;
+    pa_turn t;
+    pa_turn_frame(srv->snapshot, &ss->dialog, &srv->limits, data, len, refused, &t);
+    count_turn(srv, &t);
+    enqueue(wsi, ss, pa_turn_render(srv->snapshot, &t));
+    pa_turn_clear(&t);
 }
 
 /* Gathers the fragments of one message; handles it when complete. */
@@ -227,25 +213,20 @@ static void receive(server *srv, struct lws *wsi, session *ss, const char *in, s
     if (lws_frame_is_binary(wsi))
         ss->rx_binary = 1;
     if (!ss->rx_overflow && ss->rx_len + len <= limit) {
-        char *grown = realloc(ss->rx, ss->rx_len + len + 1);
-        if (grown) {
-            memcpy(grown + ss->rx_len, in, len);
-            ss->rx = grown;
-            ss->rx_len += len;
-        } else {
-            ss->rx_overflow = 1;
-        }
+        ss->rx = pa_xrealloc(ss->rx, ss->rx_len + len + 1);
+        memcpy(ss->rx + ss->rx_len, in, len);
+        ss->rx_len += len;
     } else {
         ss->rx_overflow = 1;
     }
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
         return;
     if (ss->rx_binary)
-        send_error(srv, wsi, ss, PA_PROTO_BAD_ENCODING, NULL, NULL);
+        handle_message(srv, wsi, ss, NULL, 0, PA_PROTO_BAD_ENCODING);
     else if (ss->rx_overflow)
-        send_error(srv, wsi, ss, PA_PROTO_TEXT_TOO_LONG, NULL, NULL);
+        handle_message(srv, wsi, ss, NULL, 0, PA_PROTO_TEXT_TOO_LONG);
     else
-        handle_message(srv, wsi, ss, ss->rx ? ss->rx : "", ss->rx_len);
+        handle_message(srv, wsi, ss, ss->rx ? ss->rx : "", ss->rx_len, PA_PROTO_OK);
     free(ss->rx);
     ss->rx = NULL;
     ss->rx_len = 0;
@@ -460,10 +441,7 @@ static int on_ws_event(server *srv, struct lws *wsi, enum lws_callback_reasons r
         srv->m.connections_total++;
         char buf[64];
         const char *lang = lws_get_urlarg_by_name(wsi, "lang=", buf, sizeof buf);
-        int l = lang ? pa_snapshot_lang(srv->snapshot, lang) : -1;
-        if (l >= 0)
-            ss->dialog.lang = l;
-        enqueue(wsi, ss, pa_protocol_welcome_json(srv->snapshot, l >= 0 ? l : 0));
+        enqueue(wsi, ss, pa_turn_welcome(srv->snapshot, &ss->dialog, lang));
         return 0;
     }
     case LWS_CALLBACK_RECEIVE: receive(srv, wsi, ss, in, len); return 0;
@@ -602,6 +580,8 @@ int pa_server_run(const pa_server_config *cfg)
     };
     server *srv = calloc(1, sizeof *srv);
     srv->cfg = cfg;
+    srv->limits = pa_turn_limits_default();
+    srv->limits.max_text_chars = cfg->max_text_chars;
     srv->protocol = &protocols[0];
     char host[256];
     int port;

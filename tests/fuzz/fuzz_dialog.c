@@ -1,9 +1,8 @@
-/* Fuzzes the whole understanding chain with question text: normalization,
- * names, language identification, matching, on the bundled knowledge. Two
- * turns per input, so that follow-up handling is exercised too. */
-#include "pa_dialog.h"
-#include "pa_protocol.h"
-#include "pa_text.h"
+/* Fuzzes the whole understanding chain with question text: validation,
+ * normalization, names, language identification, matching and the reply
+ * frame, on the bundled knowledge. Two turns per input, so that follow-up
+ * handling is exercised too. */
+#include "pa_turn.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,15 +26,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *text = (const char *)data;
-    if (!pa_text_is_valid(text, size) || pa_text_chars(text, size) > PA_TEXT_MAX_CHARS)
-        return 0; /* the protocol layer refuses these before the dialog sees them */
+    pa_turn_limits limits = pa_turn_limits_default();
     pa_session session;
     pa_session_init(&session);
-    pa_reply r;
-    for (int turn = 0; turn < 2; turn++)
-        if (pa_dialog_ask(snapshot, &session, text, size, turn ? "ar" : NULL, &r) == 0 &&
-            (r.confidence < 0 || r.confidence > 1 || !r.text))
+    for (int turn = 0; turn < 2; turn++) {
+        pa_request req;
+        pa_request_init_question(&req, (const char *)data, size, turn ? "ar" : NULL);
+        pa_turn t;
+        pa_turn_request(snapshot, &session, &limits, &req, &t);
+        if (t.error == PA_PROTO_OK &&
+            (t.reply.confidence < 0 || t.reply.confidence > 1 || !t.reply.text))
             abort();
+        free(pa_turn_render(snapshot, &t));
+        pa_turn_clear(&t);
+    }
     return 0;
 }

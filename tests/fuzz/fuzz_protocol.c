@@ -1,15 +1,38 @@
-/* Fuzzes the parsing of client frames: any bytes a WebSocket peer may send. */
-#include "pa_protocol.h"
+/* Fuzzes what a WebSocket peer may send, as the server takes it: any bytes
+ * as one frame, read and answered by pa_turn_frame on the bundled knowledge,
+ * then rendered as the frame the server would send back. */
+#include "pa_turn.h"
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static pa_snapshot *snapshot;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    snapshot =
+        pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales", NULL);
+    if (!snapshot)
+        abort();
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    pa_request req;
-    pa_protocol_parse((const char *)data, size, PA_TEXT_MAX_CHARS, &req);
-    pa_request_clear(&req);
+    pa_turn_limits limits = pa_turn_limits_default();
+    pa_session session;
+    pa_session_init(&session);
+    pa_turn t;
+    pa_turn_frame(snapshot, &session, &limits, (const char *)data, size, PA_PROTO_OK, &t);
+    if (t.error >= PA_PROTO_END || t.lang < 0 || (size_t)t.lang >= snapshot->n_locales)
+        abort();
+    free(pa_turn_render(snapshot, &t));
+    pa_turn_clear(&t);
     return 0;
 }
