@@ -1,0 +1,218 @@
+/* The server without its transport (pa_service): what a connection gets for
+ * each event, the rate limit on a clock the test drives, the counters of
+ * /metrics, /healthz, and reloads of a knowledge folder edited under it. On
+ * a copy of the fixture knowledge of tests/fixtures/turn. */
+#include "unit.h"
+
+#include "pa_service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define FIXTURE PASSERELLE_SOURCE_DIR "/tests/fixtures/turn"
+
+static const int64_t SECOND = 1000000;
+
+typedef struct {
+    char dir[64], intents[96], locales[96];
+    pa_service *svc;
+} world;
+
+static void run(const char *cmd)
+{
+    assert_int_equal(system(cmd), 0);
+}
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof *w);
+    snprintf(w->dir, sizeof w->dir, "/tmp/pa-service-XXXXXX");
+    if (!mkdtemp(w->dir))
+        return -1;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp -R '%s/intents' '%s/locales' '%s/'", FIXTURE, FIXTURE, w->dir);
+    run(cmd);
+    snprintf(w->intents, sizeof w->intents, "%s/intents", w->dir);
+    snprintf(w->locales, sizeof w->locales, "%s/locales", w->dir);
+    pa_service_config cfg = {.intents_dir = w->intents,
+                             .locales_dir = w->locales,
+                             .version = "test",
+                             .limits = pa_turn_limits_default(),
+                             .rate = {.burst = 3, .per_second = 1}};
+    w->svc = pa_service_new(&cfg, NULL, NULL);
+    *state = w;
+    return w->svc ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    pa_service_free(w->svc);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", w->dir);
+    run(cmd);
+    free(w);
+    return 0;
+}
+
+/* The value of a string member of a JSON frame, or "" (copied into out). */
+static const char *member(const char *frame, const char *key, char *out, size_t size)
+{
+    json_t *o = json_loads(frame, 0, NULL);
+    assert_non_null(o);
+    json_t *v = json_object_get(o, key);
+    snprintf(out, size, "%s", json_is_string(v) ? json_string_value(v) : "");
+    json_decref(o);
+    return out;
+}
+
+static void expect_member(char *frame, const char *key, const char *want)
+{
+    char got[128];
+    EXPECT_STR(frame, key, member(frame, key, got, sizeof got), want);
+    free(frame);
+}
+
+static char *ask(world *w, pa_conn *c, const char *frame, int64_t now)
+{
+    return pa_service_message(w->svc, c, frame, strlen(frame), PA_PROTO_OK, now);
+}
+
+static void expect_metric(world *w, const char *line)
+{
+    char *text = pa_service_metrics(w->svc);
+    if (!strstr(text, line)) {
+        print_error("/metrics lacks \"%s\":\n%s", line, text);
+        free(text);
+        fail();
+    }
+    free(text);
+}
+
+/* Every event gets its frame; a German page gets a German welcome and German
+ * errors; a burst beyond the bucket is refused, then allowed a second later. */
+static void test_dispatch_and_rate(void **state)
+{
+    world *w = *state;
+    pa_conn c;
+    expect_member(pa_service_open(w->svc, &c, "de", 0), "type", "welcome");
+    assert_int_equal(pa_service_connections(w->svc), 1);
+    expect_member(ask(w, &c, "{\"type\":\"ask\",\"text\":\"wo liegt Sopot\"}", 0), "intent",
+                  "demo.sopot");
+    expect_member(ask(w, &c, "{\"type\":\"ask\",\"text\":\"wie wird das Wetter morgen\"}", 0),
+                  "kind", "fallback");
+    expect_member(ask(w, &c, "not json", 0), "code", "bad_json");
+    expect_member(ask(w, &c, "{\"type\":\"ask\",\"text\":\"wo liegt Sopot\",\"id\":\"x\"}", 0),
+                  "code", "rate_limited");
+    expect_member(ask(w, &c, "{\"type\":\"ask\",\"text\":\"wo liegt Sopot\"}", SECOND), "intent",
+                  "demo.sopot");
+    expect_member(pa_service_message(w->svc, &c, NULL, 0, PA_PROTO_BAD_ENCODING, SECOND), "lang",
+                  "de");
+    expect_metric(w, "passerelle_replies_total{kind=\"answer\"} 2\n");
+    expect_metric(w, "passerelle_replies_total{kind=\"fallback\"} 1\n");
+    expect_metric(w, "passerelle_protocol_errors_total{code=\"rate_limited\"} 1\n");
+    expect_metric(w, "passerelle_protocol_errors_total{code=\"bad_json\"} 1\n");
+    expect_metric(w, "passerelle_protocol_errors_total{code=\"bad_encoding\"} 1\n");
+    expect_metric(w, "passerelle_questions_total{lang=\"de\"} 3\n");
+    expect_metric(w, "passerelle_connections 1\n");
+    pa_service_close(w->svc, &c);
+    assert_int_equal(pa_service_connections(w->svc), 0);
+    expect_metric(w, "passerelle_connections_total 1\n");
+}
+
+static const char *knowledge_version(world *w, char *out, size_t size)
+{
+    snprintf(out, size, "%s", pa_service_snapshot(w->svc)->version);
+    return out;
+}
+
+static int last_reload_ok(world *w)
+{
+    char *text = pa_service_health(w->svc);
+    json_t *o = json_loads(text, 0, NULL);
+    free(text);
+    int ok = json_is_true(json_object_get(json_object_get(o, "last_reload"), "ok"));
+    json_decref(o);
+    return ok;
+}
+
+/* An edit is picked up; a broken one keeps the last good knowledge serving
+ * and shows in /healthz; its repair is picked up again. */
+static void test_reload(void **state)
+{
+    world *w = *state;
+    char before[32], after[32], cmd[512];
+    knowledge_version(w, before, sizeof before);
+    pa_service_reload(w->svc, 0);
+    EXPECT_STR("no edit", "version", knowledge_version(w, after, sizeof after), before);
+
+    snprintf(cmd, sizeof cmd,
+             "sed -i 's/Sopot est en Pologne./Sopot est en Pologne, sur la Baltique./' "
+             "'%s/demo/sopot.json'",
+             w->intents);
+    run(cmd);
+    pa_service_reload(w->svc, 1);
+    assert_true(last_reload_ok(w));
+    assert_string_not_equal(knowledge_version(w, after, sizeof after), before);
+
+    snprintf(cmd, sizeof cmd,
+             "cp '%s/demo/sopot.json' '%s/sopot.bak' && echo '{' > '%s/demo/sopot.json'",
+             w->intents, w->dir, w->intents);
+    run(cmd);
+    pa_service_reload(w->svc, 1);
+    assert_false(last_reload_ok(w));
+    expect_metric(w, "passerelle_reloads_total{result=\"failed\"} 1\n");
+    pa_conn c;
+    free(pa_service_open(w->svc, &c, "fr", 0));
+    expect_member(ask(w, &c, "{\"type\":\"ask\",\"text\":\"parle-moi de Sopot\"}", 0), "intent",
+                  "demo.sopot");
+    pa_service_close(w->svc, &c);
+
+    snprintf(cmd, sizeof cmd, "mv '%s/sopot.bak' '%s/demo/sopot.json'", w->dir, w->intents);
+    run(cmd);
+    pa_service_reload(w->svc, 1);
+    assert_true(last_reload_ok(w));
+}
+
+/* A stop or reload asked from another thread is carried out by the next
+ * poll, after the hooks woke the loop. */
+static int wakes;
+static void count_wake(void *user)
+{
+    (void)user;
+    wakes++;
+}
+
+static void test_requests_wake_the_loop(void **state)
+{
+    world *w = *state;
+    pa_service_config cfg = {.intents_dir = w->intents,
+                             .locales_dir = w->locales,
+                             .version = "test",
+                             .limits = pa_turn_limits_default(),
+                             .rate = {1, 1}};
+    pa_service_hooks hooks = {.user = NULL, .wake = count_wake};
+    pa_service *svc = pa_service_new(&cfg, &hooks, NULL);
+    assert_non_null(svc);
+    pa_service_request_reload(svc);
+    assert_int_equal(wakes, 1);
+    assert_int_equal(pa_service_poll(svc), 0);
+    assert_false(pa_service_stopping(svc));
+    pa_service_request_stop(svc);
+    assert_int_equal(wakes, 2);
+    assert_int_equal(pa_service_poll(svc), 1);
+    assert_true(pa_service_stopping(svc));
+    assert_int_equal(pa_service_poll(svc), 0); /* stopping begins once */
+    pa_service_free(svc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_dispatch_and_rate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_requests_wake_the_loop, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
