@@ -1,5 +1,6 @@
-/* The whole understanding chain on the bundled knowledge: normalization,
- * names, language identification, matching and fallback, in five languages.
+/* The whole understanding chain on the fixture knowledge (a frozen subset of
+ * the bundled one, see tests/fixtures/README.md): normalization, names,
+ * language identification, matching and fallback, in five languages.
  * Each row: question, widget hint, expected reply language, expected intent
  * (NULL: the fallback). These rows are not in the training examples. */
 #include "unit.h"
@@ -13,8 +14,8 @@ static int load(void **state)
     (void)state;
     pa_diag diag;
     pa_diag_init(&diag);
-    snapshot =
-        pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales", &diag);
+    snapshot = pa_snapshot_load(PASSERELLE_SOURCE_DIR "/tests/fixtures/knowledge/intents",
+                                PASSERELLE_SOURCE_DIR "/tests/fixtures/knowledge/locales", &diag);
     pa_diag_print(&diag, stderr);
     pa_diag_clear(&diag);
     return snapshot ? 0 : -1;
@@ -114,7 +115,7 @@ static void test_follow_ups(void **state)
     }
 }
 
-/* Forms of a word that must become one feature with the bundled locale
+/* Forms of a word that must become one feature with the fixture's locale
  * settings: accents restored before stemming, articles stripped. */
 static const struct {
     const char *lang;
