@@ -607,13 +607,19 @@ for (const p of ['/', '/chat', '/ws/x', '/healthz', '/wss']) {
   });
 }
 
-/* ---- live reload */
+/* ---- servers on a copy of the knowledge */
 
-test('live reload: an edited answer is served; a broken edit is reported, the last good one kept', async (t) => {
+/* A copy of intents/ and locales/ in a temporary folder, removed after the case. */
+function copyKnowledge(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-e2e-'));
   t.cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.cpSync(path.join(ROOT, 'intents'), path.join(dir, 'intents'), { recursive: true });
   fs.cpSync(path.join(ROOT, 'locales'), path.join(dir, 'locales'), { recursive: true });
+  return dir;
+}
+
+test('live reload: an edited answer is served; a broken edit is reported, the last good one kept', async (t) => {
+  const dir = copyKnowledge(t);
   const srv = await startServer({ intents: path.join(dir, 'intents'), locales: path.join(dir, 'locales') });
   t.servers.push(srv);
   const file = path.join(dir, 'intents', 'partner', 'sopot.json');
@@ -664,6 +670,34 @@ test('live reload: an edited answer is served; a broken edit is reported, the la
   }, RELOAD_WAIT_MS, 'last_reload.ok did not come back after the repair');
   equal(await ask(), answerTexts('partner.sopot', 'fr')[0], 'the answer after the repair');
 }, { timeout: 20000 });
+
+// The fallback intent is found by its `fallback: true`, not by its place: renamed so that it sorts
+// before every other intent (index 0), it must change nothing over WebSocket. The rows come from
+// ASK_CASES: an in-scope question, the out-of-scope one that gets the fallback, a suggestion click.
+test('a fallback intent whose id sorts first (aaa.unanswered) changes no reply', async (t) => {
+  const dir = copyKnowledge(t);
+  const file = path.join(dir, 'intents', 'outside', 'unanswered.json');
+  const fallback = readJson(file);
+  equal(fallback.fallback, true, `"fallback" of ${path.relative(dir, file)}`);
+  fallback.id = 'aaa.unanswered';
+  fs.writeFileSync(file, `${JSON.stringify(fallback, null, 2)}\n`);
+  const srv = await startServer({ intents: path.join(dir, 'intents'), locales: path.join(dir, 'locales') });
+  t.servers.push(srv);
+  const row = (what, pick) => {
+    const r = ASK_CASES.find(pick);
+    assert(r, `no ASK_CASES row for ${what}`);
+    return r;
+  };
+  const inScope = row('an in-scope text question', (r) => r.frame.text && !r.frame.intent && typeof r.expect.intent === 'string');
+  const outside = row('the fallback', (r) => r.frame.text && r.expect.intent === null);
+  const click = row('a suggestion click', (r) => r.frame.intent && !r.frame.text);
+  const { client } = await connect(t, { srv });
+  checkAnswer(await client.request(inScope.frame), inScope.expect, `in scope (${show(inScope.frame.text)})`);
+  checkAnswer(await client.request(outside.frame), outside.expect, `out of scope (${show(outside.frame.text)})`);
+  checkError(await client.request({ type: 'ask', intent: 'aaa.unanswered', lang: 'fr', id: 'f1' }),
+    { code: 'unknown_intent', lang: 'fr', id: 'f1' }, 'a click on the fallback intent');
+  checkAnswer(await client.request(click.frame), click.expect, `a click on ${click.frame.intent}`);
+});
 
 /* ---- stopping */
 
