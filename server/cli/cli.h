@@ -2,7 +2,7 @@
 #ifndef PA_CLI_H
 #define PA_CLI_H
 
-#include "pa_knowledge.h"
+#include "pa_snapshot.h"
 
 /* Exit codes, as interfaces.md documents them. */
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };

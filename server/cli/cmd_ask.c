@@ -24,15 +24,15 @@ static const char help[] =
 static void print_explanation(const pa_snapshot *s, const pa_reply *r)
 {
     const pa_match_result *m = &r->match;
-    fprintf(stderr, "language: %s (%s)\n", s->locales[r->lang].code,
+    fprintf(stderr, "language: %s (%s)\n", s->k.locales[r->lang].code,
             r->lang_detected ? "from the words" : "from the hint or the default");
     for (size_t i = 0; i < m->n_top; i++) {
-        const pa_intent *in = &s->intents[m->top[i].intent];
+        const pa_intent *in = &s->k.intents[m->top[i].intent];
         fprintf(stderr, "candidate %zu: %s %.3f%s\n", i + 1, in->id, m->top[i].score,
                 in->fallback ? " (examples of what the bot does not answer)" : "");
     }
     for (size_t i = 0; i < m->n_names; i++)
-        fprintf(stderr, "name: %s\n", s->names[m->names[i]].id);
+        fprintf(stderr, "name: %s\n", s->k.names[m->names[i]].id);
     fprintf(stderr, "content words: %zu, unknown: %zu, corrected: %zu; threshold %.2f\n",
             m->content_words, m->unknown_words, m->corrected_words, PA_MATCH_THRESHOLD);
 }
@@ -88,6 +88,6 @@ int cmd_ask(int argc, char **argv)
     rc = t.error == PA_PROTO_OK ? CLI_OK : CLI_FAILED;
     free(out);
     pa_turn_clear(&t);
-    pa_snapshot_unref(s);
+    pa_snapshot_free(s);
     return rc;
 }

@@ -24,21 +24,21 @@ int cmd_check(int argc, char **argv)
     pa_diag_init(&diag);
     pa_snapshot *s = pa_snapshot_load(p.intents_dir, p.locales_dir, &diag);
     if (s)
-        pa_match_warn_confusables(s, &diag);
+        pa_match_warn_confusables(s->index, &diag);
     pa_diag_print(&diag, stdout);
     if (s) {
-        size_t examples = 0, intents = s->n_answerable;
-        for (size_t i = 0; i < s->n_intents; i++) {
-            for (size_t l = 0; l < s->n_locales; l++)
-                examples += s->intents[i].langs[l].n_examples;
+        size_t examples = 0, intents = s->k.n_answerable;
+        for (size_t i = 0; i < s->k.n_intents; i++) {
+            for (size_t l = 0; l < s->k.n_locales; l++)
+                examples += s->k.intents[i].langs[l].n_examples;
         }
         fprintf(stderr, "ok: %zu intents, %zu languages, %zu examples, %zu names, %zu warnings\n",
-                intents, s->n_locales, examples, s->n_names, diag.warnings);
+                intents, s->k.n_locales, examples, s->k.n_names, diag.warnings);
     } else {
         fprintf(stderr, "%zu errors, %zu warnings\n", diag.errors, diag.warnings);
     }
     pa_diag_clear(&diag);
     rc = s ? CLI_OK : CLI_FAILED;
-    pa_snapshot_unref(s);
+    pa_snapshot_free(s);
     return rc;
 }

@@ -153,6 +153,6 @@ int cmd_eval(int argc, char **argv)
         rc = below_minimums(report, min) ? CLI_FAILED : CLI_OK;
         json_decref(report);
     }
-    pa_snapshot_unref(s);
+    pa_snapshot_free(s);
     return rc;
 }

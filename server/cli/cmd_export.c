@@ -19,11 +19,11 @@ int cmd_export(int argc, char **argv)
     pa_snapshot *s = cli_load(&p);
     if (!s)
         return CLI_FAILED;
-    char *json = pa_snapshot_export(s);
+    char *json = pa_knowledge_export(&s->k);
     rc = json ? CLI_OK : CLI_FAILED;
     if (json)
         printf("%s\n", json);
     free(json);
-    pa_snapshot_unref(s);
+    pa_snapshot_free(s);
     return rc;
 }

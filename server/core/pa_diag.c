@@ -1,8 +1,21 @@
 #include "pa_diag.h"
 
+#include "pa_alloc.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const char *const code_names[] = {
+#define PA_X(sym, name) name,
+    PA_DIAG_CODES(PA_X)
+#undef PA_X
+};
+
+const char *pa_diag_code_name(pa_diag_code code)
+{
+    return code >= 0 && code < PA_DIAG_CODE_END ? code_names[code] : "";
+}
 
 void pa_diag_init(pa_diag *d)
 {
@@ -17,21 +30,18 @@ void pa_diag_clear(pa_diag *d)
     pa_diag_init(d);
 }
 
-void pa_diag_add(pa_diag *d, pa_diag_severity sev, const char *source, int line, int column,
-                 const char *fmt, ...)
+void pa_diag_add(pa_diag *d, pa_diag_severity sev, pa_diag_code code, const char *source, int line,
+                 int column, const char *fmt, ...)
 {
     if (!d)
         return;
     if (d->count == d->capacity) {
-        size_t cap = d->capacity ? d->capacity * 2 : 16;
-        pa_diag_item *items = realloc(d->items, cap * sizeof *items);
-        if (!items)
-            return; /* dropping a diagnostic beats crashing the checker */
-        d->items = items;
-        d->capacity = cap;
+        d->capacity = d->capacity ? d->capacity * 2 : 16;
+        d->items = pa_xrealloc(d->items, d->capacity * sizeof *d->items);
     }
     pa_diag_item *it = &d->items[d->count++];
     it->severity = sev;
+    it->code = code;
     snprintf(it->source, sizeof it->source, "%s", source ? source : "");
     it->line = line;
     it->column = column;

@@ -3,6 +3,7 @@
 #include "pa_alloc.h"
 
 #include "pa_langid.h"
+#include "pa_names.h"
 #include "pa_text.h"
 
 #include <stdlib.h>
@@ -29,11 +30,9 @@ int pa_dialog_default_lang(const pa_snapshot *s, const pa_session *session, cons
     return l >= 0 ? l : 0;
 }
 
-static const char *message(const pa_snapshot *s, int lang, const char *key)
+static const char *message(const pa_snapshot *s, int lang, pa_message m)
 {
-    const pa_locale *loc = &s->locales[lang];
-    const char *m = pa_kv_get(loc->messages, loc->n_messages, key);
-    return m ? m : "";
+    return s->k.locales[lang].message_text[m]; /* the loader made sure it is there */
 }
 
 static void add_suggestion(pa_reply *r, size_t intent)
@@ -47,7 +46,7 @@ static void add_suggestion(pa_reply *r, size_t intent)
 
 static void answer_with(const pa_snapshot *s, pa_session *session, int intent, pa_reply *r)
 {
-    const pa_intent *in = &s->intents[intent];
+    const pa_intent *in = &s->k.intents[intent];
     const pa_intent_lang *il = &in->langs[r->lang];
     r->kind = PA_REPLY_ANSWER;
     r->intent = intent;
@@ -60,7 +59,7 @@ static void answer_with(const pa_snapshot *s, pa_session *session, int intent, p
 /* Picks the language of the question from its words, falling back on the
  * hint and the conversation when they say nothing. */
 static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa_tokens *t,
-                       const int *name_of, const unsigned *langs, const char *hint, int *detected)
+                       const pa_name_spans *names, const char *hint, int *detected)
 {
     double bonus[PA_LANG_MAX] = {0};
     int h = hint ? pa_snapshot_lang(s, hint) : -1;
@@ -68,12 +67,9 @@ static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa
         bonus[h] += HINT_BONUS;
     if (session->lang >= 0)
         bonus[session->lang] += SESSION_BONUS;
-    /* A name declared for several languages (Sopot, Colombes) says nothing
-     * of the language; a form declared for one ("Sopocie", "Polen", "villes
-     * jumelles") is read like any other word. */
     unsigned char *skip = pa_xcalloc(t->count + 1, 1);
     for (size_t i = 0; i < t->count; i++)
-        skip[i] = name_of[i] >= 0 && (langs[i] & (langs[i] - 1)) != 0;
+        skip[i] = (unsigned char)pa_name_spans_neutral(names, i);
     pa_langid_result r = pa_langid_detect(s->langid, t, skip, bonus);
     free(skip);
     *detected = r.evidence > 0 && r.lang >= 0;
@@ -84,13 +80,13 @@ static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa
  * "Tell me about Frankenthal", "and Sopot?" means Sopot's own intent. */
 static int same_role_for_name(const pa_snapshot *s, int previous, int name)
 {
-    if (previous < 0 || !s->intents[previous].about)
+    if (previous < 0 || !s->k.intents[previous].about)
         return -1;
-    const char *id = s->intents[previous].id;
+    const char *id = s->k.intents[previous].id;
     size_t family = strcspn(id, ".");
-    for (size_t i = 0; i < s->n_intents; i++) {
-        const pa_intent *in = &s->intents[i];
-        if (in->about && !strcmp(in->about, s->names[name].id) && !strncmp(in->id, id, family) &&
+    for (size_t i = 0; i < s->k.n_intents; i++) {
+        const pa_intent *in = &s->k.intents[i];
+        if (in->about && !strcmp(in->about, s->k.names[name].id) && !strncmp(in->id, id, family) &&
             in->id[family] == '.')
             return (int)i;
     }
@@ -105,9 +101,9 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
      * fallback intent ranked first: it says how near an answer came. */
     r->confidence = 0;
     for (size_t i = 0; i < m->n_top && r->confidence == 0; i++)
-        if (!s->intents[m->top[i].intent].fallback)
+        if (!s->k.intents[m->top[i].intent].fallback)
             r->confidence = m->top[i].score;
-    int outside = m->n_top && s->intents[m->top[0].intent].fallback;
+    int outside = m->n_top && s->k.intents[m->top[0].intent].fallback;
     if (top < PA_MATCH_THRESHOLD || outside) {
         /* A short follow-up that only names another partner ("et Sopot ?") */
         int follow = !outside && m->n_names == 1 && m->unknown_words == 0
@@ -119,7 +115,7 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
         }
         r->kind = PA_REPLY_FALLBACK;
         r->intent = -1;
-        r->text = message(s, r->lang, "fallback");
+        r->text = message(s, r->lang, PA_MSG_FALLBACK);
         int help = pa_snapshot_intent(s, PA_HELP_INTENT);
         if (help >= 0)
             add_suggestion(r, (size_t)help);
@@ -127,10 +123,10 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
         return;
     }
     if (m->n_top > 1 && top - m->top[1].score < PA_MATCH_CLOSE &&
-        !s->intents[m->top[1].intent].fallback) {
+        !s->k.intents[m->top[1].intent].fallback) {
         r->kind = PA_REPLY_CLARIFY;
         r->intent = -1;
-        r->text = message(s, r->lang, "did_you_mean");
+        r->text = message(s, r->lang, PA_MSG_DID_YOU_MEAN);
         add_suggestion(r, (size_t)m->top[0].intent);
         add_suggestion(r, (size_t)m->top[1].intent);
         return;
@@ -146,13 +142,11 @@ int pa_dialog_ask(const pa_snapshot *s, pa_session *session, const char *text, s
     pa_tokens t;
     if (pa_text_tokenize(text, len, &t) != 0)
         return -1;
-    int *name_of = pa_xmalloc((t.count + 1) * sizeof *name_of);
-    unsigned *langs = pa_xmalloc((t.count + 1) * sizeof *langs);
-    pa_match_names(s, &t, name_of, langs);
-    reply->lang = detect_lang(s, session, &t, name_of, langs, hint, &reply->lang_detected);
-    free(langs);
-    pa_match_rank(s, reply->lang, &t, name_of, &reply->match);
-    free(name_of);
+    pa_name_spans names;
+    pa_names_find(&s->k, s->names, &t, 1, &names);
+    reply->lang = detect_lang(s, session, &t, &names, hint, &reply->lang_detected);
+    pa_match_rank(s->index, reply->lang, &t, &names, &reply->match);
+    pa_name_spans_free(&names);
     pa_tokens_free(&t);
     decide(s, session, reply);
     session->lang = reply->lang;

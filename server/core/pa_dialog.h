@@ -1,14 +1,14 @@
-/* pa_dialog: one turn of a conversation.
+/* pa_dialog: the reply to a question, in the context of a conversation.
  *
  * Fed a question (or a clicked suggestion) and the conversation's small
  * state, returns the reply: its language, intent, confidence, text and
- * follow-up suggestions. Like hiredis' reader it never touches a socket: the
- * WebSocket shell, `passerelle ask` and `passerelle eval` all call this. */
+ * follow-up suggestions. It assumes a valid request: pa_turn, which every
+ * caller goes through, checks requests first and turns replies into frames. */
 #ifndef PA_DIALOG_H
 #define PA_DIALOG_H
 
-#include "pa_knowledge.h"
 #include "pa_match.h"
+#include "pa_snapshot.h"
 
 #include <stddef.h>
 
@@ -50,7 +50,7 @@ int pa_dialog_ask(const pa_snapshot *s, pa_session *session, const char *text, s
                   const char *hint, pa_reply *reply);
 
 /* Answers a click on a suggestion: the intent's answer in the language of
- * hint, else of the conversation. intent is an index into s->intents. */
+ * hint, else of the conversation. intent is an index into s->k.intents. */
 void pa_dialog_choose(const pa_snapshot *s, pa_session *session, int intent, const char *hint,
                       pa_reply *reply);
 

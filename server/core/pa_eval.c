@@ -53,29 +53,39 @@ static pa_proto_error question_error(json_t *text, size_t max_chars)
     return code;
 }
 
-static int validate_line(json_t *q, const pa_snapshot *s, const char *path, int line, pa_diag *diag)
+/* What is wrong with one line of the set, or NULL; *code says what kind. */
+static const char *line_problem(json_t *q, const pa_snapshot *s, pa_diag_code *code)
 {
     json_t *text = json_object_get(q, "text"), *lang = json_object_get(q, "lang");
     json_t *expect = json_object_get(q, "expect");
-    const char *problem = NULL;
     pa_turn_limits limits = pa_turn_limits_default();
+    *code = PA_DIAG_WRONG_TYPE;
     if (!json_is_string(text))
-        problem = "\"text\" must be a string";
-    else if (question_error(text, limits.max_text_chars) != PA_PROTO_OK)
-        problem = "\"text\" must be a question a client could send: words, within the length "
-                  "limit";
-    else if (!json_is_string(lang) || pa_snapshot_lang(s, json_string_value(lang)) < 0)
-        problem = "\"lang\" must be the code of a loaded locale";
-    else if (!json_is_array(expect) || json_array_size(expect) == 0)
-        problem = "\"expect\" must be a non-empty list of intent ids or null";
-    for (size_t i = 0; !problem && i < json_array_size(expect); i++) {
+        return "\"text\" must be a string";
+    if (!json_is_array(expect) || json_array_size(expect) == 0)
+        return "\"expect\" must be a non-empty list of intent ids or null";
+    *code = PA_DIAG_BAD_VALUE;
+    if (question_error(text, limits.max_text_chars) != PA_PROTO_OK)
+        return "\"text\" must be a question a client could send: words, within the length limit";
+    *code = PA_DIAG_UNKNOWN_LANGUAGE;
+    if (!json_is_string(lang) || pa_snapshot_lang(s, json_string_value(lang)) < 0)
+        return "\"lang\" must be the code of a loaded locale";
+    *code = PA_DIAG_UNKNOWN_INTENT;
+    for (size_t i = 0; i < json_array_size(expect); i++) {
         json_t *v = json_array_get(expect, i);
         if (!json_is_null(v) &&
             (!json_is_string(v) || pa_snapshot_intent(s, json_string_value(v)) < 0))
-            problem = "\"expect\" names an intent that does not exist";
+            return "\"expect\" names an intent that does not exist";
     }
+    return NULL;
+}
+
+static int validate_line(json_t *q, const pa_snapshot *s, const char *path, int line, pa_diag *diag)
+{
+    pa_diag_code code;
+    const char *problem = line_problem(q, s, &code);
     if (problem)
-        pa_diag_add(diag, PA_DIAG_ERROR, path, line, 1, "%s", problem);
+        pa_diag_add(diag, PA_DIAG_ERROR, code, path, line, 1, "%s", problem);
     return problem ? -1 : 0;
 }
 
@@ -93,8 +103,8 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
     pa_turn_request(s, &session, &limits, &req, &turn);
     pa_turn_clear(&turn);
     const pa_reply r = turn.reply; /* validate_line made sure it is one */
-    const char *got = r.intent >= 0 ? s->intents[r.intent].id : NULL;
-    const char *got_lang = s->locales[r.lang].code;
+    const char *got = r.intent >= 0 ? s->k.intents[r.intent].id : NULL;
+    const char *got_lang = s->k.locales[r.lang].code;
     int ok = expects(expect, got);
     int in_scope = !expects(expect, NULL);
     json_t *per_lang = child(child(report, "languages"), lang);
@@ -117,7 +127,7 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
     if (r.kind == PA_REPLY_CLARIFY) { /* "did you mean": counted wrong, reported apart */
         int offered = 0;
         for (size_t i = 0; i < r.n_suggestions; i++)
-            offered |= expects(expect, s->intents[r.suggestions[i]].id);
+            offered |= expects(expect, s->k.intents[r.suggestions[i]].id);
         bump(child(report, "did_you_mean"), "total", 1);
         bump(child(report, "did_you_mean"), "expected_offered", offered);
     }
@@ -167,7 +177,8 @@ json_t *pa_eval_run(const pa_snapshot *s, const char *path, pa_diag *diag)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        pa_diag_add(diag, PA_DIAG_ERROR, path, 0, 0, "cannot open the question set");
+        pa_diag_add(diag, PA_DIAG_ERROR, PA_DIAG_CANNOT_READ, path, 0, 0,
+                    "cannot open the question set");
         return NULL;
     }
     json_t *report = json_object();
@@ -184,7 +195,8 @@ json_t *pa_eval_run(const pa_snapshot *s, const char *path, pa_diag *diag)
         json_error_t err;
         json_t *q = json_loadb(line, (size_t)n, 0, &err);
         if (!q) {
-            pa_diag_add(diag, PA_DIAG_ERROR, path, lineno, err.column, "%s", err.text);
+            pa_diag_add(diag, PA_DIAG_ERROR, PA_DIAG_SYNTAX, path, lineno, err.column, "%s",
+                        err.text);
             failed = 1;
             continue;
         }

@@ -9,7 +9,7 @@
 #define PA_EVAL_H
 
 #include "pa_diag.h"
-#include "pa_knowledge.h"
+#include "pa_snapshot.h"
 
 #include <jansson.h>
 

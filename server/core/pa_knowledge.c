@@ -1,23 +1,21 @@
 #include "pa_knowledge.h"
 
+#include "pa_alloc.h"
 #include "pa_jsonpos.h"
-#include "pa_langid.h"
-#include "pa_map.h"
-#include "pa_match.h"
-#include "pa_protocol.h"
 #include "pa_stem.h"
-#include "pa_text.h"
 
 #include <dirent.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-/* Messages every locale must have; the protocol error messages come from the
- * PA_PROTOCOL_ERRORS table, so adding a code there makes check demand it. */
-static const char *const required_messages[] = {"welcome", "fallback", "did_you_mean", "offline"};
+enum {
+    PA_POINTER_MAX = 512,    /* a JSON Pointer into one file ("/examples/fr/3") */
+    PA_DEFAULT_ORDER = 1000, /* a locale without "order" comes after those with one */
+};
 
 /* ---- files ------------------------------------------------------------- */
 
@@ -44,60 +42,78 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void path_list_add(path_list *l, char *path)
+{
+    if (l->count == l->capacity) {
+        l->capacity = l->capacity ? l->capacity * 2 : 32;
+        l->paths = pa_xrealloc(l->paths, l->capacity * sizeof *l->paths);
+    }
+    l->paths[l->count++] = path;
+}
+
 /* Collects the *.json files below dir (recursively when deep), skipping
- * schemas and hidden files, sorted so that load order never depends on the
- * file system. */
-static int list_json(const char *dir, int deep, path_list *out)
+ * schemas, hidden files and entries that cannot be read. */
+static void collect_json(const char *dir, int deep, path_list *out)
 {
     DIR *d = opendir(dir);
     if (!d)
-        return -1;
+        return;
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
         size_t n = strlen(dir) + strlen(e->d_name) + 2;
-        char *path = malloc(n);
+        char *path = pa_xmalloc(n);
         snprintf(path, n, "%s/%s", dir, e->d_name);
         struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && deep) {
-            list_json(path, deep, out);
+        if (stat(path, &st) != 0) { /* a dangling link: nothing to read */
             free(path);
             continue;
         }
-        if (!S_ISREG(st.st_mode) || !ends_with(e->d_name, ".json") ||
-            ends_with(e->d_name, "schema.json")) {
+        if (S_ISDIR(st.st_mode) && deep)
+            collect_json(path, deep, out);
+        if (S_ISREG(st.st_mode) && ends_with(e->d_name, ".json") &&
+            !ends_with(e->d_name, "schema.json"))
+            path_list_add(out, path);
+        else
             free(path);
-            continue;
-        }
-        if (out->count == out->capacity) {
-            out->capacity = out->capacity ? out->capacity * 2 : 32;
-            out->paths = realloc(out->paths, out->capacity * sizeof(char *));
-        }
-        out->paths[out->count++] = path;
     }
     closedir(d);
-    qsort(out->paths, out->count, sizeof(char *), cmp_str);
+}
+
+/* The *.json files below dir, sorted so that load order never depends on
+ * the file system. Returns -1 when dir cannot be opened. */
+static int list_json(const char *dir, int deep, path_list *out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    closedir(d);
+    collect_json(dir, deep, out);
+    if (out->count)
+        qsort(out->paths, out->count, sizeof *out->paths, cmp_str);
     return 0;
 }
 
+/* The whole file, malloc'd, or NULL when it cannot be read. */
 static char *read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
     size_t cap = 4096, n = 0, got;
-    char *data = malloc(cap);
-    while (data && (got = fread(data + n, 1, cap - n, f)) > 0) {
+    char *data = pa_xmalloc(cap);
+    while ((got = fread(data + n, 1, cap - n, f)) > 0) {
         n += got;
-        if (n == cap) {
-            char *bigger = realloc(data, cap *= 2);
-            if (!bigger)
-                free(data);
-            data = bigger;
-        }
+        if (n == cap)
+            data = pa_xrealloc(data, cap *= 2);
     }
+    int failed = ferror(f);
     fclose(f);
+    if (failed) {
+        free(data);
+        return NULL;
+    }
     *len = n;
     return data;
 }
@@ -112,25 +128,26 @@ typedef struct {
     size_t errors;
 } doc;
 
-static void doc_report(doc *d, pa_diag_severity sev, const char *pointer, int at_key,
-                       const char *fmt, va_list ap)
+static void doc_report(doc *d, pa_diag_code code, const char *pointer, int at_key, const char *fmt,
+                       va_list ap)
 {
     char text[PA_DIAG_TEXT_MAX];
     vsnprintf(text, sizeof text, fmt, ap);
     const pa_jsonpos_entry *e = pa_jsonpos_find(&d->pos, pointer);
     int line = e ? (at_key && e->key_line ? e->key_line : e->line) : 0;
     int col = e ? (at_key && e->key_line ? e->key_column : e->column) : 0;
-    pa_diag_add(d->diag, sev, d->path, line, col, "%s", text);
-    if (sev == PA_DIAG_ERROR)
-        d->errors++;
+    pa_diag_add(d->diag, PA_DIAG_ERROR, code, d->path, line, col, "%s", text);
+    d->errors++;
 }
 
-__attribute__((format(printf, 4, 5))) static void doc_error(doc *d, const char *pointer, int at_key,
-                                                            const char *fmt, ...)
+/* Reports an error at the value pointer designates, or at its key when
+ * at_key is set (an unknown key, a language code that names no locale). */
+__attribute__((format(printf, 5, 6))) static void
+doc_error(doc *d, pa_diag_code code, const char *pointer, int at_key, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    doc_report(d, PA_DIAG_ERROR, pointer, at_key, fmt, ap);
+    doc_report(d, code, pointer, at_key, fmt, ap);
     va_end(ap);
 }
 
@@ -141,8 +158,23 @@ static void doc_position(const doc *d, const char *pointer, int *line, int *col)
     *col = e ? e->column : 0;
 }
 
+/* pointer + "/" + key, or + "/" + index, into out. */
+static char *child_key(char out[PA_POINTER_MAX], const char *pointer, const char *key)
+{
+    snprintf(out, PA_POINTER_MAX, "%s", pointer);
+    pa_jsonpos_append_key(out, PA_POINTER_MAX, key);
+    return out;
+}
+
+static char *child_index(char out[PA_POINTER_MAX], const char *pointer, size_t index)
+{
+    snprintf(out, PA_POINTER_MAX, "%s", pointer);
+    pa_jsonpos_append_index(out, PA_POINTER_MAX, index);
+    return out;
+}
+
 /* Reads and parses one file; on failure reports why and returns -1. The
- * content is folded into the snapshot's version digest. */
+ * content is folded into the knowledge's version digest. */
 static int doc_open(doc *d, const char *path, pa_diag *diag, uint64_t *digest)
 {
     memset(d, 0, sizeof *d);
@@ -151,7 +183,7 @@ static int doc_open(doc *d, const char *path, pa_diag *diag, uint64_t *digest)
     size_t len;
     char *text = read_all(path, &len);
     if (!text) {
-        pa_diag_add(diag, PA_DIAG_ERROR, path, 0, 0, "cannot read the file");
+        pa_diag_add(diag, PA_DIAG_ERROR, PA_DIAG_CANNOT_READ, path, 0, 0, "cannot read the file");
         return -1;
     }
     *digest = pa_hash_bytes(*digest, path, strlen(path));
@@ -159,7 +191,7 @@ static int doc_open(doc *d, const char *path, pa_diag *diag, uint64_t *digest)
     json_error_t err;
     d->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
     if (!d->root) {
-        pa_diag_add(diag, PA_DIAG_ERROR, path, err.line > 0 ? err.line : 1,
+        pa_diag_add(diag, PA_DIAG_ERROR, PA_DIAG_SYNTAX, path, err.line > 0 ? err.line : 1,
                     err.column > 0 ? err.column : 1, "%s", err.text);
         free(text);
         return -1;
@@ -167,7 +199,7 @@ static int doc_open(doc *d, const char *path, pa_diag *diag, uint64_t *digest)
     pa_jsonpos_scan(&d->pos, text, len);
     free(text);
     if (!json_is_object(d->root)) {
-        doc_error(d, "", 0, "the file must hold one JSON object ({ ... })");
+        doc_error(d, PA_DIAG_NOT_OBJECT, "", 0, "the file must hold one JSON object ({ ... })");
         return -1;
     }
     return 0;
@@ -190,12 +222,10 @@ static void check_keys(doc *d, json_t *obj, const char *pointer, const char *con
         int ok = 0;
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = !strcmp(*a, key);
-        if (!ok) {
-            char ptr[512];
-            snprintf(ptr, sizeof ptr, "%s", pointer);
-            pa_jsonpos_append_key(ptr, sizeof ptr, key);
-            doc_error(d, ptr, 1, "unknown key \"%s\" (allowed here: %s)", key, list);
-        }
+        char ptr[PA_POINTER_MAX];
+        if (!ok)
+            doc_error(d, PA_DIAG_UNKNOWN_KEY, child_key(ptr, pointer, key), 1,
+                      "unknown key \"%s\" (allowed here: %s)", key, list);
     }
 }
 
@@ -203,91 +233,108 @@ static void check_keys(doc *d, json_t *obj, const char *pointer, const char *con
 static const char *get_text(doc *d, json_t *v, const char *pointer, const char *what, size_t max)
 {
     if (!json_is_string(v)) {
-        doc_error(d, pointer, 0, "%s must be a string in double quotes", what);
+        doc_error(d, PA_DIAG_WRONG_TYPE, pointer, 0, "%s must be a string in double quotes", what);
         return NULL;
     }
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     if (strlen(s) != len) {
-        doc_error(d, pointer, 0, "%s contains a NUL character", what);
+        doc_error(d, PA_DIAG_NUL_IN_TEXT, pointer, 0, "%s contains a NUL character", what);
         return NULL;
     }
     if (!pa_text_has_words(s, len)) {
-        doc_error(d, pointer, 0, "%s is empty", what);
+        doc_error(d, PA_DIAG_EMPTY_TEXT, pointer, 0, "%s is empty", what);
         return NULL;
     }
     size_t chars = pa_text_chars(s, len);
     if (max && chars > max) {
-        doc_error(d, pointer, 0, "%s is %zu characters long; the limit is %zu", what, chars, max);
+        doc_error(d, PA_DIAG_TEXT_TOO_LONG, pointer, 0,
+                  "%s is %zu characters long; the limit is %zu", what, chars, max);
         return NULL;
     }
     return s;
 }
 
+/* obj[key] when it has the type, else NULL after reporting it missing (when
+ * required) or of the wrong type. */
 static json_t *get_member(doc *d, json_t *obj, const char *pointer, const char *key, int required,
                           json_type type, const char *type_name)
 {
     json_t *v = json_object_get(obj, key);
     if (!v) {
         if (required)
-            doc_error(d, pointer, 0, "missing \"%s\"", key);
+            doc_error(d, PA_DIAG_MISSING_KEY, pointer, 0, "missing \"%s\"", key);
         return NULL;
     }
+    char ptr[PA_POINTER_MAX];
     if (json_typeof(v) != type) {
-        char ptr[512];
-        snprintf(ptr, sizeof ptr, "%s", pointer);
-        pa_jsonpos_append_key(ptr, sizeof ptr, key);
-        doc_error(d, ptr, 0, "\"%s\" must be %s", key, type_name);
+        doc_error(d, PA_DIAG_WRONG_TYPE, child_key(ptr, pointer, key), 0, "\"%s\" must be %s", key,
+                  type_name);
         return NULL;
     }
     return v;
 }
 
-/* ---- the snapshot under construction ----------------------------------- */
+/* ---- the knowledge under construction ---------------------------------- */
 
 typedef struct {
-    pa_snapshot *s;
+    pa_knowledge *k;
     pa_diag *diag;
-    size_t errors;
+    size_t errors; /* besides those counted by each doc */
     uint64_t digest;
 } builder;
 
+static void build_error(builder *b, pa_diag_code code, const char *source, int line, int column,
+                        const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void build_error(builder *b, pa_diag_code code, const char *source, int line, int column,
+                        const char *fmt, ...)
+{
+    char text[PA_DIAG_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    pa_diag_add(b->diag, PA_DIAG_ERROR, code, source, line, column, "%s", text);
+    b->errors++;
+}
+
+/* The strings of arr (each checked as a text of at most max characters),
+ * copied into the arena, folded when fold is set. */
 static const char **strings_of(builder *b, doc *d, json_t *arr, const char *pointer,
-                               const char *what, size_t max, size_t *count)
+                               const char *what, size_t max, int fold, size_t *count)
 {
     size_t n = json_array_size(arr);
-    const char **out = pa_arena_alloc(b->s->arena, (n ? n : 1) * sizeof *out);
+    const char **out = pa_arena_alloc(b->k->arena, (n ? n : 1) * sizeof *out);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        char ptr[512];
-        snprintf(ptr, sizeof ptr, "%s", pointer);
-        pa_jsonpos_append_index(ptr, sizeof ptr, i);
-        const char *s = get_text(d, json_array_get(arr, i), ptr, what, max);
-        if (s)
-            out[k++] = pa_arena_strdup(b->s->arena, s);
+        char ptr[PA_POINTER_MAX];
+        const char *s =
+            get_text(d, json_array_get(arr, i), child_index(ptr, pointer, i), what, max);
+        if (!s)
+            continue;
+        char *folded = fold ? pa_text_fold(s, strlen(s)) : NULL;
+        out[k++] = pa_arena_strdup(b->k->arena, folded ? folded : s);
+        free(folded);
     }
     *count = k;
     return out;
 }
 
-/* ---- locales ------------------------------------------------------------ */
-
+/* The members of obj as a table of texts. */
 static pa_kv *kv_table(builder *b, doc *d, json_t *obj, const char *pointer, const char *what,
                        size_t *count)
 {
     size_t n = json_object_size(obj), k = 0;
-    pa_kv *kv = pa_arena_alloc(b->s->arena, (n ? n : 1) * sizeof *kv);
+    pa_kv *kv = pa_arena_alloc(b->k->arena, (n ? n : 1) * sizeof *kv);
     const char *key;
     json_t *v;
     json_object_foreach(obj, key, v)
     {
-        char ptr[512];
-        snprintf(ptr, sizeof ptr, "%s", pointer);
-        pa_jsonpos_append_key(ptr, sizeof ptr, key);
-        const char *s = get_text(d, v, ptr, what, PA_ANSWER_MAX_CHARS);
+        char ptr[PA_POINTER_MAX];
+        const char *s = get_text(d, v, child_key(ptr, pointer, key), what, PA_ANSWER_MAX_CHARS);
         if (s) {
-            kv[k].key = pa_arena_strdup(b->s->arena, key);
-            kv[k].value = pa_arena_strdup(b->s->arena, s);
+            kv[k].key = pa_arena_strdup(b->k->arena, key);
+            kv[k].value = pa_arena_strdup(b->k->arena, s);
             k++;
         }
     }
@@ -295,107 +342,203 @@ static pa_kv *kv_table(builder *b, doc *d, json_t *obj, const char *pointer, con
     return kv;
 }
 
+/* ---- locales: one table of field specifications ------------------------- */
+
+typedef enum {
+    FIELD_SKIP,      /* accepted and ignored ($schema) */
+    FIELD_CODE,      /* must repeat the file name */
+    FIELD_TEXT,      /* const char *: a text */
+    FIELD_DIRECTION, /* int: 1 for "rtl", 0 for "ltr" */
+    FIELD_INTEGER,   /* int */
+    FIELD_BOOLEAN,   /* int */
+    FIELD_STEMMER,   /* const char *: the name of a stemmer this build has */
+    FIELD_WORDS,     /* const char **, size_t: a list of texts, folded */
+    FIELD_TABLE,     /* pa_kv *, size_t: an object of texts */
+    FIELD_OBJECT,    /* an object read by the fields in sub */
+} field_kind;
+
+typedef struct field {
+    const char *key;
+    field_kind kind;
+    int required;
+    size_t offset, count_offset; /* in pa_locale */
+    size_t max_chars;            /* of each text */
+    const char *type_name;       /* what a value must be, in "must be ..." */
+    const char *item;            /* what one text is, in messages about it */
+    const struct field *sub;     /* of FIELD_OBJECT, ended by a NULL key */
+} field;
+
+#define AT(member) offsetof(pa_locale, member)
+
+static const field processing_fields[] = {
+    {"stemmer", FIELD_STEMMER, 1, AT(stemmer), 0, 0, "a string", NULL, NULL},
+    {"stopwords", FIELD_WORDS, 0, AT(stopwords), AT(n_stopwords), PA_STOPWORD_MAX_CHARS, "a list",
+     "a stopword", NULL},
+    {"decompound", FIELD_BOOLEAN, 0, AT(decompound), 0, 0, "true or false", NULL, NULL},
+    {"accent_suffixes", FIELD_TABLE, 0, AT(accent_suffixes), AT(n_accent_suffixes), 0,
+     "an object such as {\"cao\": \"ção\"}", "an accented ending", NULL},
+    {"strip_prefixes", FIELD_WORDS, 0, AT(strip_prefixes), AT(n_strip_prefixes),
+     PA_PREFIX_MAX_CHARS, "a list of prefixes", "a prefix", NULL},
+    {"respell", FIELD_TABLE, 0, AT(respell), AT(n_respell), 0, "an object such as {\"ae\": \"ä\"}",
+     "a spelling", NULL},
+    {NULL, FIELD_SKIP, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const field locale_fields[] = {
+    {"$schema", FIELD_SKIP, 0, 0, 0, 0, NULL, NULL, NULL},
+    {"code", FIELD_CODE, 0, 0, 0, 0, NULL, NULL, NULL},
+    {"name", FIELD_TEXT, 1, AT(name), 0, PA_LABEL_MAX_CHARS, "a string", "\"name\"", NULL},
+    {"dir", FIELD_DIRECTION, 1, AT(rtl), 0, 0, "\"ltr\" or \"rtl\"", NULL, NULL},
+    {"order", FIELD_INTEGER, 0, AT(order), 0, 0, "a whole number", NULL, NULL},
+    {"processing", FIELD_OBJECT, 1, 0, 0, 0, "an object", NULL, processing_fields},
+    {"messages", FIELD_TABLE, 1, AT(messages), AT(n_messages), 0, "an object", "a message", NULL},
+    {"errors", FIELD_TABLE, 1, AT(errors), AT(n_errors), 0, "an object", "an error message", NULL},
+    {"labels", FIELD_TABLE, 1, AT(labels), AT(n_labels), 0, "an object", "a label", NULL},
+    {NULL, FIELD_SKIP, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+#undef AT
+
+/* The keys of a field table, for "allowed here: ..." */
+static void field_keys(const field *fields, const char **keys, char *list, size_t size)
+{
+    size_t n = 0;
+    list[0] = '\0';
+    for (const field *f = fields; f->key; f++) {
+        keys[n++] = f->key;
+        snprintf(list + strlen(list), size - strlen(list), "%s%s", n > 1 ? ", " : "", f->key);
+    }
+    keys[n] = NULL;
+}
+
+static json_type json_type_of(field_kind kind)
+{
+    switch (kind) {
+    case FIELD_TEXT:
+    case FIELD_DIRECTION:
+    case FIELD_STEMMER: return JSON_STRING;
+    case FIELD_INTEGER: return JSON_INTEGER;
+    case FIELD_WORDS: return JSON_ARRAY;
+    case FIELD_TABLE:
+    case FIELD_OBJECT: return JSON_OBJECT;
+    default: return JSON_NULL; /* not checked */
+    }
+}
+
+static void read_fields(builder *b, doc *d, json_t *obj, const char *pointer, const field *fields,
+                        pa_locale *loc);
+
+/* Reads one field's value v into loc. */
+static void read_field(builder *b, doc *d, const field *f, json_t *v, const char *ptr,
+                       pa_locale *loc)
+{
+    char *base = (char *)loc;
+    switch (f->kind) {
+    case FIELD_SKIP: break;
+    case FIELD_CODE:
+        if (!json_is_string(v) || strcmp(json_string_value(v), loc->code))
+            doc_error(d, PA_DIAG_BAD_VALUE, ptr, 0,
+                      "\"code\" must be \"%s\", the name of this file", loc->code);
+        break;
+    case FIELD_TEXT: {
+        const char *s = get_text(d, v, ptr, f->item, f->max_chars);
+        if (s)
+            *(const char **)(base + f->offset) = pa_arena_strdup(b->k->arena, s);
+        break;
+    }
+    case FIELD_DIRECTION:
+        if (strcmp(json_string_value(v), "ltr") && strcmp(json_string_value(v), "rtl"))
+            doc_error(d, PA_DIAG_BAD_VALUE, ptr, 0,
+                      "\"dir\" must be \"ltr\" (left to right) or \"rtl\" (right to left)");
+        *(int *)(base + f->offset) = !strcmp(json_string_value(v), "rtl");
+        break;
+    case FIELD_INTEGER: *(int *)(base + f->offset) = (int)json_integer_value(v); break;
+    case FIELD_BOOLEAN: *(int *)(base + f->offset) = json_is_true(v); break;
+    case FIELD_STEMMER:
+        if (!pa_stemmer_exists(json_string_value(v)))
+            doc_error(d, PA_DIAG_BAD_VALUE, ptr, 0,
+                      "unknown stemmer \"%s\" (use a Snowball name such as \"french\", or \"%s\" "
+                      "or \"%s\")",
+                      json_string_value(v), PA_STEM_POLISH_LIGHT, PA_STEM_NONE);
+        else
+            *(const char **)(base + f->offset) = pa_arena_strdup(b->k->arena, json_string_value(v));
+        break;
+    case FIELD_WORDS:
+        *(const char ***)(base + f->offset) =
+            strings_of(b, d, v, ptr, f->item, f->max_chars, 1, (size_t *)(base + f->count_offset));
+        break;
+    case FIELD_TABLE:
+        *(pa_kv **)(base + f->offset) =
+            kv_table(b, d, v, ptr, f->item, (size_t *)(base + f->count_offset));
+        break;
+    case FIELD_OBJECT: read_fields(b, d, v, ptr, f->sub, loc); break;
+    }
+}
+
+/* Reads obj by its field table: unknown keys, missing and mistyped values
+ * are reported, the others stored into loc. */
+static void read_fields(builder *b, doc *d, json_t *obj, const char *pointer, const field *fields,
+                        pa_locale *loc)
+{
+    const char *keys[32];
+    char list[512];
+    field_keys(fields, keys, list, sizeof list);
+    check_keys(d, obj, pointer, keys, list);
+    for (const field *f = fields; f->key; f++) {
+        json_t *v;
+        char ptr[PA_POINTER_MAX];
+        child_key(ptr, pointer, f->key);
+        if (f->kind == FIELD_SKIP || f->kind == FIELD_CODE || f->kind == FIELD_BOOLEAN) {
+            v = json_object_get(obj, f->key);
+            if (v && f->kind == FIELD_BOOLEAN && !json_is_boolean(v)) {
+                doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0, "\"%s\" must be %s", f->key, f->type_name);
+                v = NULL;
+            }
+        } else {
+            v = get_member(d, obj, pointer, f->key, f->required, json_type_of(f->kind),
+                           f->type_name);
+        }
+        if (v)
+            read_field(b, d, f, v, ptr, loc);
+    }
+}
+
+/* Every locale must have a text for every system message and error code. */
+static void link_messages(doc *d, pa_locale *loc)
+{
+    for (int m = 0; loc->messages && m < PA_MSG_END; m++) {
+        loc->message_text[m] = pa_kv_get(loc->messages, loc->n_messages, pa_message_key(m));
+        if (!loc->message_text[m])
+            doc_error(d, PA_DIAG_MISSING_MESSAGE, "/messages", 0, "missing message \"%s\"",
+                      pa_message_key(m));
+    }
+    for (int c = PA_PROTO_FIRST_ERROR; loc->errors && c < PA_PROTO_END; c++) {
+        loc->error_text[c] = pa_kv_get(loc->errors, loc->n_errors, pa_protocol_error_name(c));
+        if (!loc->error_text[c])
+            doc_error(d, PA_DIAG_MISSING_MESSAGE, "/errors", 0,
+                      "missing the message for error code \"%s\"", pa_protocol_error_name(c));
+    }
+}
+
 static void load_locale(builder *b, doc *d, pa_locale *loc)
 {
-    static const char *const keys[] = {"$schema",    "code",     "name",   "dir",    "order",
-                                       "processing", "messages", "errors", "labels", NULL};
-    static const char *const processing_keys[] = {
-        "stemmer", "stopwords", "decompound", "accent_suffixes", "strip_prefixes", "respell", NULL};
-    pa_arena *a = b->s->arena;
-    json_t *root = d->root;
-    check_keys(d, root, "", keys,
-               "$schema, code, name, dir, order, processing, messages, errors, labels");
-
+    pa_arena *a = b->k->arena;
     const char *base = strrchr(d->path, '/');
     base = base ? base + 1 : d->path;
     loc->code = pa_arena_strndup(a, base, strlen(base) - strlen(".json"));
     loc->source = pa_arena_strdup(a, d->path);
-    json_t *code = json_object_get(root, "code");
-    if (code && (!json_is_string(code) || strcmp(json_string_value(code), loc->code)))
-        doc_error(d, "/code", 0, "\"code\" must be \"%s\", the name of this file", loc->code);
-
-    json_t *name = get_member(d, root, "", "name", 1, JSON_STRING, "a string");
-    const char *s = name ? get_text(d, name, "/name", "\"name\"", PA_LABEL_MAX_CHARS) : NULL;
-    loc->name = pa_arena_strdup(a, s ? s : loc->code);
-
-    json_t *dir = get_member(d, root, "", "dir", 1, JSON_STRING, "\"ltr\" or \"rtl\"");
-    if (dir && strcmp(json_string_value(dir), "ltr") && strcmp(json_string_value(dir), "rtl"))
-        doc_error(d, "/dir", 0,
-                  "\"dir\" must be \"ltr\" (left to right) or \"rtl\" (right to left)");
-    loc->rtl = dir && !strcmp(json_string_value(dir), "rtl");
-
-    json_t *order = json_object_get(root, "order");
-    if (order && !json_is_integer(order))
-        doc_error(d, "/order", 0, "\"order\" must be a whole number");
-    loc->order = order && json_is_integer(order) ? (int)json_integer_value(order) : 1000;
-
+    loc->order = PA_DEFAULT_ORDER;
     loc->stemmer = PA_STEM_NONE;
-    json_t *proc = get_member(d, root, "", "processing", 1, JSON_OBJECT, "an object");
-    if (proc) {
-        check_keys(d, proc, "/processing", processing_keys,
-                   "stemmer, stopwords, decompound, accent_suffixes, strip_prefixes, respell");
-        json_t *rs = get_member(d, proc, "/processing", "respell", 0, JSON_OBJECT,
-                                "an object such as {\"ae\": \"ä\"}");
-        if (rs)
-            loc->respell = kv_table(b, d, rs, "/processing/respell", "a spelling", &loc->n_respell);
-        json_t *pre = get_member(d, proc, "/processing", "strip_prefixes", 0, JSON_ARRAY,
-                                 "a list of prefixes");
-        if (pre) {
-            loc->strip_prefixes = strings_of(b, d, pre, "/processing/strip_prefixes", "a prefix",
-                                             10, &loc->n_strip_prefixes);
-            for (size_t i = 0; i < loc->n_strip_prefixes; i++) {
-                char *f = pa_text_fold(loc->strip_prefixes[i], strlen(loc->strip_prefixes[i]));
-                loc->strip_prefixes[i] = pa_arena_strdup(b->s->arena, f ? f : "");
-                free(f);
-            }
-        }
-        json_t *acc = get_member(d, proc, "/processing", "accent_suffixes", 0, JSON_OBJECT,
-                                 "an object such as {\"cao\": \"ção\"}");
-        if (acc)
-            loc->accent_suffixes = kv_table(b, d, acc, "/processing/accent_suffixes",
-                                            "an accented ending", &loc->n_accent_suffixes);
-        json_t *dc = json_object_get(proc, "decompound");
-        if (dc && !json_is_boolean(dc))
-            doc_error(d, "/processing/decompound", 0, "\"decompound\" must be true or false");
-        loc->decompound = json_is_true(dc);
-        json_t *st = get_member(d, proc, "/processing", "stemmer", 1, JSON_STRING, "a string");
-        if (st && !pa_stemmer_exists(json_string_value(st)))
-            doc_error(d, "/processing/stemmer", 0,
-                      "unknown stemmer \"%s\" (use a Snowball name such as \"french\", or \"%s\" "
-                      "or \"%s\")",
-                      json_string_value(st), PA_STEM_POLISH_LIGHT, PA_STEM_NONE);
-        else if (st)
-            loc->stemmer = pa_arena_strdup(a, json_string_value(st));
-        json_t *sw = get_member(d, proc, "/processing", "stopwords", 0, JSON_ARRAY, "a list");
-        if (sw) {
-            loc->stopwords =
-                strings_of(b, d, sw, "/processing/stopwords", "a stopword", 40, &loc->n_stopwords);
-            for (size_t i = 0; i < loc->n_stopwords; i++) {
-                char *f = pa_text_fold(loc->stopwords[i], strlen(loc->stopwords[i]));
-                loc->stopwords[i] = pa_arena_strdup(a, f ? f : "");
-                free(f);
-            }
-        }
-    }
-    json_t *m = get_member(d, root, "", "messages", 1, JSON_OBJECT, "an object");
-    json_t *e = get_member(d, root, "", "errors", 1, JSON_OBJECT, "an object");
-    json_t *l = get_member(d, root, "", "labels", 1, JSON_OBJECT, "an object");
+    read_fields(b, d, d->root, "", locale_fields, loc);
+    if (!loc->name)
+        loc->name = loc->code;
     static const char *const tables[] = {"/messages", "/errors", "/labels"};
     for (int t = 0; t < 3; t++)
         doc_position(d, tables[t], &loc->table_line[t], &loc->table_column[t]);
-    if (m)
-        loc->messages = kv_table(b, d, m, "/messages", "a message", &loc->n_messages);
-    if (e)
-        loc->errors = kv_table(b, d, e, "/errors", "an error message", &loc->n_errors);
-    if (l)
-        loc->labels = kv_table(b, d, l, "/labels", "a label", &loc->n_labels);
-    for (size_t i = 0; m && i < sizeof required_messages / sizeof *required_messages; i++)
-        if (!json_object_get(m, required_messages[i]))
-            doc_error(d, "/messages", 0, "missing message \"%s\"", required_messages[i]);
-    for (int c = PA_PROTO_FIRST_ERROR; e && c < PA_PROTO_END; c++)
-        if (!json_object_get(e, pa_protocol_error_name(c)))
-            doc_error(d, "/errors", 0, "missing the message for error code \"%s\"",
-                      pa_protocol_error_name(c));
+    link_messages(d, loc);
+    pa_map_init(&loc->stopword_set);
+    for (size_t i = 0; i < loc->n_stopwords; i++)
+        pa_map_put(&loc->stopword_set, loc->stopwords[i], 1);
 }
 
 /* Each locale must have every message key that another one has, so that no
@@ -403,19 +546,18 @@ static void load_locale(builder *b, doc *d, pa_locale *loc)
 static void compare_locale_keys(builder *b, int which, const char *table, pa_kv *const *tables,
                                 const size_t *counts)
 {
-    pa_snapshot *s = b->s;
-    for (size_t i = 0; i < s->n_locales; i++) {
-        for (size_t j = 0; j < s->n_locales; j++) {
+    pa_knowledge *k = b->k;
+    for (size_t i = 0; i < k->n_locales; i++) {
+        for (size_t j = 0; j < k->n_locales; j++) {
             if (i == j)
                 continue;
-            for (size_t k = 0; k < counts[j]; k++) {
-                if (pa_kv_get(tables[i], counts[i], tables[j][k].key))
+            for (size_t e = 0; e < counts[j]; e++) {
+                if (pa_kv_get(tables[i], counts[i], tables[j][e].key))
                     continue;
-                pa_diag_add(b->diag, PA_DIAG_ERROR, s->locales[i].source,
-                            s->locales[i].table_line[which], s->locales[i].table_column[which],
-                            "\"%s\" has no \"%s\", but %s has it", table, tables[j][k].key,
-                            s->locales[j].source);
-                b->errors++;
+                build_error(b, PA_DIAG_LOCALES_DIFFER, k->locales[i].source,
+                            k->locales[i].table_line[which], k->locales[i].table_column[which],
+                            "\"%s\" has no \"%s\", but %s has it", table, tables[j][e].key,
+                            k->locales[j].source);
             }
         }
     }
@@ -433,35 +575,39 @@ static void load_locales(builder *b, const char *dir)
 {
     path_list files = {0};
     if (list_json(dir, 0, &files) != 0 || files.count == 0) {
-        pa_diag_add(b->diag, PA_DIAG_ERROR, dir, 0, 0, "no locale files (*.json) in this folder");
-        b->errors++;
+        build_error(b, PA_DIAG_NO_FILES, dir, 0, 0, "no locale files (*.json) in this folder");
         path_list_free(&files);
         return;
     }
-    if (files.count > PA_LANG_MAX)
-        files.count = PA_LANG_MAX;
-    pa_snapshot *s = b->s;
-    s->locales = pa_arena_alloc(s->arena, files.count * sizeof *s->locales);
+    if (files.count > PA_LANG_MAX) {
+        build_error(b, PA_DIAG_TOO_MANY_LOCALES, dir, 0, 0,
+                    "%zu locale files; a knowledge holds at most %d languages", files.count,
+                    PA_LANG_MAX);
+        path_list_free(&files);
+        return;
+    }
+    pa_knowledge *k = b->k;
+    k->locales = pa_arena_alloc(k->arena, files.count * sizeof *k->locales);
     for (size_t i = 0; i < files.count; i++) {
         doc d;
         if (doc_open(&d, files.paths[i], b->diag, &b->digest) == 0) {
-            load_locale(b, &d, &s->locales[s->n_locales++]);
+            load_locale(b, &d, &k->locales[k->n_locales++]);
             b->errors += d.errors;
         } else {
             b->errors++;
         }
         doc_close(&d);
     }
-    s->files += files.count;
+    k->files += files.count;
     path_list_free(&files);
-    qsort(s->locales, s->n_locales, sizeof *s->locales, cmp_locale);
+    qsort(k->locales, k->n_locales, sizeof *k->locales, cmp_locale);
 
     pa_kv *tables[PA_LANG_MAX];
     size_t counts[PA_LANG_MAX];
     static const char *const names[] = {"messages", "errors", "labels"};
     for (int t = 0; t < 3; t++) {
-        for (size_t i = 0; i < s->n_locales; i++) {
-            pa_locale *l = &s->locales[i];
+        for (size_t i = 0; i < k->n_locales; i++) {
+            pa_locale *l = &k->locales[i];
             tables[i] = t == 0 ? l->messages : t == 1 ? l->errors : l->labels;
             counts[i] = t == 0 ? l->n_messages : t == 1 ? l->n_errors : l->n_labels;
         }
@@ -495,55 +641,59 @@ static int variant_from_text(pa_arena *a, const char *text, pa_variant *v)
 static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map *seen,
                       pa_map *seen_owner, pa_name *out)
 {
-    pa_snapshot *s = b->s;
-    char ptr[512] = "/names";
-    pa_jsonpos_append_key(ptr, sizeof ptr, id);
-    out->id = pa_arena_strdup(s->arena, id);
+    pa_knowledge *k = b->k;
+    char ptr[PA_POINTER_MAX] = "/names";
+    pa_jsonpos_append_key(ptr, PA_POINTER_MAX, id);
+    out->id = pa_arena_strdup(k->arena, id);
     if (!json_is_object(langs)) {
-        doc_error(d, ptr, 0, "a name must be an object of lists: {\"all\": [...], \"pl\": [...]}");
+        doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0,
+                  "a name must be an object of lists: {\"all\": [...], \"pl\": [...]}");
         return;
     }
     size_t total = 0;
     const char *lang;
     json_t *list;
     json_object_foreach(langs, lang, list) total += json_array_size(list);
-    out->variants = pa_arena_alloc(s->arena, (total + 1) * sizeof *out->variants);
+    out->variants = pa_arena_alloc(k->arena, (total + 1) * sizeof *out->variants);
     json_object_foreach(langs, lang, list)
     {
-        char lptr[512];
-        snprintf(lptr, sizeof lptr, "%s", ptr);
-        pa_jsonpos_append_key(lptr, sizeof lptr, lang);
-        if (strcmp(lang, "all") && pa_snapshot_lang(s, lang) < 0) {
-            doc_error(d, lptr, 1, "unknown language \"%s\" (use \"all\" or a locale code)", lang);
+        char lptr[PA_POINTER_MAX];
+        snprintf(lptr, PA_POINTER_MAX, "%s", ptr);
+        pa_jsonpos_append_key(lptr, PA_POINTER_MAX, lang);
+        if (strcmp(lang, "all") && pa_knowledge_lang(k, lang) < 0) {
+            doc_error(d, PA_DIAG_UNKNOWN_LANGUAGE, lptr, 1,
+                      "unknown language \"%s\" (use \"all\" or a locale code)", lang);
             continue;
         }
         if (!json_is_array(list)) {
-            doc_error(d, lptr, 0, "the variants must be a list of strings");
+            doc_error(d, PA_DIAG_WRONG_TYPE, lptr, 0, "the variants must be a list of strings");
             continue;
         }
         size_t n;
-        const char **texts = strings_of(b, d, list, lptr, "a name variant", 80, &n);
-        int l = pa_snapshot_lang(s, lang);
+        const char **texts =
+            strings_of(b, d, list, lptr, "a name variant", PA_VARIANT_MAX_CHARS, 0, &n);
+        int l = pa_knowledge_lang(k, lang);
         unsigned mask = l >= 0 ? 1u << l : ~0u;
         for (size_t i = 0; i < n; i++) {
             pa_variant *v = &out->variants[out->n_variants];
-            if (variant_from_text(s->arena, texts[i], v) != 0)
+            if (variant_from_text(k->arena, texts[i], v) != 0)
                 continue;
             char *key = pa_text_fold(texts[i], strlen(texts[i]));
             long owner = pa_map_get(seen_owner, key, -1);
-            if (owner >= 0 && owner != (long)(out - s->names)) {
-                char iptr[512];
-                snprintf(iptr, sizeof iptr, "%s", lptr);
-                pa_jsonpos_append_index(iptr, sizeof iptr, i);
-                doc_error(d, iptr, 0, "\"%s\" is already a variant of the name \"%s\"", texts[i],
-                          s->names[owner].id);
+            if (owner >= 0 && owner != (long)(out - k->names)) {
+                char iptr[PA_POINTER_MAX];
+                snprintf(iptr, PA_POINTER_MAX, "%s", lptr);
+                pa_jsonpos_append_index(iptr, PA_POINTER_MAX, i);
+                doc_error(d, PA_DIAG_DUPLICATE_VARIANT, iptr, 0,
+                          "\"%s\" is already a variant of the name \"%s\"", texts[i],
+                          k->names[owner].id);
                 free(key);
                 continue;
             }
             if (owner < 0) {
-                const char *k = pa_arena_strdup(s->arena, key);
-                pa_map_put(seen, k, (long)out->n_variants);
-                pa_map_put(seen_owner, k, (long)(out - s->names));
+                const char *copy = pa_arena_strdup(k->arena, key);
+                pa_map_put(seen, copy, (long)out->n_variants);
+                pa_map_put(seen_owner, copy, (long)(out - k->names));
                 v->langs = mask;
                 out->n_variants++;
             } else { /* declared again, in another language */
@@ -557,7 +707,7 @@ static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map 
 static void load_names(builder *b, const char *dir)
 {
     size_t n = strlen(dir) + sizeof "/names.json";
-    char *path = malloc(n);
+    char *path = pa_xmalloc(n);
     snprintf(path, n, "%s/names.json", dir);
     struct stat st;
     if (stat(path, &st) != 0) { /* names are optional: a knowledge base may have none */
@@ -565,7 +715,7 @@ static void load_names(builder *b, const char *dir)
         return;
     }
     doc d;
-    pa_snapshot *s = b->s;
+    pa_knowledge *k = b->k;
     if (doc_open(&d, path, b->diag, &b->digest) == 0) {
         static const char *const keys[] = {"$schema", "names", NULL};
         check_keys(&d, d.root, "", keys, "$schema, names");
@@ -573,13 +723,13 @@ static void load_names(builder *b, const char *dir)
         pa_map seen, owner;
         pa_map_init(&seen);
         pa_map_init(&owner);
-        s->names = pa_arena_alloc(s->arena, (json_object_size(names) + 1) * sizeof *s->names);
+        k->names = pa_arena_alloc(k->arena, (json_object_size(names) + 1) * sizeof *k->names);
         const char *id;
         json_t *langs;
         json_object_foreach(names, id, langs)
         {
-            load_name(b, &d, id, langs, &seen, &owner, &s->names[s->n_names]);
-            s->n_names++;
+            load_name(b, &d, id, langs, &seen, &owner, &k->names[k->n_names]);
+            k->n_names++;
         }
         pa_map_clear(&seen);
         pa_map_clear(&owner);
@@ -587,7 +737,7 @@ static void load_names(builder *b, const char *dir)
     } else {
         b->errors++;
     }
-    s->files++;
+    k->files++;
     doc_close(&d);
     free(path);
 }
@@ -625,49 +775,53 @@ static int valid_id(const char *id)
 static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t index,
                                  json_t *examples)
 {
-    pa_snapshot *s = b->s;
-    pa_intent *in = &s->intents[index];
-    for (size_t l = 0; l < s->n_locales; l++) {
-        const char *code = s->locales[l].code;
-        char ptr[512] = "/examples";
-        pa_jsonpos_append_key(ptr, sizeof ptr, code);
+    pa_knowledge *k = b->k;
+    pa_intent *in = &k->intents[index];
+    for (size_t l = 0; l < k->n_locales; l++) {
+        const char *code = k->locales[l].code;
+        char ptr[PA_POINTER_MAX] = "/examples";
+        pa_jsonpos_append_key(ptr, PA_POINTER_MAX, code);
         json_t *list = json_object_get(examples, code);
         if (!list) {
-            doc_error(d, "/examples", 0, "no examples in language \"%s\"", code);
+            doc_error(d, PA_DIAG_MISSING_LANGUAGE, "/examples", 0, "no examples in language \"%s\"",
+                      code);
             continue;
         }
         if (!json_is_array(list) || json_array_size(list) == 0) {
-            doc_error(d, ptr, 0, "the examples must be a non-empty list of strings");
+            doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0,
+                      "the examples must be a non-empty list of strings");
             continue;
         }
         pa_intent_lang *il = &in->langs[l];
         il->examples =
-            strings_of(b, d, list, ptr, "an example", PA_EXAMPLE_MAX_CHARS, &il->n_examples);
-        il->example_lines = pa_arena_alloc(s->arena, (il->n_examples + 1) * sizeof(int));
-        il->example_columns = pa_arena_alloc(s->arena, (il->n_examples + 1) * sizeof(int));
+            strings_of(b, d, list, ptr, "an example", PA_EXAMPLE_MAX_CHARS, 0, &il->n_examples);
+        il->example_lines = pa_arena_alloc(k->arena, (il->n_examples + 1) * sizeof(int));
+        il->example_columns = pa_arena_alloc(k->arena, (il->n_examples + 1) * sizeof(int));
         for (size_t i = 0; i < il->n_examples; i++) {
             char *folded = pa_text_fold(il->examples[i], strlen(il->examples[i]));
             size_t n = strlen(folded) + strlen(code) + 2;
-            char *key = malloc(n);
+            char *key = pa_xmalloc(n);
             snprintf(key, n, "%s\x1f%s", code, folded);
             free(folded);
             long owner = pa_map_get(&st->examples, key, -1);
-            char iptr[512];
-            snprintf(iptr, sizeof iptr, "%s", ptr);
-            pa_jsonpos_append_index(iptr, sizeof iptr, i);
+            char iptr[PA_POINTER_MAX];
+            snprintf(iptr, PA_POINTER_MAX, "%s", ptr);
+            pa_jsonpos_append_index(iptr, PA_POINTER_MAX, i);
             doc_position(d, iptr, &il->example_lines[i], &il->example_columns[i]);
             if (owner >= 0) {
                 if ((size_t)owner == index)
-                    doc_error(d, iptr, 0, "this example is repeated in this intent");
+                    doc_error(d, PA_DIAG_DUPLICATE_EXAMPLE, iptr, 0,
+                              "this example is repeated in this intent");
                 else
-                    doc_error(d, iptr, 0, "this example is also in intent \"%s\" (%s)",
-                              s->intents[owner].id, st->where[owner]);
+                    doc_error(d, PA_DIAG_DUPLICATE_EXAMPLE, iptr, 0,
+                              "this example is also in intent \"%s\" (%s)", k->intents[owner].id,
+                              st->where[owner]);
                 free(key);
                 continue;
             }
             if (st->n_keys == st->cap_keys) {
                 st->cap_keys = st->cap_keys ? st->cap_keys * 2 : 256;
-                st->keys = realloc(st->keys, st->cap_keys * sizeof *st->keys);
+                st->keys = pa_xrealloc(st->keys, st->cap_keys * sizeof *st->keys);
             }
             st->keys[st->n_keys++] = key;
             pa_map_put(&st->examples, key, (long)index);
@@ -677,43 +831,46 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
     json_t *v;
     json_object_foreach(examples, key, v)
     {
-        if (pa_snapshot_lang(s, key) < 0) {
-            char ptr[512] = "/examples";
-            pa_jsonpos_append_key(ptr, sizeof ptr, key);
-            doc_error(d, ptr, 1, "unknown language \"%s\" (no locale file %s.json)", key, key);
+        if (pa_knowledge_lang(k, key) < 0) {
+            char ptr[PA_POINTER_MAX] = "/examples";
+            pa_jsonpos_append_key(ptr, PA_POINTER_MAX, key);
+            doc_error(d, PA_DIAG_UNKNOWN_LANGUAGE, ptr, 1,
+                      "unknown language \"%s\" (no locale file %s.json)", key, key);
         }
     }
 }
 
 static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answers, json_t *labels)
 {
-    pa_snapshot *s = b->s;
-    for (size_t l = 0; l < s->n_locales; l++) {
-        const char *code = s->locales[l].code;
+    pa_knowledge *k = b->k;
+    for (size_t l = 0; l < k->n_locales; l++) {
+        const char *code = k->locales[l].code;
         pa_intent_lang *il = &in->langs[l];
-        char ptr[512] = "/answers";
-        pa_jsonpos_append_key(ptr, sizeof ptr, code);
+        char ptr[PA_POINTER_MAX] = "/answers";
+        pa_jsonpos_append_key(ptr, PA_POINTER_MAX, code);
         json_t *ans = answers ? json_object_get(answers, code) : NULL;
         if (answers && !ans) {
-            doc_error(d, "/answers", 0, "no answer in language \"%s\"", code);
+            doc_error(d, PA_DIAG_MISSING_LANGUAGE, "/answers", 0, "no answer in language \"%s\"",
+                      code);
         } else if (json_is_array(ans) && json_array_size(ans) > 0) {
             il->answers =
-                strings_of(b, d, ans, ptr, "an answer", PA_ANSWER_MAX_CHARS, &il->n_answers);
+                strings_of(b, d, ans, ptr, "an answer", PA_ANSWER_MAX_CHARS, 0, &il->n_answers);
         } else if (ans) {
             const char *t = get_text(d, ans, ptr, "the answer", PA_ANSWER_MAX_CHARS);
             if (t) {
-                il->answers = pa_arena_alloc(s->arena, sizeof *il->answers);
-                il->answers[0] = pa_arena_strdup(s->arena, t);
+                il->answers = pa_arena_alloc(k->arena, sizeof *il->answers);
+                il->answers[0] = pa_arena_strdup(k->arena, t);
                 il->n_answers = 1;
             }
         }
-        char lptr[512] = "/label";
-        pa_jsonpos_append_key(lptr, sizeof lptr, code);
+        char lptr[PA_POINTER_MAX] = "/label";
+        pa_jsonpos_append_key(lptr, PA_POINTER_MAX, code);
         json_t *lab = labels ? json_object_get(labels, code) : NULL;
         if (labels && !lab)
-            doc_error(d, "/label", 0, "no label in language \"%s\"", code);
+            doc_error(d, PA_DIAG_MISSING_LANGUAGE, "/label", 0, "no label in language \"%s\"",
+                      code);
         const char *t = lab ? get_text(d, lab, lptr, "the label", PA_LABEL_MAX_CHARS) : NULL;
-        il->label = pa_arena_strdup(s->arena, t ? t : in->id);
+        il->label = pa_arena_strdup(k->arena, t ? t : in->id);
     }
     const char *key;
     json_t *v;
@@ -722,11 +879,12 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
     for (int t = 0; t < 2; t++) {
         json_object_foreach(tables[t], key, v)
         {
-            if (pa_snapshot_lang(s, key) < 0) {
-                char ptr[512];
-                snprintf(ptr, sizeof ptr, "%s", names[t]);
-                pa_jsonpos_append_key(ptr, sizeof ptr, key);
-                doc_error(d, ptr, 1, "unknown language \"%s\" (no locale file %s.json)", key, key);
+            if (pa_knowledge_lang(k, key) < 0) {
+                char ptr[PA_POINTER_MAX];
+                snprintf(ptr, PA_POINTER_MAX, "%s", names[t]);
+                pa_jsonpos_append_key(ptr, PA_POINTER_MAX, key);
+                doc_error(d, PA_DIAG_UNKNOWN_LANGUAGE, ptr, 1,
+                          "unknown language \"%s\" (no locale file %s.json)", key, key);
             }
         }
     }
@@ -736,33 +894,34 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
 {
     static const char *const keys[] = {"$schema", "id",          "about",    "label", "examples",
                                        "answers", "suggestions", "fallback", NULL};
-    pa_snapshot *s = b->s;
-    pa_intent *in = &s->intents[index];
+    pa_knowledge *k = b->k;
+    pa_intent *in = &k->intents[index];
     check_keys(d, d->root, "", keys,
                "$schema, id, about, label, examples, answers, suggestions, fallback");
     json_t *fallback = json_object_get(d->root, "fallback");
     if (fallback && !json_is_boolean(fallback))
-        doc_error(d, "/fallback", 0, "\"fallback\" must be true or false");
+        doc_error(d, PA_DIAG_WRONG_TYPE, "/fallback", 0, "\"fallback\" must be true or false");
     in->fallback = json_is_true(fallback);
-    in->source = pa_arena_strdup(s->arena, d->path);
-    in->langs = pa_arena_alloc(s->arena, s->n_locales * sizeof *in->langs);
+    in->source = pa_arena_strdup(k->arena, d->path);
+    in->langs = pa_arena_alloc(k->arena, k->n_locales * sizeof *in->langs);
 
     json_t *id = get_member(d, d->root, "", "id", 1, JSON_STRING, "a string");
     const char *idv = id ? json_string_value(id) : "";
     if (id && !valid_id(idv))
-        doc_error(d, "/id", 0,
+        doc_error(d, PA_DIAG_INVALID_ID, "/id", 0,
                   "\"%s\" is not a valid id: use lower-case letters, digits and _, in parts "
                   "separated by dots (partner.sopot)",
                   idv);
-    in->id = pa_arena_strdup(s->arena, idv);
+    in->id = pa_arena_strdup(k->arena, idv);
     int line, col;
     doc_position(d, "/id", &line, &col);
     char where[600];
     snprintf(where, sizeof where, "%s:%d:%d", d->path, line, col);
-    st->where[index] = strdup(where);
+    st->where[index] = pa_xstrdup(where);
     long first = id ? pa_map_get(&st->ids, in->id, -1) : -1;
     if (first >= 0) {
-        doc_error(d, "/id", 0, "duplicate id \"%s\" (first defined at %s)", idv, st->where[first]);
+        doc_error(d, PA_DIAG_DUPLICATE_ID, "/id", 0, "duplicate id \"%s\" (first defined at %s)",
+                  idv, st->where[first]);
         st->ids_unreliable = 1;
     } else if (id && *idv)
         pa_map_put(&st->ids, in->id, (long)index);
@@ -771,12 +930,13 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
     if (about) {
         const char *name = json_string_value(about);
         size_t i = 0;
-        while (i < s->n_names && strcmp(s->names[i].id, name))
+        while (i < k->n_names && strcmp(k->names[i].id, name))
             i++;
-        if (i == s->n_names)
-            doc_error(d, "/about", 0, "\"%s\" is not a name declared in names.json", name);
+        if (i == k->n_names)
+            doc_error(d, PA_DIAG_UNKNOWN_NAME, "/about", 0,
+                      "\"%s\" is not a name declared in names.json", name);
         else
-            in->about = s->names[i].id;
+            in->about = k->names[i].id;
     }
     json_t *examples = get_member(d, d->root, "", "examples", 1, JSON_OBJECT, "an object");
     if (examples)
@@ -788,7 +948,7 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
         get_member(d, d->root, "", "answers", needs_answers, JSON_OBJECT, "an object");
     json_t *labels = get_member(d, d->root, "", "label", needs_answers, JSON_OBJECT, "an object");
     if (in->fallback && (answers || labels || json_object_get(d->root, "suggestions")))
-        doc_error(d,
+        doc_error(d, PA_DIAG_FALLBACK_MISUSE,
                   answers  ? "/answers"
                   : labels ? "/label"
                            : "/suggestions",
@@ -800,47 +960,44 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
     json_t *sug = get_member(d, d->root, "", "suggestions", 0, JSON_ARRAY, "a list of intent ids");
     pending_suggestions *p = &st->pending[index];
     size_t n = json_array_size(sug);
-    p->ids = calloc(n + 1, sizeof *p->ids);
-    p->lines = calloc(n + 1, sizeof *p->lines);
-    p->cols = calloc(n + 1, sizeof *p->cols);
+    p->ids = pa_xcalloc(n + 1, sizeof *p->ids);
+    p->lines = pa_xcalloc(n + 1, sizeof *p->lines);
+    p->cols = pa_xcalloc(n + 1, sizeof *p->cols);
     for (size_t i = 0; i < n; i++) {
-        char ptr[512] = "/suggestions";
-        pa_jsonpos_append_index(ptr, sizeof ptr, i);
+        char ptr[PA_POINTER_MAX] = "/suggestions";
+        pa_jsonpos_append_index(ptr, PA_POINTER_MAX, i);
         json_t *v = json_array_get(sug, i);
         if (!json_is_string(v)) {
-            doc_error(d, ptr, 0, "a follow-up must be an intent id in double quotes");
+            doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0,
+                      "a follow-up must be an intent id in double quotes");
             continue;
         }
         doc_position(d, ptr, &p->lines[p->count], &p->cols[p->count]);
-        p->ids[p->count++] = strdup(json_string_value(v));
+        p->ids[p->count++] = pa_xstrdup(json_string_value(v));
     }
 }
 
 static void resolve_suggestions(builder *b, intent_state *st)
 {
-    pa_snapshot *s = b->s;
-    for (size_t i = 0; i < s->n_intents; i++) {
+    pa_knowledge *k = b->k;
+    for (size_t i = 0; i < k->n_intents; i++) {
         pending_suggestions *p = &st->pending[i];
-        pa_intent *in = &s->intents[i];
-        in->suggestions = pa_arena_alloc(s->arena, (p->count + 1) * sizeof *in->suggestions);
-        for (size_t k = 0; k < p->count; k++) {
-            int target = pa_snapshot_intent(s, p->ids[k]);
-            if (target >= 0 && s->intents[target].fallback) {
-                pa_diag_add(b->diag, PA_DIAG_ERROR, in->source, p->lines[k], p->cols[k],
+        pa_intent *in = &k->intents[i];
+        in->suggestions = pa_arena_alloc(k->arena, (p->count + 1) * sizeof *in->suggestions);
+        for (size_t f = 0; f < p->count; f++) {
+            int target = pa_knowledge_intent(k, p->ids[f]);
+            if (target >= 0 && k->intents[target].fallback)
+                build_error(b, PA_DIAG_FALLBACK_MISUSE, in->source, p->lines[f], p->cols[f],
                             "follow-up \"%s\" is a fallback intent, which has no answer",
-                            p->ids[k]);
-                b->errors++;
-                continue;
-            }
-            if (target < 0 || (size_t)target == i) {
-                pa_diag_add(b->diag, PA_DIAG_ERROR, in->source, p->lines[k], p->cols[k],
-                            target < 0 ? "follow-up \"%s\" is not the id of any intent"
-                                       : "follow-up \"%s\" is this intent itself",
-                            p->ids[k]);
-                b->errors++;
-                continue;
-            }
-            in->suggestions[in->n_suggestions++] = (size_t)target;
+                            p->ids[f]);
+            else if (target < 0)
+                build_error(b, PA_DIAG_UNKNOWN_INTENT, in->source, p->lines[f], p->cols[f],
+                            "follow-up \"%s\" is not the id of any intent", p->ids[f]);
+            else if ((size_t)target == i)
+                build_error(b, PA_DIAG_BAD_VALUE, in->source, p->lines[f], p->cols[f],
+                            "follow-up \"%s\" is this intent itself", p->ids[f]);
+            else
+                in->suggestions[in->n_suggestions++] = (size_t)target;
         }
     }
 }
@@ -857,16 +1014,14 @@ static int cmp_entry(const void *x, const void *y)
 
 /* Sorts the intents by id (lookups are binary searches), moving each one's
  * pending follow-ups along with it. */
-static void sort_intents(pa_snapshot *s, pending_suggestions *pending)
+static void sort_intents(pa_knowledge *k, pending_suggestions *pending)
 {
-    intent_entry *e = malloc((s->n_intents + 1) * sizeof *e);
-    if (!e)
-        return;
-    for (size_t i = 0; i < s->n_intents; i++)
-        e[i] = (intent_entry){s->intents[i], pending[i]};
-    qsort(e, s->n_intents, sizeof *e, cmp_entry);
-    for (size_t i = 0; i < s->n_intents; i++) {
-        s->intents[i] = e[i].intent;
+    intent_entry *e = pa_xmalloc((k->n_intents + 1) * sizeof *e);
+    for (size_t i = 0; i < k->n_intents; i++)
+        e[i] = (intent_entry){k->intents[i], pending[i]};
+    qsort(e, k->n_intents, sizeof *e, cmp_entry);
+    for (size_t i = 0; i < k->n_intents; i++) {
+        k->intents[i] = e[i].intent;
         pending[i] = e[i].pending;
     }
     free(e);
@@ -876,48 +1031,47 @@ static void load_intents(builder *b, const char *dir)
 {
     path_list files = {0};
     list_json(dir, 1, &files);
-    pa_snapshot *s = b->s;
+    pa_knowledge *k = b->k;
     size_t names_file = 0;
     for (size_t i = 0; i < files.count; i++)
         names_file += ends_with(files.paths[i], "/names.json") &&
                       strchr(files.paths[i] + strlen(dir) + 1, '/') == NULL;
     size_t n = files.count - names_file;
     if (n == 0) {
-        pa_diag_add(b->diag, PA_DIAG_ERROR, dir, 0, 0, "no intent files (*.json) in this folder");
-        b->errors++;
+        build_error(b, PA_DIAG_NO_FILES, dir, 0, 0, "no intent files (*.json) in this folder");
         path_list_free(&files);
         return;
     }
-    s->intents = pa_arena_alloc(s->arena, n * sizeof *s->intents);
+    k->intents = pa_arena_alloc(k->arena, n * sizeof *k->intents);
     intent_state st = {0};
     pa_map_init(&st.examples);
     pa_map_init(&st.ids);
-    st.pending = calloc(n, sizeof *st.pending);
-    st.where = calloc(n, sizeof *st.where);
+    st.pending = pa_xcalloc(n, sizeof *st.pending);
+    st.where = pa_xcalloc(n, sizeof *st.where);
     for (size_t i = 0; i < files.count; i++) {
         if (ends_with(files.paths[i], "/names.json") &&
             strchr(files.paths[i] + strlen(dir) + 1, '/') == NULL)
             continue;
         doc d;
         if (doc_open(&d, files.paths[i], b->diag, &b->digest) == 0) {
-            load_intent(b, &d, &st, s->n_intents);
-            s->n_intents++;
+            load_intent(b, &d, &st, k->n_intents);
+            k->n_intents++;
             b->errors += d.errors;
         } else {
             b->errors++;
             st.ids_unreliable = 1;
         }
-        s->files++;
+        k->files++;
         doc_close(&d);
     }
-    sort_intents(s, st.pending);
+    sort_intents(k, st.pending);
     /* Follow-ups are checked only when every id is known for sure: otherwise
      * each would repeat the real problem, reported above, in other words. */
     if (!st.ids_unreliable)
         resolve_suggestions(b, &st);
-    for (size_t i = 0; i < s->n_intents; i++) {
-        for (size_t k = 0; k < st.pending[i].count; k++)
-            free(st.pending[i].ids[k]);
+    for (size_t i = 0; i < k->n_intents; i++) {
+        for (size_t f = 0; f < st.pending[i].count; f++)
+            free(st.pending[i].ids[f]);
         free(st.pending[i].ids);
         free(st.pending[i].lines);
         free(st.pending[i].cols);
@@ -933,67 +1087,51 @@ static void load_intents(builder *b, const char *dir)
     path_list_free(&files);
 }
 
-/* ---- the snapshot ------------------------------------------------------- */
+/* ---- the knowledge ------------------------------------------------------- */
 
-pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag)
+int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *locales_dir,
+                      pa_diag *diag)
 {
-    pa_snapshot *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->arena = pa_arena_new();
-    s->refcount = 1;
-    builder b = {s, diag, 0, 14695981039346656037ULL};
+    memset(k, 0, sizeof *k);
+    k->arena = pa_arena_new();
+    builder b = {k, diag, 0, 14695981039346656037ULL};
     load_locales(&b, locales_dir);
-    if (s->n_locales > 0) {
+    if (k->n_locales > 0) {
         load_names(&b, intents_dir);
         load_intents(&b, intents_dir);
     }
-    for (size_t i = 0; i < s->n_intents; i++)
-        s->n_answerable += !s->intents[i].fallback;
-    if (b.errors == 0) {
-        s->langid = pa_langid_build(s);
-        s->index = pa_index_build(s);
-        if (!s->langid || !s->index)
-            b.errors++;
-    }
-    snprintf(s->version, sizeof s->version, "%016llx", (unsigned long long)b.digest);
+    for (size_t i = 0; i < k->n_intents; i++)
+        k->n_answerable += !k->intents[i].fallback;
+    snprintf(k->version, sizeof k->version, "%016llx", (unsigned long long)b.digest);
     if (b.errors) {
-        pa_snapshot_unref(s);
-        return NULL;
+        pa_knowledge_clear(k);
+        return -1;
     }
-    return s;
+    return 0;
 }
 
-pa_snapshot *pa_snapshot_ref(pa_snapshot *s)
+void pa_knowledge_clear(pa_knowledge *k)
 {
-    __atomic_add_fetch(&s->refcount, 1, __ATOMIC_RELAXED);
-    return s;
+    for (size_t l = 0; l < k->n_locales; l++)
+        pa_map_clear(&k->locales[l].stopword_set);
+    pa_arena_free(k->arena);
+    memset(k, 0, sizeof *k);
 }
 
-void pa_snapshot_unref(pa_snapshot *s)
+int pa_knowledge_lang(const pa_knowledge *k, const char *code)
 {
-    if (!s || __atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL) > 0)
-        return;
-    pa_index_free(s->index);
-    pa_langid_free(s->langid);
-    pa_arena_free(s->arena);
-    free(s);
-}
-
-int pa_snapshot_lang(const pa_snapshot *s, const char *code)
-{
-    for (size_t i = 0; i < s->n_locales; i++)
-        if (!strcmp(s->locales[i].code, code))
+    for (size_t i = 0; i < k->n_locales; i++)
+        if (!strcmp(k->locales[i].code, code))
             return (int)i;
     return -1;
 }
 
-int pa_snapshot_intent(const pa_snapshot *s, const char *id)
+int pa_knowledge_intent(const pa_knowledge *k, const char *id)
 {
-    size_t lo = 0, hi = s->n_intents;
+    size_t lo = 0, hi = k->n_intents;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(s->intents[mid].id, id);
+        int c = strcmp(k->intents[mid].id, id);
         if (c == 0)
             return (int)mid;
         if (c < 0)
@@ -1012,48 +1150,55 @@ const char *pa_kv_get(const pa_kv *kv, size_t n, const char *key)
     return NULL;
 }
 
-char *pa_snapshot_export(const pa_snapshot *s)
+int pa_locale_is_content_word(const pa_locale *loc, const pa_token *t)
+{
+    if (t->chars < 2 && !(t->folded[0] >= '0' && t->folded[0] <= '9'))
+        return 0;
+    return strlen(t->folded) < PA_WORD_MAX && pa_map_get(&loc->stopword_set, t->folded, 0) == 0;
+}
+
+char *pa_knowledge_export(const pa_knowledge *k)
 {
     json_t *root = json_object();
     json_t *langs = json_array();
-    for (size_t l = 0; l < s->n_locales; l++)
-        json_array_append_new(langs, json_string(s->locales[l].code));
+    for (size_t l = 0; l < k->n_locales; l++)
+        json_array_append_new(langs, json_string(k->locales[l].code));
     json_object_set_new(root, "languages", langs);
-    json_object_set_new(root, "version", json_string(s->version));
+    json_object_set_new(root, "version", json_string(k->version));
     json_t *intents = json_array();
     json_t *outside = json_object();
-    for (size_t i = 0; i < s->n_intents; i++) {
-        const pa_intent *in = &s->intents[i];
+    for (size_t i = 0; i < k->n_intents; i++) {
+        const pa_intent *in = &k->intents[i];
         if (in->fallback) {
-            for (size_t l = 0; l < s->n_locales; l++) {
-                json_t *list = json_object_get(outside, s->locales[l].code);
+            for (size_t l = 0; l < k->n_locales; l++) {
+                json_t *list = json_object_get(outside, k->locales[l].code);
                 if (!list)
-                    json_object_set_new(outside, s->locales[l].code, list = json_array());
-                for (size_t k = 0; k < in->langs[l].n_examples; k++)
-                    json_array_append_new(list, json_string(in->langs[l].examples[k]));
+                    json_object_set_new(outside, k->locales[l].code, list = json_array());
+                for (size_t j = 0; j < in->langs[l].n_examples; j++)
+                    json_array_append_new(list, json_string(in->langs[l].examples[j]));
             }
             continue;
         }
         json_t *o = json_object(), *ex = json_object(), *ans = json_object();
         json_t *lab = json_object(), *sug = json_array();
-        for (size_t l = 0; l < s->n_locales; l++) {
+        for (size_t l = 0; l < k->n_locales; l++) {
             const pa_intent_lang *il = &in->langs[l];
             json_t *list = json_array();
-            for (size_t k = 0; k < il->n_examples; k++)
-                json_array_append_new(list, json_string(il->examples[k]));
-            json_object_set_new(ex, s->locales[l].code, list);
+            for (size_t j = 0; j < il->n_examples; j++)
+                json_array_append_new(list, json_string(il->examples[j]));
+            json_object_set_new(ex, k->locales[l].code, list);
             if (il->n_answers == 1) {
-                json_object_set_new(ans, s->locales[l].code, json_string(il->answers[0]));
+                json_object_set_new(ans, k->locales[l].code, json_string(il->answers[0]));
             } else {
                 json_t *v = json_array();
-                for (size_t k = 0; k < il->n_answers; k++)
-                    json_array_append_new(v, json_string(il->answers[k]));
-                json_object_set_new(ans, s->locales[l].code, v);
+                for (size_t j = 0; j < il->n_answers; j++)
+                    json_array_append_new(v, json_string(il->answers[j]));
+                json_object_set_new(ans, k->locales[l].code, v);
             }
-            json_object_set_new(lab, s->locales[l].code, json_string(il->label));
+            json_object_set_new(lab, k->locales[l].code, json_string(il->label));
         }
-        for (size_t k = 0; k < in->n_suggestions; k++)
-            json_array_append_new(sug, json_string(s->intents[in->suggestions[k]].id));
+        for (size_t j = 0; j < in->n_suggestions; j++)
+            json_array_append_new(sug, json_string(k->intents[in->suggestions[j]].id));
         json_object_set_new(o, "id", json_string(in->id));
         json_object_set_new(o, "examples", ex);
         json_object_set_new(o, "answers", ans);

@@ -1,32 +1,37 @@
-/* pa_knowledge: the intent, name and locale files, loaded into one immutable
- * snapshot.
+/* pa_knowledge: the intent, name and locale files, read and validated.
  *
- * Layout on disk (see intents/README.md for the staff guide):
+ * Layout on disk (docs/editing-intents.md is the guide for staff):
  *   intents/names.json        names and their variants, shared by all intents
  *   intents/<topic>/<id>.json one intent: examples, answers, labels, follow-ups
  *   locales/<code>.json       one language: name, direction, processing
  *                             settings, system messages, widget labels
  * Files named *schema.json are JSON Schemas for editors and are skipped.
  *
- * pa_snapshot_load reads and validates everything, then builds the language
- * identifier and the matching index, and returns the whole as one snapshot that
- * never changes afterwards. Servers share it between requests by reference
- * count: a reload builds a new snapshot beside the old one and swaps pointers,
- * so a question always sees one consistent version of the knowledge. */
+ * pa_knowledge_load parses every file with jansson and checks it, reporting
+ * each problem as path:line:column with a code (pa_diag), and returns the
+ * whole as plain data in one arena. It builds nothing from it: pa_snapshot
+ * assembles the language model and the index around it and owns it. */
 #ifndef PA_KNOWLEDGE_H
 #define PA_KNOWLEDGE_H
 
 #include "pa_arena.h"
 #include "pa_diag.h"
+#include "pa_map.h"
+#include "pa_messages.h"
+#include "pa_text.h"
 
 #include <stddef.h>
 
 /* Limits on what staff may write; check reports any file beyond them. */
 enum {
-    PA_ANSWER_MAX_CHARS = 800,  /* one answer (variant), in characters */
+    PA_ANSWER_MAX_CHARS = 800,  /* one answer (variant) or system message, in characters */
     PA_EXAMPLE_MAX_CHARS = 300, /* one training example */
-    PA_LABEL_MAX_CHARS = 60,    /* a suggestion button */
-    PA_LANG_MAX = 16,           /* languages in one snapshot */
+    PA_LABEL_MAX_CHARS = 60,    /* a suggestion button, a language's name */
+    PA_VARIANT_MAX_CHARS = 80,  /* one written form of a name */
+    PA_STOPWORD_MAX_CHARS = 40, /* one stopword */
+    PA_PREFIX_MAX_CHARS = 10,   /* one prefix stripped before stemming */
+    PA_LANG_MAX = 16,           /* languages in one knowledge */
+    PA_WORD_MAX = 128,          /* bytes of the longest word matched; longer ones are noise */
 };
 
 /* The intent that says what the bot can answer: offered as a button in the
@@ -46,15 +51,18 @@ typedef struct {
     const char *stemmer;
     int decompound;         /* split compounds into known words (German) */
     pa_kv *accent_suffixes; /* unaccented ending → accented ending, before stemming */
-    pa_kv *respell;         /* letter sequences typed for a letter: "ae" for "ä" */
-    size_t n_respell;
-    const char **strip_prefixes; /* articles and clitics removed before stemming */
-    size_t n_strip_prefixes;
     size_t n_accent_suffixes;
+    pa_kv *respell; /* letter sequences typed for a letter: "ae" for "ä" */
+    size_t n_respell;
+    const char **strip_prefixes; /* articles and clitics removed before stemming, folded */
+    size_t n_strip_prefixes;
     const char **stopwords; /* folded */
     size_t n_stopwords;
+    pa_map stopword_set; /* the stopwords, for lookups */
     pa_kv *messages, *errors, *labels;
     size_t n_messages, n_errors, n_labels;
+    const char *message_text[PA_MSG_END]; /* the system messages, by pa_message */
+    const char *error_text[PA_PROTO_END]; /* the error messages, by code */
     const char *source;
     int table_line[3], table_column[3]; /* of messages, errors, labels */
 } pa_locale;
@@ -74,8 +82,8 @@ typedef struct {
     const char *source;
     const char *about;     /* id of the name this intent describes, or NULL */
     int fallback;          /* examples of questions the bot does not answer */
-    pa_intent_lang *langs; /* indexed like pa_snapshot.locales */
-    size_t *suggestions;   /* indices into pa_snapshot.intents */
+    pa_intent_lang *langs; /* indexed like pa_knowledge.locales */
+    size_t *suggestions;   /* indices into pa_knowledge.intents */
     size_t n_suggestions;
 } pa_intent;
 
@@ -94,11 +102,8 @@ typedef struct {
     size_t n_variants;
 } pa_name;
 
-struct pa_index;
-struct pa_langid;
-
-typedef struct pa_snapshot {
-    pa_arena *arena;
+typedef struct {
+    pa_arena *arena;    /* owns everything below */
     pa_locale *locales; /* sorted by order, then code */
     size_t n_locales;
     pa_intent *intents; /* sorted by id */
@@ -106,33 +111,30 @@ typedef struct pa_snapshot {
     size_t n_answerable; /* intents with answers: all but the fallback ones */
     pa_name *names;
     size_t n_names;
-    struct pa_index *index;
-    struct pa_langid *langid;
     char version[17]; /* hex digest of every file read: changes when any file does */
     size_t files;
-    int refcount;
-} pa_snapshot;
+} pa_knowledge;
 
-/* Loads and validates the knowledge. Every problem is added to diag (which
- * may be NULL) as path:line:column (pa_match_warn_confusables adds the
- * warnings about confusable examples).
- * Returns a snapshot with a reference count of 1, or NULL when any error was
- * found. */
-pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag);
-/* Takes one more reference; returns s. */
-pa_snapshot *pa_snapshot_ref(pa_snapshot *s);
-/* Drops one reference and frees the snapshot with the last. Accepts NULL. */
-void pa_snapshot_unref(pa_snapshot *s);
+/* Reads and checks the knowledge into *k. Every problem is added to diag
+ * (which may be NULL) as path:line:column with its code. Returns 0, or -1
+ * when any error was found (*k is then empty). Free with pa_knowledge_clear. */
+int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *locales_dir,
+                      pa_diag *diag);
+/* Frees what *k holds. Accepts an empty (zeroed) one. */
+void pa_knowledge_clear(pa_knowledge *k);
 
 /* Index of the locale with this code, or -1. */
-int pa_snapshot_lang(const pa_snapshot *s, const char *code);
+int pa_knowledge_lang(const pa_knowledge *k, const char *code);
 /* Index of the intent with this id (binary search), or -1. */
-int pa_snapshot_intent(const pa_snapshot *s, const char *id);
+int pa_knowledge_intent(const pa_knowledge *k, const char *id);
 /* Looks a key up in one of a locale's tables; returns NULL when absent. */
 const char *pa_kv_get(const pa_kv *kv, size_t n, const char *key);
+/* 1 when the token is a word matching should weigh for this locale: not one
+ * of its stopwords, not a lone letter (a digit counts), not overlong. */
+int pa_locale_is_content_word(const pa_locale *loc, const pa_token *t);
 
 /* Returns the whole knowledge as the JSON text of `passerelle export`
- * (malloc'd, caller frees), or NULL when memory runs out. */
-char *pa_snapshot_export(const pa_snapshot *s);
+ * (malloc'd, caller frees). */
+char *pa_knowledge_export(const pa_knowledge *k);
 
 #endif

@@ -119,22 +119,22 @@ static void train_text(pa_langid *m, size_t l, const char *text)
     pa_tokens_free(&toks);
 }
 
-pa_langid *pa_langid_build(const pa_snapshot *s)
+pa_langid *pa_langid_build(const pa_knowledge *k)
 {
     pa_langid *m = pa_xcalloc(1, sizeof *m);
-    m->n_langs = s->n_locales;
+    m->n_langs = k->n_locales;
     pa_map_init(&m->grams);
     pa_map_init(&m->words);
-    for (size_t l = 0; l < s->n_locales; l++) {
-        const pa_locale *loc = &s->locales[l];
+    for (size_t l = 0; l < k->n_locales; l++) {
+        const pa_locale *loc = &k->locales[l];
         for (size_t i = 0; i < loc->n_stopwords; i++)
             train_text(m, l, loc->stopwords[i]);
-        for (size_t i = 0; i < s->n_intents; i++) {
-            const pa_intent_lang *il = &s->intents[i].langs[l];
-            for (size_t k = 0; k < il->n_examples; k++)
-                train_text(m, l, il->examples[k]);
-            for (size_t k = 0; k < il->n_answers; k++)
-                train_text(m, l, il->answers[k]);
+        for (size_t i = 0; i < k->n_intents; i++) {
+            const pa_intent_lang *il = &k->intents[i].langs[l];
+            for (size_t e = 0; e < il->n_examples; e++)
+                train_text(m, l, il->examples[e]);
+            for (size_t e = 0; e < il->n_answers; e++)
+                train_text(m, l, il->answers[e]);
         }
         size_t *sc = m->script_chars[l];
         m->script[l] =

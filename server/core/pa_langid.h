@@ -18,9 +18,9 @@
 
 typedef struct pa_langid pa_langid;
 
-/* Builds the model from a loaded snapshot (locales and intents). Free it with
+/* Builds the model from the knowledge (locales and intents). Free it with
  * pa_langid_free (accepts NULL). */
-pa_langid *pa_langid_build(const pa_snapshot *s);
+pa_langid *pa_langid_build(const pa_knowledge *k);
 void pa_langid_free(pa_langid *m);
 
 typedef struct {

@@ -21,7 +21,7 @@ static const double CONTEXT_WORDS = 2;
 /* Two examples of different intents this similar are reported by check. */
 static const double CONFUSABLE_SIMILARITY = 0.9;
 
-enum { PA_FEATURE_MAX = 128, PA_WORD_MAX = 128 };
+enum { PA_FEATURE_MAX = 128 }; /* features of one question or example */
 
 typedef struct {
     size_t intent;
@@ -44,205 +44,17 @@ typedef struct {
     const char **words;   /* the vocabulary, for the typo corrector */
     unsigned *word_count; /* examples each word appears in */
     size_t n_words;
-    const char **stopwords;
-    size_t n_stopwords;
-    pa_map stop;
-    const char *stemmer;
-    int decompound;
-    const pa_kv *accent_suffixes;
-    size_t n_accent_suffixes;
-    const char **strip_prefixes;
-    size_t n_strip_prefixes;
-    const pa_kv *respell;
-    size_t n_respell;
+    const pa_locale *loc; /* its processing settings and stopwords */
 } lang_index;
 
-/* One name variant, by its place in the snapshot. */
-typedef struct {
-    uint32_t name, variant;
-} variant_ref;
-
-typedef struct {
-    variant_ref *refs;
-    size_t count;
-} variant_list;
-
 struct pa_index {
+    const pa_knowledge *k;      /* borrowed: what was indexed */
+    const pa_name_index *names; /* borrowed */
     pa_arena *arena;
-    pa_map all_words; /* content words of every language: never typos of a name */
-    pa_map by_first;  /* first token of a variant → index + 1 into variant_lists */
-    variant_list *variant_lists;
-    size_t n_variant_lists;
-    variant_list all_variants; /* for the tokens that may be typos */
     lang_index *langs;
     size_t n_langs, n_intents;
     double unknown_weight; /* the weight of a word seen in a single intent */
 };
-
-/* ---- names -------------------------------------------------------------- */
-
-static int is_arabic_proclitic(const char *s)
-{
-    /* و ف ب ل ك: and, so, with/in, for/to, like */
-    static const char *const p[] = {"\xD9\x88", "\xD9\x81", "\xD8\xA8", "\xD9\x84", "\xD9\x83"};
-    for (size_t i = 0; i < 5; i++)
-        if (!strncmp(s, p[i], 2))
-            return 1;
-    return 0;
-}
-
-/* A question token as names are compared with it: the word itself and, for
- * Arabic, without its proclitic (و ف ب ل ك) and article (ال). */
-typedef struct {
-    const char *form[3];
-    size_t chars[3];
-    int n_forms;
-    int fuzzy; /* may be a typo of a name */
-} name_probe;
-
-/* A word that the knowledge uses elsewhere ("allemand", "روبوت") is taken as
- * itself, never as a misspelt name ("Allemagne", "سوبوت"). */
-static void make_probe(const pa_index *idx, int fuzzy_ok, const pa_token *t, name_probe *p)
-{
-    p->fuzzy = fuzzy_ok && pa_map_get(&idx->all_words, t->folded, 0) == 0;
-    p->form[0] = t->folded;
-    p->chars[0] = t->chars;
-    p->n_forms = 1;
-    if (t->script != PA_SCRIPT_ARABIC || t->chars < 4)
-        return;
-    const char *w = t->folded;
-    size_t chars = t->chars;
-    if (is_arabic_proclitic(w)) {
-        w += 2;
-        chars--;
-        p->form[p->n_forms] = w;
-        p->chars[p->n_forms++] = chars;
-    }
-    if (!strncmp(w, "\xD8\xA7\xD9\x84", 4) && chars > 3) { /* ال */
-        p->form[p->n_forms] = w + 4;
-        p->chars[p->n_forms++] = chars - 2;
-    }
-}
-
-/* Exact match of one of the probe's forms, or a typo of the variant's token:
- * 1 edit from five letters, 2 from eight. */
-static int probe_matches(const name_probe *p, const char *variant, size_t variant_chars)
-{
-    for (int f = 0; f < p->n_forms; f++) {
-        if (!strcmp(p->form[f], variant))
-            return 1;
-        size_t chars = p->chars[f];
-        int max = !p->fuzzy ? 0 : chars >= 8 ? 2 : chars >= 5 ? 1 : 0;
-        size_t diff = chars > variant_chars ? chars - variant_chars : variant_chars - chars;
-        if (max && diff <= (size_t)max && pa_text_distance(p->form[f], variant, max) <= max)
-            return 1;
-    }
-    return 0;
-}
-
-/* The variants starting with one of a token's forms, looked up. */
-static void candidates_at(const pa_index *idx, const name_probe *p, const variant_list **lists,
-                          int *n_lists)
-{
-    *n_lists = 0;
-    for (int f = 0; f < p->n_forms; f++) {
-        long k = pa_map_get(&idx->by_first, p->form[f], 0);
-        if (k > 0)
-            lists[(*n_lists)++] = &idx->variant_lists[k - 1];
-    }
-}
-
-/* Finds the names in t. fuzzy_ok is 0 while the vocabulary that tells words
- * from typos is being collected: names must then be written exactly. */
-static size_t find_names(const pa_snapshot *s, const pa_index *idx, int fuzzy_ok,
-                         const pa_tokens *t, int *name_of, unsigned *langs)
-{
-    size_t found = 0;
-    name_probe *probes = pa_xmalloc((t->count + 1) * sizeof *probes);
-    for (size_t i = 0; i < t->count; i++) {
-        name_of[i] = -1;
-        make_probe(idx, fuzzy_ok, &t->items[i], &probes[i]);
-    }
-    for (size_t i = 0; i < t->count;) {
-        size_t best_len = 0;
-        int best_name = -1;
-        unsigned best_langs = 0;
-        const variant_list *lists[3];
-        int n_lists;
-        candidates_at(idx, &probes[i], lists, &n_lists);
-        /* every variant, only for a token that may be a typo and starts none */
-        int scan_all = probes[i].fuzzy;
-        for (int l = 0; l < n_lists + scan_all; l++) {
-            if (l == n_lists && best_len > 0)
-                break;
-            const variant_list *list = l < n_lists ? lists[l] : &idx->all_variants;
-            for (size_t c = 0; c < list->count; c++) {
-                variant_ref ref = list->refs[c];
-                const pa_variant *var = &s->names[ref.name].variants[ref.variant];
-                if (var->n_tokens <= best_len || i + var->n_tokens > t->count)
-                    continue;
-                size_t k = 0;
-                while (k < var->n_tokens &&
-                       probe_matches(&probes[i + k], var->tokens[k], var->token_chars[k]))
-                    k++;
-                if (k == var->n_tokens) {
-                    best_len = k;
-                    best_name = (int)ref.name;
-                    best_langs = var->langs;
-                }
-            }
-        }
-        if (best_len == 0) {
-            i++;
-            continue;
-        }
-        for (size_t k = 0; k < best_len; k++) {
-            name_of[i + k] = best_name;
-            if (langs)
-                langs[i + k] = best_langs;
-        }
-        found++;
-        i += best_len;
-    }
-    free(probes);
-    return found;
-}
-
-static void add_ref(variant_list *list, variant_ref ref)
-{
-    if ((list->count & (list->count - 1)) == 0) /* at powers of two */
-        list->refs =
-            pa_xrealloc(list->refs, (list->count ? list->count * 2 : 1) * sizeof *list->refs);
-    list->refs[list->count++] = ref;
-}
-
-/* Indexes every name variant by its first token, so that a question's
- * tokens meet only the variants that can start there. */
-static void index_variants(pa_index *idx, const pa_snapshot *s)
-{
-    size_t total = 0;
-    for (size_t n = 0; n < s->n_names; n++)
-        total += s->names[n].n_variants;
-    idx->variant_lists = pa_xcalloc(total + 1, sizeof *idx->variant_lists);
-    for (size_t n = 0; n < s->n_names; n++) {
-        for (size_t v = 0; v < s->names[n].n_variants; v++) {
-            const char *first = s->names[n].variants[v].tokens[0];
-            long k = pa_map_get(&idx->by_first, first, 0);
-            if (k == 0) {
-                k = (long)++idx->n_variant_lists;
-                pa_map_put(&idx->by_first, first, k);
-            }
-            variant_ref ref = {(uint32_t)n, (uint32_t)v};
-            add_ref(&idx->variant_lists[k - 1], ref);
-            add_ref(&idx->all_variants, ref);
-        }
-    }
-}
-
-size_t pa_match_names(const pa_snapshot *s, const pa_tokens *t, int *name_of, unsigned *langs)
-{
-    return find_names(s, s->index, 1, t, name_of, langs);
-}
 
 /* ---- analysis ------------------------------------------------------------ */
 
@@ -272,20 +84,13 @@ static void add_feature(analysis *a, const char *text, double factor)
     a->factor[a->n++] = factor;
 }
 
-static int is_content_word(const lang_index *li, const pa_token *t)
-{
-    if (t->chars < 2 && !(t->folded[0] >= '0' && t->folded[0] <= '9'))
-        return 0;
-    return strlen(t->folded) < PA_WORD_MAX && pa_map_get(&li->stop, t->folded, 0) == 0;
-}
-
 /* Splits a compound into two words of the vocabulary ("stadtepartnerschaft"
  * → "stadte" + "partnerschaft"), allowing the linking s of German. Writes the
  * parts and returns 1 when a split exists. */
 static int split_compound(const lang_index *li, const char *w, char *left, char *right)
 {
     size_t len = strlen(w);
-    if (!li->decompound || len < 8)
+    if (!li->loc->decompound || len < 8)
         return 0;
     for (size_t k = len - 4; k >= 4; k--) {
         if (((unsigned char)w[k] & 0xC0) == 0x80)
@@ -319,9 +124,9 @@ static const char *correct_word(const lang_index *li, const char *w, size_t char
     const char *best = NULL;
     int best_d = max + 1;
     unsigned best_count = 0;
-    for (size_t i = 0; max && i < li->n_words + li->n_stopwords; i++) {
+    for (size_t i = 0; max && i < li->n_words + li->loc->n_stopwords; i++) {
         int stop = i >= li->n_words;
-        const char *cand = stop ? li->stopwords[i - li->n_words] : li->words[i];
+        const char *cand = stop ? li->loc->stopwords[i - li->n_words] : li->words[i];
         unsigned count = stop ? UINT_MAX : li->word_count[i];
         int d = pa_text_distance(w, cand, best_d < max ? best_d : max);
         if (d < best_d || (d == best_d && d <= max && count > best_count)) {
@@ -340,9 +145,9 @@ static const char *correct_word(const lang_index *li, const char *w, size_t char
 static const char *strip_prefix(const lang_index *li, const char *word)
 {
     size_t best = 0;
-    for (size_t i = 0; i < li->n_strip_prefixes; i++) {
-        size_t n = strlen(li->strip_prefixes[i]);
-        if (n > best && !strncmp(word, li->strip_prefixes[i], n) &&
+    for (size_t i = 0; i < li->loc->n_strip_prefixes; i++) {
+        size_t n = strlen(li->loc->strip_prefixes[i]);
+        if (n > best && !strncmp(word, li->loc->strip_prefixes[i], n) &&
             pa_text_chars(word + n, strlen(word + n)) >= 3)
             best = n;
     }
@@ -356,10 +161,11 @@ static void respell(const lang_index *li, const char *word, char out[PA_WORD_MAX
     size_t n = 0;
     while (*word && n + 1 < PA_WORD_MAX) {
         size_t i = 0;
-        while (i < li->n_respell && strncmp(word, li->respell[i].key, strlen(li->respell[i].key)))
+        while (i < li->loc->n_respell &&
+               strncmp(word, li->loc->respell[i].key, strlen(li->loc->respell[i].key)))
             i++;
-        const char *from = i < li->n_respell ? li->respell[i].value : NULL;
-        size_t take = from ? strlen(li->respell[i].key) : 1;
+        const char *from = i < li->loc->n_respell ? li->loc->respell[i].value : NULL;
+        size_t take = from ? strlen(li->loc->respell[i].key) : 1;
         size_t put = from ? strlen(from) : 1;
         if (n + put + 1 > PA_WORD_MAX)
             break;
@@ -390,11 +196,11 @@ static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *s
     respell(li, surface + skip, word);
     size_t len = strlen(word);
     const pa_kv *best = NULL; /* the longest ending that fits */
-    for (size_t i = 0; i < li->n_accent_suffixes; i++) {
-        size_t n = strlen(li->accent_suffixes[i].key);
-        if (n < len && !strcmp(word + len - n, li->accent_suffixes[i].key) &&
+    for (size_t i = 0; i < li->loc->n_accent_suffixes; i++) {
+        size_t n = strlen(li->loc->accent_suffixes[i].key);
+        if (n < len && !strcmp(word + len - n, li->loc->accent_suffixes[i].key) &&
             (!best || n > strlen(best->key)))
-            best = &li->accent_suffixes[i];
+            best = &li->loc->accent_suffixes[i];
     }
     if (best && len - strlen(best->key) + strlen(best->value) < sizeof word)
         strcpy(word + len - strlen(best->key), best->value);
@@ -413,7 +219,7 @@ static int known(const lang_index *li, const char *stem)
 /* Turns tokens into features. With building set, every content word is a
  * feature; otherwise words the index lacks are split, corrected or counted
  * as unknown. */
-static void analyse(const lang_index *li, const pa_snapshot *s, const pa_tokens *t,
+static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens *t,
                     const int *name_of, pa_stemmer *st, int building, double unknown_weight,
                     analysis *a)
 {
@@ -422,14 +228,14 @@ static void analyse(const lang_index *li, const pa_snapshot *s, const pa_tokens 
         if (name_of[i] >= 0) {
             if (i == 0 || name_of[i - 1] != name_of[i]) {
                 char f[PA_WORD_MAX];
-                snprintf(f, sizeof f, "#%s", s->names[name_of[i]].id);
+                snprintf(f, sizeof f, "#%s", k->names[name_of[i]].id);
                 add_feature(a, f, 1);
                 a->content++;
             }
             continue;
         }
         const pa_token *tok = &t->items[i];
-        if (!is_content_word(li, tok))
+        if (!pa_locale_is_content_word(li->loc, tok))
             continue;
         a->content++;
         const char *w = tok->folded;
@@ -499,66 +305,69 @@ static uint32_t intern(pa_index *idx, lang_index *li, const char *text, size_t *
     return (uint32_t)li->n_features++;
 }
 
-static void tokens_and_names(const pa_snapshot *s, const pa_index *idx, int fuzzy_ok,
-                             const char *text, pa_tokens *t, int **name_of)
+static void tokens_and_names(const pa_index *idx, int allow_typos, const char *text, pa_tokens *t,
+                             pa_name_spans *spans)
 {
     pa_text_tokenize(text, strlen(text), t);
-    *name_of = pa_xmalloc((t->count + 1) * sizeof **name_of);
-    find_names(s, idx, fuzzy_ok, t, *name_of, NULL);
+    pa_names_find(idx->k, idx->names, t, allow_typos, spans);
 }
 
-static void build_vocab(pa_index *idx, lang_index *li, const pa_snapshot *s, size_t l)
+/* Counts a word of language li's examples into its vocabulary. */
+static void count_word(pa_index *idx, lang_index *li, const char *folded, size_t *cap)
+{
+    long seen = pa_map_get(&li->vocab, folded, 0);
+    if (seen) { /* the map holds index + 1 */
+        li->word_count[seen - 1]++;
+        return;
+    }
+    if (li->n_words == *cap) {
+        *cap = *cap ? *cap * 2 : 512;
+        li->words = pa_xrealloc(li->words, *cap * sizeof *li->words);
+        li->word_count = pa_xrealloc(li->word_count, *cap * sizeof *li->word_count);
+    }
+    const char *w = pa_arena_strdup(idx->arena, folded);
+    li->word_count[li->n_words] = 1;
+    li->words[li->n_words++] = w;
+    pa_map_put(&li->vocab, w, (long)li->n_words);
+}
+
+static void build_vocab(pa_index *idx, lang_index *li, size_t l)
 {
     size_t cap = 0;
-    for (size_t i = 0; i < s->n_intents; i++) {
-        const pa_intent_lang *il = &s->intents[i].langs[l];
-        for (size_t k = 0; k < il->n_examples; k++) {
+    const pa_knowledge *k = idx->k;
+    for (size_t i = 0; i < k->n_intents; i++) {
+        const pa_intent_lang *il = &k->intents[i].langs[l];
+        for (size_t e = 0; e < il->n_examples; e++) {
             pa_tokens t;
-            int *name_of;
-            tokens_and_names(s, idx, 0, il->examples[k], &t, &name_of);
-            for (size_t j = 0; j < t.count; j++) {
-                if (name_of[j] >= 0 || !is_content_word(li, &t.items[j]))
-                    continue;
-                long seen = pa_map_get(&li->vocab, t.items[j].folded, 0);
-                if (seen) { /* the map holds index + 1 */
-                    li->word_count[seen - 1]++;
-                    continue;
-                }
-                if (li->n_words == cap) {
-                    cap = cap ? cap * 2 : 512;
-                    li->words = pa_xrealloc(li->words, cap * sizeof *li->words);
-                    li->word_count = pa_xrealloc(li->word_count, cap * sizeof *li->word_count);
-                }
-                const char *w = pa_arena_strdup(idx->arena, t.items[j].folded);
-                li->word_count[li->n_words] = 1;
-                li->words[li->n_words++] = w;
-                pa_map_put(&li->vocab, w, (long)li->n_words);
-                pa_map_put(&idx->all_words, w, 1);
-            }
-            free(name_of);
+            pa_name_spans spans;
+            tokens_and_names(idx, 0, il->examples[e], &t, &spans);
+            for (size_t j = 0; j < t.count; j++)
+                if (spans.name_of[j] < 0 && pa_locale_is_content_word(li->loc, &t.items[j]))
+                    count_word(idx, li, t.items[j].folded, &cap);
+            pa_name_spans_free(&spans);
             pa_tokens_free(&t);
         }
     }
 }
 
-static void build_examples(pa_index *idx, lang_index *li, const pa_snapshot *s, size_t l,
-                           pa_stemmer *st)
+static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *st)
 {
+    const pa_knowledge *k = idx->k;
     size_t total = 0, cap = 0;
-    for (size_t i = 0; i < s->n_intents; i++)
-        total += s->intents[i].langs[l].n_examples;
+    for (size_t i = 0; i < k->n_intents; i++)
+        total += k->intents[i].langs[l].n_examples;
     li->ex = pa_xcalloc(total + 1, sizeof *li->ex);
     analysis *a = pa_xmalloc(sizeof *a);
-    for (size_t i = 0; i < s->n_intents; i++) {
-        const pa_intent_lang *il = &s->intents[i].langs[l];
-        for (size_t k = 0; k < il->n_examples; k++) {
+    for (size_t i = 0; i < k->n_intents; i++) {
+        const pa_intent_lang *il = &k->intents[i].langs[l];
+        for (size_t j = 0; j < il->n_examples; j++) {
             pa_tokens t;
-            int *name_of;
-            tokens_and_names(s, idx, 1, il->examples[k], &t, &name_of);
-            analyse(li, s, &t, name_of, st, 1, 0, a);
+            pa_name_spans spans;
+            tokens_and_names(idx, 1, il->examples[j], &t, &spans);
+            analyse(li, k, &t, spans.name_of, st, 1, 0, a);
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
-            char *folded = pa_text_fold(il->examples[k], strlen(il->examples[k]));
+            char *folded = pa_text_fold(il->examples[j], strlen(il->examples[j]));
             if (folded && *folded)
                 pa_map_put(&li->exact, pa_arena_strdup(idx->arena, folded), (long)i + 1);
             free(folded);
@@ -566,7 +375,7 @@ static void build_examples(pa_index *idx, lang_index *li, const pa_snapshot *s, 
             for (size_t f = 0; f < a->n; f++)
                 e->feats[e->n_feats++] = intern(idx, li, a->text[f], &cap);
             qsort(e->feats, e->n_feats, sizeof *e->feats, cmp_u32);
-            free(name_of);
+            pa_name_spans_free(&spans);
             pa_tokens_free(&t);
         }
     }
@@ -623,9 +432,29 @@ static double similarity(const lang_index *li, const example *a, const example *
 }
 
 /* Staff should see pairs of examples that teach two intents the same thing. */
-static void warn_confusables(const lang_index *li, const pa_snapshot *s, size_t l, pa_diag *diag)
+/* An example as staff wrote it: its intent and its place in the list. */
+typedef struct {
+    const pa_intent *intent;
+    size_t index; /* in intent->langs[l].examples */
+} example_source;
+
+static void warn_pair(size_t l, example_source x, example_source y, pa_diag *diag)
 {
-    size_t *first = pa_xcalloc(s->n_intents + 1, sizeof *first);
+    const pa_intent_lang *lx = &x.intent->langs[l], *ly = &y.intent->langs[l];
+    pa_diag_add(diag, PA_DIAG_WARNING, PA_DIAG_CONFUSABLE, y.intent->source,
+                ly->example_lines[y.index], ly->example_columns[y.index],
+                "example \"%s\" is nearly the same as \"%s\" of intent \"%s\" (%s:%d:%d); "
+                "the two intents may be confused",
+                ly->examples[y.index], lx->examples[x.index], x.intent->id, x.intent->source,
+                lx->example_lines[x.index], lx->example_columns[x.index]);
+}
+
+/* Staff should see pairs of examples that teach two intents the same thing. */
+static void warn_confusables(const pa_index *idx, size_t l, pa_diag *diag)
+{
+    const lang_index *li = &idx->langs[l];
+    const pa_knowledge *k = idx->k;
+    size_t *first = pa_xcalloc(k->n_intents + 1, sizeof *first);
     for (size_t e = 0, i = 0; e < li->n_ex; e++)
         while (i <= li->ex[e].intent)
             first[i++] = e;
@@ -635,61 +464,40 @@ static void warn_confusables(const lang_index *li, const pa_snapshot *s, size_t 
             if (x->intent == y->intent || x->n_feats == 0 ||
                 similarity(li, x, y) < CONFUSABLE_SIMILARITY)
                 continue;
-            const pa_intent *ix = &s->intents[x->intent], *iy = &s->intents[y->intent];
-            size_t kx = a - first[x->intent], ky = b - first[y->intent];
-            pa_diag_add(diag, PA_DIAG_WARNING, iy->source, iy->langs[l].example_lines[ky],
-                        iy->langs[l].example_columns[ky],
-                        "example \"%s\" is nearly the same as \"%s\" of intent \"%s\" (%s:%d:%d); "
-                        "the two intents may be confused",
-                        iy->langs[l].examples[ky], ix->langs[l].examples[kx], ix->id, ix->source,
-                        ix->langs[l].example_lines[kx], ix->langs[l].example_columns[kx]);
+            example_source sx = {&k->intents[x->intent], a - first[x->intent]};
+            example_source sy = {&k->intents[y->intent], b - first[y->intent]};
+            warn_pair(l, sx, sy, diag);
         }
     }
     free(first);
 }
 
-pa_index *pa_index_build(const pa_snapshot *s)
+pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names)
 {
     pa_index *idx = pa_xcalloc(1, sizeof *idx);
+    idx->k = k;
+    idx->names = names;
     idx->arena = pa_arena_new();
-    idx->n_langs = s->n_locales;
-    idx->n_intents = s->n_intents;
-    idx->unknown_weight = log(1.0 + (double)s->n_intents);
-    idx->langs = pa_xcalloc(s->n_locales, sizeof *idx->langs);
-    index_variants(idx, s);
-    for (size_t l = 0; l < s->n_locales; l++) {
+    idx->n_langs = k->n_locales;
+    idx->n_intents = k->n_intents;
+    idx->unknown_weight = log(1.0 + (double)k->n_intents);
+    idx->langs = pa_xcalloc(k->n_locales, sizeof *idx->langs);
+    for (size_t l = 0; l < k->n_locales; l++) {
         lang_index *li = &idx->langs[l];
-        const pa_locale *loc = &s->locales[l];
-        li->stemmer = loc->stemmer;
-        li->decompound = loc->decompound;
-        li->accent_suffixes = loc->accent_suffixes;
-        li->strip_prefixes = loc->strip_prefixes;
-        li->respell = loc->respell;
-        li->n_respell = loc->n_respell;
-        li->n_strip_prefixes = loc->n_strip_prefixes;
-        li->n_accent_suffixes = loc->n_accent_suffixes;
-        for (size_t i = 0; i < loc->n_stopwords; i++)
-            pa_map_put(&li->stop, loc->stopwords[i], 1);
-        li->stopwords = loc->stopwords;
-        li->n_stopwords = loc->n_stopwords;
-        build_vocab(idx, li, s, l);
-    }
-    /* Examples are analysed once every language's vocabulary is known, so
-     * that name typos are told from real words of any language. */
-    for (size_t l = 0; l < s->n_locales; l++) {
-        lang_index *li = &idx->langs[l];
-        pa_stemmer *st = pa_stemmer_new(li->stemmer); /* the loader checked the name */
-        build_examples(idx, li, s, l, st);
+        li->loc = &k->locales[l];
+        build_vocab(idx, li, l);
+        pa_stemmer *st = pa_stemmer_new(li->loc->stemmer); /* the loader checked the name */
+        build_examples(idx, li, l, st);
         build_postings(idx, li);
         pa_stemmer_free(st);
     }
     return idx;
 }
 
-void pa_match_warn_confusables(const pa_snapshot *s, pa_diag *diag)
+void pa_match_warn_confusables(const pa_index *idx, pa_diag *diag)
 {
-    for (size_t l = 0; l < s->index->n_langs; l++)
-        warn_confusables(&s->index->langs[l], s, l, diag);
+    for (size_t l = 0; l < idx->n_langs; l++)
+        warn_confusables(idx, l, diag);
 }
 
 void pa_index_free(pa_index *idx)
@@ -714,24 +522,17 @@ void pa_index_free(pa_index *idx)
         pa_map_clear(&li->features);
         pa_map_clear(&li->vocab);
         pa_map_clear(&li->exact);
-        pa_map_clear(&li->stop);
     }
     free(idx->langs);
-    pa_map_clear(&idx->all_words);
-    pa_map_clear(&idx->by_first);
-    for (size_t k = 0; k < idx->n_variant_lists; k++)
-        free(idx->variant_lists[k].refs);
-    free(idx->variant_lists);
-    free(idx->all_variants.refs);
     pa_arena_free(idx->arena);
     free(idx);
 }
 
-const char *pa_match_feature(const pa_snapshot *s, int lang, const char *word, char *out,
+const char *pa_match_feature(const pa_index *idx, int lang, const char *word, char *out,
                              size_t size)
 {
-    const lang_index *li = &s->index->langs[lang];
-    pa_stemmer *st = pa_stemmer_new(li->stemmer);
+    const lang_index *li = &idx->langs[lang];
+    pa_stemmer *st = pa_stemmer_new(li->loc->stemmer);
     pa_tokens t;
     out[0] = '\0';
     if (st && pa_text_tokenize(word, strlen(word), &t) == 0) {
@@ -779,30 +580,82 @@ static long exact_intent(const lang_index *li, const pa_tokens *t)
     return v;
 }
 
-void pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,
+/* What the question's features add up to, per example and per intent. */
+typedef struct {
+    double *closeness; /* per example: weight of the features it shares */
+    double *coverage;  /* per intent: weight of the features it knows */
+    double *aspect;    /* per intent: the same, names left out */
+    uint32_t *touched; /* the examples sharing any feature */
+    size_t n_touched;
+    double total; /* weight of the whole question, unknown words included */
+} tally;
+
+/* Walks the postings of the question's known features. */
+static void tally_features(const lang_index *li, const analysis *a, double unknown, tally *t)
+{
+    t->total = unknown;
+    for (size_t f = 0; f < a->n; f++) {
+        long id = pa_map_get(&li->features, a->text[f], -1);
+        if (id < 0)
+            continue;
+        double w = li->weight[id] * a->factor[f];
+        t->total += w;
+        for (size_t j = 0; j < li->n_post_ex[id]; j++) {
+            uint32_t e = li->post_ex[id][j];
+            if (t->closeness[e] == 0) /* only the examples the question touches are scored */
+                t->touched[t->n_touched++] = e;
+            t->closeness[e] += w;
+        }
+        for (size_t j = 0; j < li->n_post_intent[id]; j++) {
+            t->coverage[li->post_intent[id][j]] += w;
+            if (li->feature_text[id][0] != '#')
+                t->aspect[li->post_intent[id][j]] += w;
+        }
+    }
+}
+
+/* Scores the intents of the examples the question touches. */
+static void score_intents(const pa_index *idx, const lang_index *li, const analysis *a,
+                          double unknown, const tally *t, pa_match_result *out)
+{
+    double *best = pa_xcalloc(idx->n_intents + 1, sizeof *best);
+    for (size_t j = 0; j < t->n_touched; j++) {
+        uint32_t e = t->touched[j];
+        /* Dice rewards an example of the question's size; containment (how
+         * much of the example the question holds) forgives the extra words
+         * of long questions. Their mean keeps both. */
+        double dice = 2 * t->closeness[e] / (t->total + li->ex[e].weight);
+        double contained = fmin(1.0, t->closeness[e] / li->ex[e].weight);
+        double v = (dice + contained) / 2;
+        size_t i = li->ex[e].intent;
+        if (v > best[i])
+            best[i] = v;
+    }
+    /* A name says what the question is about, the other words what it asks
+     * about it. When words the knowledge lacks outweigh the known ones, the
+     * aspect asked is not in the knowledge. */
+    double topic = a->unknown_topic * (unknown / fmax(a->unknown, 1e-9));
+    for (size_t i = 0; i < idx->n_intents; i++) {
+        if (best[i] == 0)
+            continue;
+        double score = sqrt(best[i] * t->coverage[i] / t->total);
+        if (out->n_names > 0 && topic > 0)
+            score *= sqrt(t->aspect[i] / (t->aspect[i] + topic));
+        keep_top(out, (int)i, score);
+    }
+    free(best);
+}
+
+void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_name_spans *names,
                    pa_match_result *out)
 {
     memset(out, 0, sizeof *out);
-    const pa_index *idx = s->index;
     const lang_index *li = &idx->langs[lang];
-    for (size_t i = 0; i < t->count; i++) {
-        if (name_of[i] < 0 || (i > 0 && name_of[i - 1] == name_of[i]))
-            continue;
-        int seen = 0;
-        for (size_t k = 0; k < out->n_names; k++)
-            seen |= out->names[k] == name_of[i];
-        if (!seen && out->n_names < PA_MATCH_MAX_NAMES)
-            out->names[out->n_names++] = name_of[i];
-    }
-    pa_stemmer *st = pa_stemmer_new(li->stemmer);
+    out->n_names = pa_name_spans_distinct(names, out->names, PA_MATCH_MAX_NAMES);
+    pa_stemmer *st = pa_stemmer_new(li->loc->stemmer);
     analysis *a = pa_xmalloc(sizeof *a);
-    double *closeness = pa_xcalloc(li->n_ex + 1, sizeof *closeness);
-    double *coverage = pa_xcalloc(s->n_intents + 1, sizeof *coverage);
-    double *best = pa_xcalloc(s->n_intents + 1, sizeof *best);
-    double *aspect = pa_xcalloc(s->n_intents + 1, sizeof *aspect);
-    uint32_t *touched = pa_xmalloc((li->n_ex + 1) * sizeof *touched);
-    size_t n_touched = 0;
-    analyse(li, s, t, name_of, st, 0, idx->unknown_weight, a);
+    analyse(li, idx->k, t, names->name_of, st, 0, idx->unknown_weight, a);
+    pa_stemmer_free(st);
     out->content_words = a->content;
     out->unknown_words = a->unknown_words;
     out->corrected_words = a->corrected;
@@ -813,62 +666,24 @@ void pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int
     double unknown = a->unknown * UNKNOWN_FACTOR;
     if (a->content > CONTEXT_WORDS)
         unknown *= CONTEXT_WORDS / (double)a->content;
-    double total = unknown;
-    for (size_t f = 0; f < a->n; f++) {
-        long id = pa_map_get(&li->features, a->text[f], -1);
-        if (id < 0)
-            continue;
-        double w = li->weight[id] * a->factor[f];
-        total += w;
-        for (size_t k = 0; k < li->n_post_ex[id]; k++) {
-            uint32_t e = li->post_ex[id][k];
-            if (closeness[e] == 0) /* only the examples the question touches are scored */
-                touched[n_touched++] = e;
-            closeness[e] += w;
-        }
-        for (size_t k = 0; k < li->n_post_intent[id]; k++) {
-            coverage[li->post_intent[id][k]] += w;
-            if (li->feature_text[id][0] != '#')
-                aspect[li->post_intent[id][k]] += w;
-        }
-    }
-    if (total > 0) {
-        for (size_t k = 0; k < n_touched; k++) {
-            uint32_t e = touched[k];
-            /* Dice rewards an example of the question's size; containment
-             * (how much of the example the question holds) forgives the
-             * extra words of long questions. Their mean keeps both. */
-            double dice = 2 * closeness[e] / (total + li->ex[e].weight);
-            double contained = fmin(1.0, closeness[e] / li->ex[e].weight);
-            double v = (dice + contained) / 2;
-            size_t i = li->ex[e].intent;
-            if (v > best[i])
-                best[i] = v;
-        }
-        for (size_t i = 0; i < s->n_intents; i++) {
-            if (best[i] == 0)
-                continue;
-            double score = sqrt(best[i] * coverage[i] / total);
-            /* A name says what the question is about, the other words what
-             * it asks about it. When words the knowledge lacks outweigh the
-             * known ones, the aspect asked is not in the knowledge. */
-            double topic = a->unknown_topic * (unknown / fmax(a->unknown, 1e-9));
-            if (out->n_names > 0 && topic > 0)
-                score *= sqrt(aspect[i] / (aspect[i] + topic));
-            keep_top(out, (int)i, score);
-        }
-    }
+    tally tl = {pa_xcalloc(li->n_ex + 1, sizeof *tl.closeness),
+                pa_xcalloc(idx->n_intents + 1, sizeof *tl.coverage),
+                pa_xcalloc(idx->n_intents + 1, sizeof *tl.aspect),
+                pa_xmalloc((li->n_ex + 1) * sizeof *tl.touched),
+                0,
+                0};
+    tally_features(li, a, unknown, &tl);
+    if (tl.total > 0)
+        score_intents(idx, li, a, unknown, &tl, out);
     long exact = exact_intent(li, t);
     if (exact >= 0) { /* the question is one of the examples, as written */
         out->top[0].intent = (int)exact;
         out->top[0].score = 1.0;
         out->n_top = 1;
     }
-    pa_stemmer_free(st);
     free(a);
-    free(closeness);
-    free(coverage);
-    free(best);
-    free(aspect);
-    free(touched);
+    free(tl.closeness);
+    free(tl.coverage);
+    free(tl.aspect);
+    free(tl.touched);
 }

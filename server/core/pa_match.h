@@ -29,6 +29,7 @@
 
 #include "pa_diag.h"
 #include "pa_knowledge.h"
+#include "pa_names.h"
 #include "pa_text.h"
 
 enum { PA_MATCH_TOP = 3, PA_MATCH_MAX_NAMES = 8 };
@@ -40,25 +41,18 @@ enum { PA_MATCH_TOP = 3, PA_MATCH_MAX_NAMES = 8 };
 
 typedef struct pa_index pa_index;
 
-/* Builds the index of a loaded snapshot. Free it with pa_index_free. */
-pa_index *pa_index_build(const pa_snapshot *s);
+/* Builds the index of k, whose names idx finds; both must outlive it. Free
+ * it with pa_index_free. */
+pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names);
 /* Adds a warning to diag for each pair of examples of different intents that
  * analyse to nearly the same features: the confusable pairs staff should look
  * at. Compares every pair, so `passerelle check` runs it, not the server. */
-void pa_match_warn_confusables(const pa_snapshot *s, pa_diag *diag);
+void pa_match_warn_confusables(const pa_index *idx, pa_diag *diag);
 /* Accepts NULL. */
 void pa_index_free(pa_index *idx);
 
-/* Finds declared names in the tokens: name_of[i] receives the index of the
- * name that token i is part of, or -1. Case forms and 1-2 letter typos in
- * longer names are accepted, and Arabic proclitics (و ف ب ل ك, ال) before a
- * name. When langs is not NULL, langs[i] receives the languages the matched
- * variant was declared for (bit per locale): "Sopocie" is Polish, "Sopot"
- * belongs to all. Returns the number of names found. */
-size_t pa_match_names(const pa_snapshot *s, const pa_tokens *t, int *name_of, unsigned *langs);
-
 typedef struct {
-    int intent; /* index into pa_snapshot.intents */
+    int intent; /* index into pa_knowledge.intents */
     double score;
 } pa_candidate;
 
@@ -73,12 +67,12 @@ typedef struct {
 /* Writes into out (size bytes) the feature that a word of language lang
  * becomes: prefixes stripped, accents restored, stemmed, folded. Exposed so
  * that tests can check which forms conflate. Returns out. */
-const char *pa_match_feature(const pa_snapshot *s, int lang, const char *word, char *out,
+const char *pa_match_feature(const pa_index *idx, int lang, const char *word, char *out,
                              size_t size);
 
 /* Ranks the intents for tokens read in language lang (a locale index), with
- * name_of from pa_match_names. */
-void pa_match_rank(const pa_snapshot *s, int lang, const pa_tokens *t, const int *name_of,
+ * the names pa_names_find found in them. */
+void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_name_spans *names,
                    pa_match_result *out);
 
 #endif

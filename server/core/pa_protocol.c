@@ -6,17 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const error_names[] = {"",
-#define PA_X(sym, name) name,
-                                          PA_PROTOCOL_ERRORS(PA_X)
-#undef PA_X
-};
-
-const char *pa_protocol_error_name(pa_proto_error code)
-{
-    return code > PA_PROTO_OK && code < PA_PROTO_END ? error_names[code] : "";
-}
-
 void pa_request_clear(pa_request *req)
 {
     free(req->text);
@@ -112,7 +101,7 @@ static json_t *suggestion_list(const pa_snapshot *s, int lang, const size_t *ids
 {
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
-        const pa_intent *in = &s->intents[ids[i]];
+        const pa_intent *in = &s->k.intents[ids[i]];
         json_t *o = json_object();
         json_object_set_new(o, "intent", json_string(in->id));
         json_object_set_new(o, "label", json_string(in->langs[lang].label));
@@ -139,35 +128,34 @@ static json_t *kv_object(const pa_kv *kv, size_t n)
 
 char *pa_protocol_welcome_json(const pa_snapshot *s, int lang)
 {
-    const pa_locale *loc = &s->locales[lang];
+    const pa_locale *loc = &s->k.locales[lang];
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string("welcome"));
     json_object_set_new(o, "lang", json_string(loc->code));
-    json_object_set_new(o, "text",
-                        json_string(pa_kv_get(loc->messages, loc->n_messages, "welcome")));
+    json_object_set_new(o, "text", json_string(loc->message_text[PA_MSG_WELCOME]));
     size_t start[PA_REPLY_MAX_SUGGESTIONS];
     size_t n = 0;
     int help = pa_snapshot_intent(s, PA_HELP_INTENT);
     if (help >= 0) {
         start[n++] = (size_t)help;
-        for (size_t i = 0; i < s->intents[help].n_suggestions && n < PA_REPLY_MAX_SUGGESTIONS; i++)
-            start[n++] = s->intents[help].suggestions[i];
+        for (size_t i = 0; i < s->k.intents[help].n_suggestions && n < PA_REPLY_MAX_SUGGESTIONS;
+             i++)
+            start[n++] = s->k.intents[help].suggestions[i];
     }
     json_object_set_new(o, "suggestions", suggestion_list(s, lang, start, n));
     json_t *langs = json_array();
-    for (size_t l = 0; l < s->n_locales; l++) {
-        const pa_locale *x = &s->locales[l];
+    for (size_t l = 0; l < s->k.n_locales; l++) {
+        const pa_locale *x = &s->k.locales[l];
         json_t *e = json_object();
         json_object_set_new(e, "code", json_string(x->code));
         json_object_set_new(e, "name", json_string(x->name));
         json_object_set_new(e, "dir", json_string(x->rtl ? "rtl" : "ltr"));
-        json_object_set_new(e, "welcome",
-                            json_string(pa_kv_get(x->messages, x->n_messages, "welcome")));
+        json_object_set_new(e, "welcome", json_string(x->message_text[PA_MSG_WELCOME]));
         json_object_set_new(e, "labels", kv_object(x->labels, x->n_labels));
         json_array_append_new(langs, e);
     }
     json_object_set_new(o, "languages", langs);
-    json_object_set_new(o, "version", json_string(s->version));
+    json_object_set_new(o, "version", json_string(s->k.version));
     return dump(o);
 }
 
@@ -182,9 +170,9 @@ char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *i
     json_object_set_new(o, "type", json_string("answer"));
     if (id)
         json_object_set(o, "id", id);
-    json_object_set_new(o, "lang", json_string(s->locales[r->lang].code));
+    json_object_set_new(o, "lang", json_string(s->k.locales[r->lang].code));
     json_object_set_new(o, "intent",
-                        r->intent >= 0 ? json_string(s->intents[r->intent].id) : json_null());
+                        r->intent >= 0 ? json_string(s->k.intents[r->intent].id) : json_null());
     /* two decimals: finer digits would promise a precision the score lacks */
     json_object_set_new(o, "confidence",
                         json_real((double)(long)(r->confidence * 100 + 0.5) / 100));
@@ -197,15 +185,15 @@ char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *i
 
 char *pa_protocol_error_json(const pa_snapshot *s, int lang, pa_proto_error code, json_t *id)
 {
-    const pa_locale *loc = &s->locales[lang];
+    const pa_locale *loc = &s->k.locales[lang];
     const char *name = pa_protocol_error_name(code);
-    const char *msg = pa_kv_get(loc->errors, loc->n_errors, name);
+    const char *msg = loc->error_text[code]; /* the loader made sure it is there */
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string("error"));
     if (id)
         json_object_set(o, "id", id);
     json_object_set_new(o, "code", json_string(name));
-    json_object_set_new(o, "message", json_string(msg ? msg : name));
+    json_object_set_new(o, "message", json_string(msg));
     json_object_set_new(o, "lang", json_string(loc->code));
     return dump(o);
 }

@@ -1,38 +1,18 @@
 /* pa_protocol: the JSON messages of the WebSocket interface (docs/protocol.md).
  *
  * Reads a client's frame into a pa_request and writes the server's frames;
- * pa_turn uses both, so nothing else needs to know JSON. The error codes are one X-macro table: the
- * enum, the wire names, the locale check (every locale file must have errors.<name>) and the tests
- * all read it, so a new code cannot be half-added. */
+ * pa_turn uses both, so nothing else needs to know JSON. The error codes
+ * (pa_proto_error) are the X-macro table of pa_messages.h, which the locale
+ * check reads too. */
 #ifndef PA_PROTOCOL_H
 #define PA_PROTOCOL_H
 
 #include "pa_dialog.h"
-#include "pa_knowledge.h"
+#include "pa_messages.h"
+#include "pa_snapshot.h"
 
 #include <jansson.h>
 #include <stddef.h>
-
-#define PA_PROTOCOL_ERRORS(X)                                                                      \
-    X(BAD_JSON, "bad_json")             /* the frame is not JSON */                                \
-    X(NOT_OBJECT, "not_object")         /* JSON, but not an object */                              \
-    X(UNKNOWN_TYPE, "unknown_type")     /* "type" missing or not a known message */                \
-    X(MISSING_TEXT, "missing_text")     /* an ask with no text (and no intent) */                  \
-    X(TEXT_TOO_LONG, "text_too_long")   /* text over the configured limit */                       \
-    X(BAD_FIELD, "bad_field")           /* a field of the wrong type */                            \
-    X(UNKNOWN_INTENT, "unknown_intent") /* a suggestion click naming no intent */                  \
-    X(BAD_ENCODING, "bad_encoding")     /* binary frame or invalid UTF-8 */                        \
-    X(RATE_LIMITED, "rate_limited")     /* too many messages in a short time */
-
-typedef enum {
-    PA_PROTO_OK = 0,
-#define PA_X(sym, name) PA_PROTO_##sym,
-    PA_PROTOCOL_ERRORS(PA_X)
-#undef PA_X
-        PA_PROTO_END
-} pa_proto_error;
-
-#define PA_PROTO_FIRST_ERROR PA_PROTO_BAD_JSON
 
 /* Default limit on the length of a question, in characters. */
 enum { PA_TEXT_MAX_CHARS = 1000 };
@@ -46,9 +26,6 @@ typedef struct {
     char lang[PA_LANG_CODE_MAX]; /* the language hint, "" when none */
     json_t *id;                  /* the client's id to echo (a new reference), or NULL */
 } pa_request;
-
-/* Wire name of an error code ("bad_json"); "" for PA_PROTO_OK. */
-const char *pa_protocol_error_name(pa_proto_error code);
 
 /* Parses one frame of len bytes and checks it with pa_request_check. Fills
  * *req (release with pa_request_clear, also after an error: the id and the

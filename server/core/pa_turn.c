@@ -24,7 +24,7 @@ static void refuse(const pa_snapshot *s, const pa_session *session, pa_proto_err
 static int answerable_intent(const pa_snapshot *s, const char *id)
 {
     int intent = pa_snapshot_intent(s, id);
-    return intent >= 0 && !s->intents[intent].fallback ? intent : -1;
+    return intent >= 0 && !s->k.intents[intent].fallback ? intent : -1;
 }
 
 /* Answers out->request, already checked. */

@@ -27,7 +27,7 @@ void pa_metrics_count_turn(pa_metrics *m, const pa_snapshot *s, const pa_turn *t
         return;
     }
     m->questions++;
-    count_question(m, s->locales[t->reply.lang].code);
+    count_question(m, s->k.locales[t->reply.lang].code);
     if (t->reply.kind == PA_REPLY_ANSWER)
         m->answers++;
     else if (t->reply.kind == PA_REPLY_CLARIFY)

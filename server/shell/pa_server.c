@@ -386,7 +386,7 @@ int pa_server_run(const pa_server_config *cfg)
     pthread_create(&watcher, NULL, watch_signals, &watch);
     const pa_snapshot *s = pa_service_snapshot(srv->svc);
     fprintf(stderr, "passerelle %s: listening on http://%s (knowledge %s, %zu intents)\n",
-            cfg->version, cfg->listen, s->version, s->n_answerable);
+            cfg->version, cfg->listen, s->k.version, s->k.n_answerable);
     lws_sul_schedule(srv->ctx, 0, &srv->reload_timer, on_reload_timer,
                      PA_RELOAD_EVERY_MS * LWS_US_PER_MS);
     serve_loop(srv);

@@ -48,7 +48,7 @@ void pa_service_free(pa_service *svc)
 {
     if (!svc)
         return;
-    pa_snapshot_unref(svc->snapshot);
+    pa_snapshot_free(svc->snapshot);
     free(svc);
 }
 
@@ -73,7 +73,7 @@ char *pa_service_open(pa_service *svc, pa_conn *conn, const char *lang_code, int
 static void log_unanswered(const pa_snapshot *s, const pa_turn *t)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:f}", "event", "unanswered", "lang",
-                          s->locales[t->reply.lang].code, "text", t->request.text, "confidence",
+                          s->k.locales[t->reply.lang].code, "text", t->request.text, "confidence",
                           t->reply.confidence);
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
     fprintf(stderr, "%s\n", line);
@@ -125,11 +125,11 @@ char *pa_service_health(const pa_service *svc)
     for (size_t i = 0; i < svc->reload_report_count; i++)
         json_array_append_new(errors, json_string(svc->reload_report[i]));
     json_t *langs = json_array();
-    for (size_t l = 0; l < s->n_locales; l++)
-        json_array_append_new(langs, json_string(s->locales[l].code));
+    for (size_t l = 0; l < s->k.n_locales; l++)
+        json_array_append_new(langs, json_string(s->k.locales[l].code));
     json_t *o = json_pack("{s:s, s:s, s:{s:s, s:i, s:o, s:s}, s:{s:b, s:s, s:o}, s:i}", "status",
                           svc->stopping ? "stopping" : "ok", "program_version", svc->cfg.version,
-                          "knowledge", "version", s->version, "intents", (int)s->n_answerable,
+                          "knowledge", "version", s->k.version, "intents", (int)s->k.n_answerable,
                           "languages", langs, "loaded_at",
                           iso_time(svc->loaded_at, loaded, sizeof loaded), "last_reload", "ok",
                           svc->reload_ok, "at", iso_time(svc->reload_at, at, sizeof at), "errors",
@@ -141,7 +141,7 @@ char *pa_service_health(const pa_service *svc)
 
 char *pa_service_metrics(const pa_service *svc)
 {
-    pa_metrics_info info = {svc->cfg.version, svc->snapshot->version, svc->connections};
+    pa_metrics_info info = {svc->cfg.version, svc->snapshot->k.version, svc->connections};
     return pa_metrics_text(&svc->m, &info);
 }
 
@@ -177,17 +177,17 @@ void pa_service_reload(pa_service *svc, int forced)
     if (!fresh) {
         svc->m.reloads_failed++;
         fprintf(stderr, "passerelle: reload failed; still serving knowledge %s\n",
-                svc->snapshot->version);
+                svc->snapshot->k.version);
         return;
     }
     /* Messages are handled to completion on this thread, so no turn still
      * holds the old snapshot when it is released here. */
-    pa_snapshot_unref(svc->snapshot);
+    pa_snapshot_free(svc->snapshot);
     svc->snapshot = fresh;
     svc->loaded_at = svc->reload_at;
     svc->m.reloads_ok++;
-    fprintf(stderr, "passerelle: reloaded knowledge %s (%zu intents)\n", fresh->version,
-            fresh->n_answerable);
+    fprintf(stderr, "passerelle: reloaded knowledge %s (%zu intents)\n", fresh->k.version,
+            fresh->k.n_answerable);
 }
 
 static void wake(pa_service *svc)

@@ -66,7 +66,7 @@ int main(int argc, char **argv)
         sum += times[i];
     qsort(times, k, sizeof *times, cmp_double);
     printf("knowledge: %zu intents, loaded and indexed in %.1f ms, %zu KiB in the snapshot arena\n",
-           s->n_answerable, load_ms, pa_arena_used(s->arena) / 1024);
+           s->k.n_answerable, load_ms, pa_arena_used(s->k.arena) / 1024);
     printf("conversation state: %zu bytes per session (pa_session)\n", sizeof(pa_session));
     printf("%zu questions x %d rounds: mean %.1f us, median %.1f us, p99 %.1f us per question\n", n,
            rounds, k ? sum / (double)k : 0, k ? times[k / 2] : 0,
@@ -74,6 +74,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         free(texts[i]);
     free(times);
-    pa_snapshot_unref(s);
+    pa_snapshot_free(s);
     return 0;
 }

@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pa_snapshot_load(dir, PASSERELLE_SOURCE_DIR "/tests/check/base/locales", &diag);
     if (!s && diag.errors == 0)
         abort(); /* a refused file must say why */
-    pa_snapshot_unref(s);
+    pa_snapshot_free(s);
     pa_diag_clear(&diag);
     return 0;
 }

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pa_session_init(&session);
     pa_turn t;
     pa_turn_frame(snapshot, &session, &limits, (const char *)data, size, PA_PROTO_OK, &t);
-    if (t.error >= PA_PROTO_END || t.lang < 0 || (size_t)t.lang >= snapshot->n_locales)
+    if (t.error >= PA_PROTO_END || t.lang < 0 || (size_t)t.lang >= snapshot->k.n_locales)
         abort();
     free(pa_turn_render(snapshot, &t));
     pa_turn_clear(&t);

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include "pa_langid.h"
+#include "pa_snapshot.h"
 
 #include <stdio.h>
 
@@ -25,7 +26,7 @@ static int load(void **state)
 static int unload(void **state)
 {
     (void)state;
-    pa_snapshot_unref(snapshot);
+    pa_snapshot_free(snapshot);
     return 0;
 }
 
@@ -114,7 +115,8 @@ static void test_rows(void **state)
             pa_langid_detect(snapshot->langid, &t, r->skip ? skip : NULL, r->bonus ? bonus : NULL);
         char what[64];
         snprintf(what, sizeof what, "lang (bonus %s)", r->bonus ? r->bonus : "none");
-        EXPECT_STR(r->text, what, res.lang >= 0 ? snapshot->locales[res.lang].code : NULL, r->lang);
+        EXPECT_STR(r->text, what, res.lang >= 0 ? snapshot->k.locales[res.lang].code : NULL,
+                   r->lang);
         EXPECT_INT(r->text, "evidence", res.evidence, r->evidence);
         pa_tokens_free(&t);
     }
@@ -158,13 +160,13 @@ static void test_bonus_each_language(void **state)
     unsigned char skip[2] = {1, 1};
     for (size_t i = 0; i < sizeof latin / sizeof *latin; i++) {
         double bonus[PA_LANG_MAX] = {0};
-        for (size_t l = 0; l < snapshot->n_locales; l++)
+        for (size_t l = 0; l < snapshot->k.n_locales; l++)
             bonus[l] = 0.1; /* every language a little, one a little more */
         int b = pa_snapshot_lang(snapshot, latin[i]);
         assert_true(b >= 0);
         bonus[b] = 0.2;
         pa_langid_result res = pa_langid_detect(snapshot->langid, &t, skip, bonus);
-        EXPECT_STR(latin[i], "lang", res.lang >= 0 ? snapshot->locales[res.lang].code : NULL,
+        EXPECT_STR(latin[i], "lang", res.lang >= 0 ? snapshot->k.locales[res.lang].code : NULL,
                    latin[i]);
     }
     pa_tokens_free(&t);

@@ -123,7 +123,7 @@ static void test_dispatch_and_rate(void **state)
 
 static const char *knowledge_version(world *w, char *out, size_t size)
 {
-    snprintf(out, size, "%s", pa_service_snapshot(w->svc)->version);
+    snprintf(out, size, "%s", pa_service_snapshot(w->svc)->k.version);
     return out;
 }
 

@@ -26,7 +26,7 @@ static int load(void **state)
 static int unload(void **state)
 {
     (void)state;
-    pa_snapshot_unref(snapshot);
+    pa_snapshot_free(snapshot);
     return 0;
 }
 

@@ -24,7 +24,7 @@ static int load(void **state)
 static int unload(void **state)
 {
     (void)state;
-    pa_snapshot_unref(snapshot);
+    pa_snapshot_free(snapshot);
     return 0;
 }
 
@@ -77,8 +77,8 @@ static void test_rows(void **state)
         assert_int_equal(
             pa_dialog_ask(snapshot, &session, rows[i].text, strlen(rows[i].text), rows[i].hint, &r),
             0);
-        EXPECT_STR(rows[i].text, "lang", snapshot->locales[r.lang].code, rows[i].lang);
-        EXPECT_STR(rows[i].text, "intent", r.intent >= 0 ? snapshot->intents[r.intent].id : NULL,
+        EXPECT_STR(rows[i].text, "lang", snapshot->k.locales[r.lang].code, rows[i].lang);
+        EXPECT_STR(rows[i].text, "intent", r.intent >= 0 ? snapshot->k.intents[r.intent].id : NULL,
                    rows[i].intent);
         assert_true(r.confidence >= 0 && r.confidence <= 1);
         assert_non_null(r.text);
@@ -108,10 +108,10 @@ static void test_follow_ups(void **state)
         assert_int_equal(pa_dialog_ask(snapshot, &session, follow_ups[i].second,
                                        strlen(follow_ups[i].second), NULL, &r),
                          0);
-        EXPECT_STR(follow_ups[i].second, "lang", snapshot->locales[r.lang].code,
+        EXPECT_STR(follow_ups[i].second, "lang", snapshot->k.locales[r.lang].code,
                    follow_ups[i].lang);
         EXPECT_STR(follow_ups[i].second, "intent",
-                   r.intent >= 0 ? snapshot->intents[r.intent].id : NULL, follow_ups[i].intent);
+                   r.intent >= 0 ? snapshot->k.intents[r.intent].id : NULL, follow_ups[i].intent);
     }
 }
 
@@ -138,9 +138,9 @@ static void test_conflations(void **state)
         int lang = pa_snapshot_lang(snapshot, conflations[i].lang);
         assert_true(lang >= 0);
         char first[128], other[128];
-        pa_match_feature(snapshot, lang, conflations[i].forms[0], first, sizeof first);
+        pa_match_feature(snapshot->index, lang, conflations[i].forms[0], first, sizeof first);
         for (size_t k = 1; conflations[i].forms[k]; k++) {
-            pa_match_feature(snapshot, lang, conflations[i].forms[k], other, sizeof other);
+            pa_match_feature(snapshot->index, lang, conflations[i].forms[k], other, sizeof other);
             EXPECT_STR(conflations[i].forms[k], conflations[i].lang, other, first);
         }
     }
@@ -156,7 +156,7 @@ static void test_choose(void **state)
     int sopot = pa_snapshot_intent(snapshot, "partner.sopot");
     assert_true(sopot >= 0);
     pa_dialog_choose(snapshot, &session, sopot, "pt", &r);
-    EXPECT_STR("choose", "lang", snapshot->locales[r.lang].code, "pt");
+    EXPECT_STR("choose", "lang", snapshot->k.locales[r.lang].code, "pt");
     EXPECT_INT("choose", "intent", r.intent, sopot);
     assert_true(r.n_suggestions > 0);
 }

@@ -1,0 +1,281 @@
+#include "pa_names.h"
+
+#include "pa_alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One name variant, by its place in the knowledge. */
+typedef struct {
+    uint32_t name, variant;
+} variant_ref;
+
+typedef struct {
+    variant_ref *refs;
+    size_t count;
+} variant_list;
+
+struct pa_name_index {
+    pa_arena *arena;  /* the words of all_words */
+    pa_map all_words; /* content words of every language: never typos of a name */
+    pa_map by_first;  /* first token of a variant → index + 1 into variant_lists */
+    variant_list *variant_lists;
+    size_t n_variant_lists;
+    variant_list all_variants; /* for the tokens that may be typos */
+};
+
+static int is_arabic_proclitic(const char *s)
+{
+    /* و ف ب ل ك: and, so, with/in, for/to, like */
+    static const char *const p[] = {"\xD9\x88", "\xD9\x81", "\xD8\xA8", "\xD9\x84", "\xD9\x83"};
+    for (size_t i = 0; i < 5; i++)
+        if (!strncmp(s, p[i], 2))
+            return 1;
+    return 0;
+}
+
+/* A question token as names are compared with it: the word itself and, for
+ * Arabic, without its proclitic (و ف ب ل ك) and article (ال). */
+typedef struct {
+    const char *form[3];
+    size_t chars[3];
+    int n_forms;
+    int fuzzy; /* may be a typo of a name */
+} name_probe;
+
+/* A word that the knowledge uses elsewhere ("allemand", "روبوت") is taken as
+ * itself, never as a misspelt name ("Allemagne", "سوبوت"). */
+static void make_probe(const pa_name_index *idx, int fuzzy_ok, const pa_token *t, name_probe *p)
+{
+    p->fuzzy = fuzzy_ok && pa_map_get(&idx->all_words, t->folded, 0) == 0;
+    p->form[0] = t->folded;
+    p->chars[0] = t->chars;
+    p->n_forms = 1;
+    if (t->script != PA_SCRIPT_ARABIC || t->chars < 4)
+        return;
+    const char *w = t->folded;
+    size_t chars = t->chars;
+    if (is_arabic_proclitic(w)) {
+        w += 2;
+        chars--;
+        p->form[p->n_forms] = w;
+        p->chars[p->n_forms++] = chars;
+    }
+    if (!strncmp(w, "\xD8\xA7\xD9\x84", 4) && chars > 3) { /* ال */
+        p->form[p->n_forms] = w + 4;
+        p->chars[p->n_forms++] = chars - 2;
+    }
+}
+
+/* Exact match of one of the probe's forms, or a typo of the variant's token:
+ * 1 edit from five letters, 2 from eight. */
+static int probe_matches(const name_probe *p, const char *variant, size_t variant_chars)
+{
+    for (int f = 0; f < p->n_forms; f++) {
+        if (!strcmp(p->form[f], variant))
+            return 1;
+        size_t chars = p->chars[f];
+        int max = !p->fuzzy ? 0 : chars >= 8 ? 2 : chars >= 5 ? 1 : 0;
+        size_t diff = chars > variant_chars ? chars - variant_chars : variant_chars - chars;
+        if (max && diff <= (size_t)max && pa_text_distance(p->form[f], variant, max) <= max)
+            return 1;
+    }
+    return 0;
+}
+
+/* The variants starting with one of a token's forms, looked up. */
+static void candidates_at(const pa_name_index *idx, const name_probe *p, const variant_list **lists,
+                          int *n_lists)
+{
+    *n_lists = 0;
+    for (int f = 0; f < p->n_forms; f++) {
+        long k = pa_map_get(&idx->by_first, p->form[f], 0);
+        if (k > 0)
+            lists[(*n_lists)++] = &idx->variant_lists[k - 1];
+    }
+}
+
+/* 1 when the variant's tokens match the probes from position i on. */
+static int variant_at(const pa_variant *var, const name_probe *probes, size_t i, size_t count)
+{
+    if (i + var->n_tokens > count)
+        return 0;
+    for (size_t j = 0; j < var->n_tokens; j++)
+        if (!probe_matches(&probes[i + j], var->tokens[j], var->token_chars[j]))
+            return 0;
+    return 1;
+}
+
+/* The longest variant starting at token i: its length in tokens (0 for
+ * none), its name and languages. */
+static size_t longest_at(const pa_knowledge *k, const pa_name_index *idx, const name_probe *probes,
+                         size_t i, size_t count, int *name, unsigned *langs)
+{
+    size_t best = 0;
+    const variant_list *lists[3];
+    int n_lists;
+    candidates_at(idx, &probes[i], lists, &n_lists);
+    /* every variant, only for a token that may be a typo and starts none */
+    int scan_all = probes[i].fuzzy;
+    for (int l = 0; l < n_lists + scan_all; l++) {
+        if (l == n_lists && best > 0)
+            break;
+        const variant_list *list = l < n_lists ? lists[l] : &idx->all_variants;
+        for (size_t c = 0; c < list->count; c++) {
+            variant_ref ref = list->refs[c];
+            const pa_variant *var = &k->names[ref.name].variants[ref.variant];
+            if (var->n_tokens > best && variant_at(var, probes, i, count)) {
+                best = var->n_tokens;
+                *name = (int)ref.name;
+                *langs = var->langs;
+            }
+        }
+    }
+    return best;
+}
+
+/* Finds the names in t, longest first from left to right. fuzzy_ok is 0
+ * while the vocabulary that tells words from typos is being collected:
+ * names must then be written exactly. */
+static size_t find_names(const pa_knowledge *k, const pa_name_index *idx, int fuzzy_ok,
+                         const pa_tokens *t, int *name_of, unsigned *langs)
+{
+    size_t found = 0;
+    name_probe *probes = pa_xmalloc((t->count + 1) * sizeof *probes);
+    for (size_t i = 0; i < t->count; i++) {
+        name_of[i] = -1;
+        if (langs)
+            langs[i] = 0;
+        make_probe(idx, fuzzy_ok, &t->items[i], &probes[i]);
+    }
+    for (size_t i = 0; i < t->count;) {
+        int name = -1;
+        unsigned name_langs = 0;
+        size_t len = longest_at(k, idx, probes, i, t->count, &name, &name_langs);
+        for (size_t j = 0; j < len; j++) {
+            name_of[i + j] = name;
+            if (langs)
+                langs[i + j] = name_langs;
+        }
+        found += len > 0;
+        i += len > 0 ? len : 1;
+    }
+    free(probes);
+    return found;
+}
+
+static void add_ref(variant_list *list, variant_ref ref)
+{
+    if ((list->count & (list->count - 1)) == 0) /* at powers of two */
+        list->refs =
+            pa_xrealloc(list->refs, (list->count ? list->count * 2 : 1) * sizeof *list->refs);
+    list->refs[list->count++] = ref;
+}
+
+/* Indexes every name variant by its first token, so that a question's
+ * tokens meet only the variants that can start there. */
+static void index_variants(pa_name_index *idx, const pa_knowledge *k)
+{
+    size_t total = 0;
+    for (size_t n = 0; n < k->n_names; n++)
+        total += k->names[n].n_variants;
+    idx->variant_lists = pa_xcalloc(total + 1, sizeof *idx->variant_lists);
+    for (size_t n = 0; n < k->n_names; n++) {
+        for (size_t v = 0; v < k->names[n].n_variants; v++) {
+            const char *first = k->names[n].variants[v].tokens[0];
+            long slot = pa_map_get(&idx->by_first, first, 0);
+            if (slot == 0) {
+                slot = (long)++idx->n_variant_lists;
+                pa_map_put(&idx->by_first, first, slot);
+            }
+            variant_ref ref = {(uint32_t)n, (uint32_t)v};
+            add_ref(&idx->variant_lists[slot - 1], ref);
+            add_ref(&idx->all_variants, ref);
+        }
+    }
+}
+
+/* Collects the content words of every example, outside the names written
+ * exactly: a question word found there is a word, not a misspelt name. */
+static void collect_words(pa_name_index *idx, const pa_knowledge *k)
+{
+    for (size_t l = 0; l < k->n_locales; l++) {
+        for (size_t i = 0; i < k->n_intents; i++) {
+            const pa_intent_lang *il = &k->intents[i].langs[l];
+            for (size_t e = 0; e < il->n_examples; e++) {
+                pa_tokens t;
+                pa_text_tokenize(il->examples[e], strlen(il->examples[e]), &t);
+                int *name_of = pa_xmalloc((t.count + 1) * sizeof *name_of);
+                find_names(k, idx, 0, &t, name_of, NULL);
+                for (size_t j = 0; j < t.count; j++)
+                    if (name_of[j] < 0 && pa_locale_is_content_word(&k->locales[l], &t.items[j]) &&
+                        !pa_map_get(&idx->all_words, t.items[j].folded, 0))
+                        pa_map_put(&idx->all_words, pa_arena_strdup(idx->arena, t.items[j].folded),
+                                   1);
+                free(name_of);
+                pa_tokens_free(&t);
+            }
+        }
+    }
+}
+
+pa_name_index *pa_names_build(const pa_knowledge *k)
+{
+    pa_name_index *idx = pa_xcalloc(1, sizeof *idx);
+    idx->arena = pa_arena_new();
+    index_variants(idx, k);
+    collect_words(idx, k);
+    return idx;
+}
+
+void pa_names_free(pa_name_index *idx)
+{
+    if (!idx)
+        return;
+    pa_map_clear(&idx->all_words);
+    pa_map_clear(&idx->by_first);
+    for (size_t i = 0; i < idx->n_variant_lists; i++)
+        free(idx->variant_lists[i].refs);
+    free(idx->variant_lists);
+    free(idx->all_variants.refs);
+    pa_arena_free(idx->arena);
+    free(idx);
+}
+
+void pa_names_find(const pa_knowledge *k, const pa_name_index *idx, const pa_tokens *t,
+                   int allow_typos, pa_name_spans *out)
+{
+    out->count = t->count;
+    out->name_of = pa_xmalloc((t->count + 1) * sizeof *out->name_of);
+    out->langs = pa_xmalloc((t->count + 1) * sizeof *out->langs);
+    out->found = find_names(k, idx, allow_typos, t, out->name_of, out->langs);
+}
+
+void pa_name_spans_free(pa_name_spans *spans)
+{
+    free(spans->name_of);
+    free(spans->langs);
+    memset(spans, 0, sizeof *spans);
+}
+
+int pa_name_spans_neutral(const pa_name_spans *spans, size_t i)
+{
+    unsigned langs = spans->langs[i];
+    return spans->name_of[i] >= 0 && (langs & (langs - 1)) != 0;
+}
+
+size_t pa_name_spans_distinct(const pa_name_spans *spans, int *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < spans->count; i++) {
+        int name = spans->name_of[i];
+        if (name < 0 || (i > 0 && spans->name_of[i - 1] == name))
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < n; j++)
+            seen |= out[j] == name;
+        if (!seen && n < max)
+            out[n++] = name;
+    }
+    return n;
+}

@@ -1,0 +1,53 @@
+/* pa_names: finding the declared names in a question.
+ *
+ * intents/names.json declares each name once with its written forms: case
+ * forms ("Sopocie"), transliterations ("سوبوت"), countries ("Pologne"), in
+ * one language or all. A question's tokens are compared with them as token
+ * sequences, so "Viana do Castelo" is one name, allowing:
+ *   - typos in longer names (1 edit from five letters, 2 from eight), but
+ *     never for a word the knowledge uses elsewhere ("allemand" is a word,
+ *     not a misspelt "Allemagne");
+ *   - the Arabic proclitics و ف ب ل ك and the article ال before a name.
+ * Each variant is indexed by its first token, so a question's tokens meet
+ * only the variants that can start there.
+ *
+ * Built once per snapshot, below language identification (a name declared
+ * for several languages says nothing of the language) and matching (a name
+ * is one feature, whatever form was written). */
+#ifndef PA_NAMES_H
+#define PA_NAMES_H
+
+#include "pa_knowledge.h"
+
+typedef struct pa_name_index pa_name_index;
+
+/* Indexes the names of k (which must outlive it). Free with pa_names_free
+ * (accepts NULL). */
+pa_name_index *pa_names_build(const pa_knowledge *k);
+void pa_names_free(pa_name_index *idx);
+
+/* Where the names stand in a question's tokens. */
+typedef struct {
+    int *name_of;    /* per token: the index of the name it is part of, or -1 */
+    unsigned *langs; /* per token in a name: the languages its variant was declared for */
+    size_t count;    /* tokens */
+    size_t found;    /* names found */
+} pa_name_spans;
+
+/* Finds the names in t into *out (free with pa_name_spans_free). Typos are
+ * accepted only when allow_typos is set: the index builder, still learning
+ * what is a word, asks for exact names. */
+void pa_names_find(const pa_knowledge *k, const pa_name_index *idx, const pa_tokens *t,
+                   int allow_typos, pa_name_spans *out);
+void pa_name_spans_free(pa_name_spans *spans);
+
+/* 1 when token i belongs to a name declared for several languages (Sopot,
+ * Colombes): it then tells nothing of the question's language. A form
+ * declared for one ("Sopocie" is Polish) is read like any other word. */
+int pa_name_spans_neutral(const pa_name_spans *spans, size_t i);
+
+/* Writes the distinct names of the question into out, in order of first
+ * appearance, at most max of them; returns how many. */
+size_t pa_name_spans_distinct(const pa_name_spans *spans, int *out, size_t max);
+
+#endif

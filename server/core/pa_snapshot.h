@@ -1,0 +1,38 @@
+/* pa_snapshot: the knowledge with what is built from it, as one immutable
+ * value.
+ *
+ * pa_snapshot_load reads and checks the files (pa_knowledge), then builds
+ * around them the name index (pa_names), the language identifier
+ * (pa_langid) and the matching index (pa_match), and returns the whole. It
+ * never changes afterwards: a reload builds a new snapshot beside the old
+ * one and swaps the pointer once no turn uses the old one, so a question
+ * always sees one consistent version of the knowledge. */
+#ifndef PA_SNAPSHOT_H
+#define PA_SNAPSHOT_H
+
+#include "pa_knowledge.h"
+
+struct pa_name_index;
+struct pa_langid;
+struct pa_index;
+
+typedef struct pa_snapshot {
+    pa_knowledge k;              /* the files as read */
+    struct pa_name_index *names; /* built from k */
+    struct pa_langid *langid;    /* built from k */
+    struct pa_index *index;      /* built from k and names */
+} pa_snapshot;
+
+/* Loads, checks and builds the knowledge. Every problem is added to diag
+ * (which may be NULL) as path:line:column with its code. Returns a snapshot
+ * (free it with pa_snapshot_free), or NULL when any error was found. */
+pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag);
+/* Frees the snapshot and all it holds. Accepts NULL. */
+void pa_snapshot_free(pa_snapshot *s);
+
+/* Index of the locale with this code, or -1. */
+int pa_snapshot_lang(const pa_snapshot *s, const char *code);
+/* Index of the intent with this id, or -1. */
+int pa_snapshot_intent(const pa_snapshot *s, const char *id);
+
+#endif
