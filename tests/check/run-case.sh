@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs `passerelle check` on one case: the base knowledge with the case's files
 # laid over it, then compares the output and exit status with the case's
-# expected-output and expected-status files.
+# expected-output and expected-status files, and the codes of the problems
+# (`check --json`, in order) with expected-codes: the codes are what tools
+# rely on, the sentences are for people and may be reworded.
 # usage: run-case.sh PASSERELLE CASE_DIR
 set -eu
 bin=$1 case=$2
@@ -14,6 +16,12 @@ status=0
 (cd "$work" && "$bin" check --intents intents --locales locales >output 2>/dev/null) || status=$?
 if ! diff -u "$case/expected-output" "$work/output"; then
     echo "FAIL: $(basename "$case"): output differs" >&2
+    exit 1
+fi
+(cd "$work" && "$bin" check --json --intents intents --locales locales 2>/dev/null || true) |
+    sed -n 's/^ *"code": "\([a-z_]*\)",$/\1/p' >"$work/codes"
+if ! diff -u "$case/expected-codes" "$work/codes"; then
+    echo "FAIL: $(basename "$case"): codes differ" >&2
     exit 1
 fi
 want=$(cat "$case/expected-status")
