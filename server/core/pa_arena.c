@@ -3,6 +3,7 @@
 #include "pa_alloc.h"
 
 #include <stdalign.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,8 @@ void pa_arena_free(pa_arena *a)
 void *pa_arena_alloc(pa_arena *a, size_t size)
 {
     size_t align = alignof(max_align_t);
+    if (size > SIZE_MAX - align - sizeof(struct block)) /* rounding up would wrap */
+        pa_out_of_memory(size);
     size = (size + align - 1) & ~(align - 1);
     struct block *b = a->head;
     if (!b || b->size - b->used < size) {

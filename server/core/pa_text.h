@@ -14,7 +14,7 @@
  * Tokens are maximal runs of letters, digits and marks; everything else,
  * apostrophes and hyphens included, separates them, so "l'échange" gives
  * "l" + "echange" and "Gueule Tapée-Fass" three tokens (multi-word names are
- * matched on token sequences by pa_knowledge). */
+ * matched on token sequences by pa_names). */
 #ifndef PA_TEXT_H
 #define PA_TEXT_H
 

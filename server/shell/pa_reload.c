@@ -1,5 +1,6 @@
 #include "pa_reload.h"
 
+#include "pa_alloc.h"
 #include "pa_map.h"
 
 #include <dirent.h>
@@ -31,12 +32,13 @@ static uint64_t walk(const char *dir, uint64_t h, int depth)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
-            names = realloc(names, cap * sizeof *names);
+            names = pa_xrealloc(names, cap * sizeof *names);
         }
-        names[n++] = strdup(e->d_name);
+        names[n++] = pa_xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_name);
+    if (n) /* qsort wants an array, even of nothing */
+        qsort(names, n, sizeof *names, cmp_name);
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);

@@ -1,9 +1,9 @@
-/* pa_server: the libwebsockets shell around the core.
+/* pa_server: the libwebsockets transport of the server.
  *
- * Turns socket events into pa_protocol/pa_dialog calls and their results
- * into frames; it decides nothing about languages or answers. Everything it
- * keeps lives in one pa_server value (no file-level state), so that several
- * contexts could later run side by side, one per core. */
+ * Turns socket events into pa_service calls and their results into frames;
+ * it decides nothing about languages, answers or limits. Everything it keeps
+ * lives in one value allocated by pa_server_run (no file-level state), so
+ * that several contexts could later run side by side, one per core. */
 #ifndef PA_SERVER_H
 #define PA_SERVER_H
 
