@@ -23,11 +23,11 @@ static void print_json(const pa_diag *diag)
     json_t *list = json_array();
     for (size_t i = 0; i < diag->count; i++) {
         const pa_diag_item *it = &diag->items[i];
-        json_array_append_new(
-            list, json_pack("{s:s, s:i, s:i, s:s, s:s, s:s}", "source", it->source, "line",
-                            it->line, "column", it->column, "severity",
-                            it->severity == PA_DIAG_ERROR ? "error" : "warning", "code",
-                            pa_diag_code_name(it->code), "message", it->text));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:i, s:i, s:s, s:s, s:s}", "source", it->source,
+                                        "line", it->line, "column", it->column, "severity",
+                                        it->severity == PA_DIAG_ERROR ? "error" : "warning", "code",
+                                        pa_diag_code_name(it->code), "message", it->text));
     }
     char *text = json_dumps(list, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text);
