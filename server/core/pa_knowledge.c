@@ -15,6 +15,8 @@
 enum {
     PA_POINTER_MAX = 512,    /* a JSON Pointer into one file ("/examples/fr/3") */
     PA_DEFAULT_ORDER = 1000, /* a locale without "order" comes after those with one */
+    PA_FIELDS_MAX = 32,      /* fields of one object of a field table */
+    PA_WHERE_MAX = PA_DIAG_SOURCE_MAX + 32, /* "path:line:column" */
 };
 
 /* ---- files ------------------------------------------------------------- */
@@ -480,8 +482,8 @@ static void read_field(builder *b, doc *d, const field *f, json_t *v, const char
 static void read_fields(builder *b, doc *d, json_t *obj, const char *pointer, const field *fields,
                         pa_locale *loc)
 {
-    const char *keys[32];
-    char list[512];
+    const char *keys[PA_FIELDS_MAX + 1];
+    char list[PA_FIELDS_MAX * 24];
     field_keys(fields, keys, list, sizeof list);
     check_keys(d, obj, pointer, keys, list);
     for (const field *f = fields; f->key; f++) {
@@ -915,7 +917,7 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
     in->id = pa_arena_strdup(k->arena, idv);
     int line, col;
     doc_position(d, "/id", &line, &col);
-    char where[600];
+    char where[PA_WHERE_MAX];
     snprintf(where, sizeof where, "%s:%d:%d", d->path, line, col);
     st->where[index] = pa_xstrdup(where);
     long first = id ? pa_map_get(&st->ids, in->id, -1) : -1;

@@ -8,7 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PA_NGRAM_MAX = 3, PA_NGRAM_BYTES = 4 * PA_NGRAM_MAX + 1 };
+enum {
+    PA_NGRAM_MAX = 3,                      /* longest n-gram, in code points */
+    PA_NGRAM_BYTES = 4 * PA_NGRAM_MAX + 1, /* its UTF-8 with the NUL */
+    PA_GRAM_WORD_MAX = 64,                 /* code points of a word read for n-grams */
+};
 
 /* Weight of whole-word evidence against one character n-gram: a known word
  * of a single language settles most short messages on its own. */
@@ -58,9 +62,9 @@ static void count(pa_langid *m, pa_map *map, double **counts, size_t *rows, size
 /* Calls fn for each 1- to 3-gram of " word " (code points). */
 static void for_each_gram(const char *word, void (*fn)(void *, const char *), void *ctx)
 {
-    uint32_t cps[66];
+    uint32_t cps[PA_GRAM_WORD_MAX + 2]; /* the word between two spaces */
     cps[0] = ' ';
-    size_t n = 1 + pa_text_decode(word, cps + 1, 64);
+    size_t n = 1 + pa_text_decode(word, cps + 1, PA_GRAM_WORD_MAX);
     cps[n++] = ' ';
     for (size_t len = 1; len <= PA_NGRAM_MAX; len++) {
         for (size_t i = 0; i + len <= n; i++) {

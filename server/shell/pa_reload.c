@@ -4,10 +4,13 @@
 #include "pa_map.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+enum { PA_RELOAD_DEPTH_MAX = 8 }; /* folders below the knowledge's own that are looked at */
 
 static int cmp_name(const void *a, const void *b)
 {
@@ -19,7 +22,7 @@ static int cmp_name(const void *a, const void *b)
 static uint64_t walk(const char *dir, uint64_t h, int depth)
 {
     DIR *d = opendir(dir);
-    if (!d || depth > 8) {
+    if (!d || depth > PA_RELOAD_DEPTH_MAX) {
         if (d)
             closedir(d);
         return h;
@@ -40,7 +43,7 @@ static uint64_t walk(const char *dir, uint64_t h, int depth)
     if (n) /* qsort wants an array, even of nothing */
         qsort(names, n, sizeof *names, cmp_name);
     for (size_t i = 0; i < n; i++) {
-        char path[4096];
+        char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         struct stat st;
         if (stat(path, &st) == 0) {
