@@ -1,6 +1,6 @@
 /* Fuzzes the knowledge loader with the content of one intent file, beside
  * the check fixtures' locales: what staff type in an editor. */
-#include "pa_knowledge.h"
+#include "pa_snapshot.h"
 
 #include <stddef.h>
 #include <stdint.h>
