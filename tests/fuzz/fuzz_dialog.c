@@ -2,27 +2,12 @@
  * normalization, names, language identification, matching and the reply
  * frame, on the bundled knowledge. Two turns per input, so that follow-up
  * handling is exercised too. */
+#include "fuzz_knowledge_base.h"
 #include "pa_turn.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static pa_snapshot *snapshot;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    snapshot =
-        pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales", NULL);
-    if (!snapshot)
-        abort();
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,27 +1,12 @@
 /* Fuzzes what a WebSocket peer may send, as the server takes it: any bytes
  * as one frame, read and answered by pa_turn_frame on the bundled knowledge,
  * then rendered as the frame the server would send back. */
+#include "fuzz_knowledge_base.h"
 #include "pa_turn.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static pa_snapshot *snapshot;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    snapshot =
-        pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales", NULL);
-    if (!snapshot)
-        abort();
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

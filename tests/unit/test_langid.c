@@ -4,6 +4,8 @@
  * languages compete. */
 #include "unit.h"
 
+#include "fixture.h"
+
 #include "pa_langid.h"
 #include "pa_snapshot.h"
 
@@ -14,12 +16,7 @@ static pa_snapshot *snapshot;
 static int load(void **state)
 {
     (void)state;
-    pa_diag diag;
-    pa_diag_init(&diag);
-    snapshot = pa_snapshot_load(PASSERELLE_SOURCE_DIR "/tests/fixtures/knowledge/intents",
-                                PASSERELLE_SOURCE_DIR "/tests/fixtures/knowledge/locales", &diag);
-    pa_diag_print(&diag, stderr);
-    pa_diag_clear(&diag);
+    snapshot = load_fixture(FIXTURE_KNOWLEDGE);
     return snapshot && snapshot->langid ? 0 : -1;
 }
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define FIXTURE PASSERELLE_SOURCE_DIR "/tests/fixtures/turn"
+#include "fixture.h"
 
 static const int64_t SECOND = 1000000;
 
@@ -31,7 +31,8 @@ static int setup(void **state)
     if (!mkdtemp(w->dir))
         return -1;
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "cp -R '%s/intents' '%s/locales' '%s/'", FIXTURE, FIXTURE, w->dir);
+    snprintf(cmd, sizeof cmd, "cp -R '%s/intents' '%s/locales' '%s/'", FIXTURE_TURN, FIXTURE_TURN,
+             w->dir);
     run(cmd);
     snprintf(w->intents, sizeof w->intents, "%s/intents", w->dir);
     snprintf(w->locales, sizeof w->locales, "%s/locales", w->dir);

@@ -4,22 +4,18 @@
  * go out. */
 #include "unit.h"
 
+#include "fixture.h"
+
 #include "pa_turn.h"
 
 #include <stdlib.h>
-
-#define FIXTURE PASSERELLE_SOURCE_DIR "/tests/fixtures/turn"
 
 static pa_snapshot *snapshot;
 
 static int load(void **state)
 {
     (void)state;
-    pa_diag diag;
-    pa_diag_init(&diag);
-    snapshot = pa_snapshot_load(FIXTURE "/intents", FIXTURE "/locales", &diag);
-    pa_diag_print(&diag, stderr);
-    pa_diag_clear(&diag);
+    snapshot = load_fixture(FIXTURE_TURN);
     return snapshot ? 0 : -1;
 }
 

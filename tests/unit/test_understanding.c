@@ -5,6 +5,8 @@
  * (NULL: the fallback). These rows are not in the training examples. */
 #include "unit.h"
 
+#include "fixture.h"
+
 #include "pa_dialog.h"
 
 static pa_snapshot *snapshot;
@@ -12,12 +14,7 @@ static pa_snapshot *snapshot;
 static int load(void **state)
 {
     (void)state;
-    pa_diag diag;
-    pa_diag_init(&diag);
-    snapshot = pa_snapshot_load(PASSERELLE_SOURCE_DIR "/tests/fixtures/knowledge/intents",
-                                PASSERELLE_SOURCE_DIR "/tests/fixtures/knowledge/locales", &diag);
-    pa_diag_print(&diag, stderr);
-    pa_diag_clear(&diag);
+    snapshot = load_fixture(FIXTURE_KNOWLEDGE);
     return snapshot ? 0 : -1;
 }
 
