@@ -6,6 +6,7 @@
 #include "pa_names.h"
 #include "pa_text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +19,8 @@ static const double SESSION_BONUS = 0.2;
 void pa_session_init(pa_session *session)
 {
     session->lang = -1;
-    session->last_intent = -1;
     session->turns = 0;
+    session->last_intent[0] = '\0';
 }
 
 int pa_dialog_default_lang(const pa_snapshot *s, const pa_session *session, const char *hint)
@@ -44,6 +45,19 @@ static void add_suggestion(pa_reply *r, size_t intent)
         r->suggestions[r->n_suggestions++] = intent;
 }
 
+/* Keeps the intent answered (-1: none) for the next turn. */
+static void remember(const pa_snapshot *s, pa_session *session, int intent)
+{
+    snprintf(session->last_intent, sizeof session->last_intent, "%s",
+             intent >= 0 ? s->k.intents[intent].id : "");
+}
+
+/* The intent answered last, in this snapshot, or -1 (none, or gone since). */
+static int previous_intent(const pa_snapshot *s, const pa_session *session)
+{
+    return session->last_intent[0] ? pa_snapshot_intent(s, session->last_intent) : -1;
+}
+
 static void answer_with(const pa_snapshot *s, pa_session *session, int intent, pa_reply *r)
 {
     const pa_intent *in = &s->k.intents[intent];
@@ -53,7 +67,7 @@ static void answer_with(const pa_snapshot *s, pa_session *session, int intent, p
     r->text = il->answers[session->turns % il->n_answers];
     for (size_t i = 0; i < in->n_suggestions; i++)
         add_suggestion(r, in->suggestions[i]);
-    session->last_intent = intent;
+    remember(s, session, intent);
 }
 
 /* Picks the language of the question from its words, falling back on the
@@ -107,7 +121,7 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
     if (top < PA_MATCH_THRESHOLD || outside) {
         /* A short follow-up that only names another partner ("et Sopot ?") */
         int follow = !outside && m->n_names == 1 && m->unknown_words == 0
-                         ? same_role_for_name(s, session->last_intent, m->names[0])
+                         ? same_role_for_name(s, previous_intent(s, session), m->names[0])
                          : -1;
         if (follow >= 0) {
             answer_with(s, session, follow, r);
@@ -119,7 +133,7 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
         int help = pa_snapshot_intent(s, PA_HELP_INTENT);
         if (help >= 0)
             add_suggestion(r, (size_t)help);
-        session->last_intent = -1;
+        remember(s, session, -1);
         return;
     }
     if (m->n_top > 1 && top - m->top[1].score < PA_MATCH_CLOSE &&

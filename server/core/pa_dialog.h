@@ -17,9 +17,11 @@ enum { PA_REPLY_MAX_SUGGESTIONS = 4 };
 /* What a connection remembers between turns; its size is what an idle
  * connection costs, so it stays a handful of integers. */
 typedef struct {
-    int lang;        /* locale index of the conversation, -1 before the first turn */
-    int last_intent; /* intent of the previous answer, -1 when none */
-    unsigned turns;  /* rotates answer variants */
+    int lang;       /* locale index of the conversation, -1 before the first turn */
+    unsigned turns; /* rotates answer variants */
+    /* id of the previous answer's intent, "" when none: an id, not an index,
+     * so that a reload adding or removing intents keeps the context right */
+    char last_intent[PA_INTENT_ID_MAX + 1];
 } pa_session;
 
 typedef enum {

@@ -765,7 +765,7 @@ typedef struct {
 
 static int valid_id(const char *id)
 {
-    if (!*id || *id == '.')
+    if (!*id || *id == '.' || strlen(id) > PA_INTENT_ID_MAX)
         return 0;
     for (const char *p = id; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
@@ -912,8 +912,8 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
     if (id && !valid_id(idv))
         doc_error(d, PA_DIAG_INVALID_ID, "/id", 0,
                   "\"%s\" is not a valid id: use lower-case letters, digits and _, in parts "
-                  "separated by dots (partner.sopot)",
-                  idv);
+                  "separated by dots (partner.sopot), %d characters at most",
+                  idv, PA_INTENT_ID_MAX);
     in->id = pa_arena_strdup(k->arena, idv);
     int line, col;
     doc_position(d, "/id", &line, &col);

@@ -32,6 +32,7 @@ enum {
     PA_PREFIX_MAX_CHARS = 10,   /* one prefix stripped before stemming */
     PA_LANG_MAX = 16,           /* languages in one knowledge */
     PA_WORD_MAX = 128,          /* bytes of the longest word matched; longer ones are noise */
+    PA_INTENT_ID_MAX = 63,      /* bytes of an intent id: a conversation keeps one */
 };
 
 /* The intent that says what the bot can answer: offered as a button in the

@@ -176,6 +176,32 @@ static void test_reload(void **state)
     assert_true(last_reload_ok(w));
 }
 
+/* The conversation's context is an intent id: a reload that adds an intent
+ * sorting before the others (so every index moves) keeps "et Frankenthal ?"
+ * about the role of the previous answer. */
+static void test_context_survives_a_reload(void **state)
+{
+    world *w = *state;
+    pa_conn c;
+    free(pa_service_open(w->svc, &c, "fr", 0));
+    expect_member(ask(w, &c, "{\"type\":\"ask\",\"text\":\"parle-moi de Sopot\"}", 0), "intent",
+                  "demo.sopot");
+    char path[256];
+    snprintf(path, sizeof path, "%s/demo/first.json", w->intents);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"id\": \"aa.first\", \"label\": {\"fr\": \"Bienvenue\", \"de\": \"Willkommen\"},\n"
+          " \"examples\": {\"fr\": [\"quoi de neuf\"], \"de\": [\"was gibt es neues\"]},\n"
+          " \"answers\": {\"fr\": \"Rien de neuf.\", \"de\": \"Nichts Neues.\"}}\n",
+          f);
+    fclose(f);
+    pa_service_reload(w->svc, 1);
+    assert_true(last_reload_ok(w));
+    expect_member(ask(w, &c, "{\"type\":\"ask\",\"text\":\"et Frankenthal ?\"}", 0), "intent",
+                  "demo.frankenthal");
+    pa_service_close(w->svc, &c);
+}
+
 /* A stop or reload asked from another thread is carried out by the next
  * poll, after the hooks woke the loop. */
 static int wakes;
@@ -213,6 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dispatch_and_rate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_context_survives_a_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_requests_wake_the_loop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
