@@ -26,6 +26,13 @@ static void print_explanation(const pa_snapshot *s, const pa_reply *r)
     const pa_match_result *m = &r->match;
     fprintf(stderr, "language: %s (%s)\n", s->k.locales[r->lang].code,
             r->lang_detected ? "from the words" : "from the hint or the default");
+    const pa_langid_result *lr = &r->langid;
+    fprintf(stderr, "words: %d known, %d of languages the bot does not speak; clearly %s;",
+            lr->known, lr->foreign, lr->clear >= 0 ? s->k.locales[lr->clear].code : "none");
+    for (size_t l = 0; l < s->k.n_locales; l++)
+        if (lr->distinct[l])
+            fprintf(stderr, " %s only: %d", s->k.locales[l].code, lr->distinct[l]);
+    fputc('\n', stderr);
     for (size_t i = 0; i < m->n_top; i++) {
         const pa_intent *in = &s->k.intents[m->top[i].intent];
         fprintf(stderr, "candidate %zu: %s %.3f%s\n", i + 1, in->id, m->top[i].score,

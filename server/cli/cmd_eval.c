@@ -8,23 +8,51 @@
 
 static const char help[] =
     "usage: passerelle eval [--json] [--min-accuracy X] [--min-language-accuracy X]\n"
-    "                       [--min-rejection X] [--min-langid X]\n"
+    "                       [--min-rejection X] [--min-language-rejection X]\n"
+    "                       [--min-langid X] [--min-reply-language X]\n"
     "                       [--intents DIR] [--locales DIR] FILE.jsonl\n"
     "\n"
     "Scores a labelled question set, one JSON object a line:\n"
     "  {\"id\": \"fr-001\", \"lang\": \"fr\", \"text\": \"...\", \"expect\": [\"partner.sopot\"]}\n"
-    "([null] in expect: the fallback is expected). Prints accuracy on in-scope\n"
+    "([null] in expect: the fallback is expected; \"lang\" is the language the\n"
+    "reply must be in). Optional: \"hint\" (the widget's language), \"context\"\n"
+    "(a question asked before in the same conversation), \"kind\" (the reply's\n"
+    "kind: answer, fallback, clarify or languages). Prints accuracy on in-scope\n"
     "questions overall, per language and per intent, the rejection rate of\n"
-    "out-of-scope questions, language identification accuracy, and every miss.\n"
+    "out-of-scope questions, the reply language, how often the best intent is\n"
+    "right per band of confidence, and every miss.\n"
     "--json prints the report as JSON. With the --min-* options (fractions in\n"
     "[0, 1]) the exit status is 1 when a figure falls below its minimum;\n"
     "--min-langid applies to the questions whose words tell their language\n"
-    "(a bare place name takes the widget's language in the product).\n";
+    "(a bare place name takes the widget's language in the product),\n"
+    "--min-reply-language to all.\n";
 
 static double num(json_t *o, const char *a, const char *b)
 {
     json_t *v = json_object_get(json_object_get(o, a), b);
     return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* How often the best intent is right, per tenth of confidence: where the
+ * fallback threshold belongs. */
+static void print_bands(json_t *r)
+{
+    printf("\nconfidence   questions  best intent right  answered  answers right\n");
+    json_t *bands = json_object_get(r, "confidence_bands");
+    for (int tenth = 0; tenth < 10; tenth++) {
+        char key[8];
+        snprintf(key, sizeof key, "%.1f", tenth / 10.0);
+        json_t *v = json_object_get(bands, key);
+        if (!v)
+            continue;
+        json_t *rate = json_object_get(v, "best_right_rate");
+        json_t *prec = json_object_get(v, "answer_precision");
+        printf("  %s-      %6lld      %5.1f %%        %6lld     %5.1f %%\n", key,
+               (long long)json_integer_value(json_object_get(v, "questions")),
+               json_is_number(rate) ? 100 * json_number_value(rate) : 0,
+               (long long)json_integer_value(json_object_get(v, "answered")),
+               json_is_number(prec) ? 100 * json_number_value(prec) : 0);
+    }
 }
 
 static void print_report(json_t *r)
@@ -38,7 +66,7 @@ static void print_report(json_t *r)
            100 * num(r, "language_id", "accuracy_from_text"),
            (long long)num(r, "language_id", "from_text_correct"),
            (long long)num(r, "language_id", "from_text"));
-    printf("               %5.1f %%  (%lld/%lld) of all, without the widget's language hint\n",
+    printf("reply language %5.1f %%  (%lld/%lld) of all, with the hints the set gives\n",
            100 * num(r, "language_id", "accuracy"), (long long)num(r, "language_id", "correct"),
            (long long)num(r, "language_id", "total"));
     if (num(r, "did_you_mean", "total") > 0)
@@ -56,6 +84,7 @@ static void print_report(json_t *r)
                100 * json_number_value(json_object_get(v, "rejection")),
                100 * json_number_value(json_object_get(v, "language_id")));
     }
+    print_bands(r);
     printf("\nper intent\n");
     json_object_foreach(json_object_get(r, "intents"), key, v)
     {
@@ -92,11 +121,14 @@ static int below_minimums(json_t *r, const double *min)
     } checks[] = {{num(r, "in_scope", "accuracy"), "in-scope accuracy"},
                   {num(r, "out_of_scope", "rejection"), "out-of-scope rejection"},
                   {num(r, "language_id", "accuracy_from_text"),
-                   "language identification (questions whose words tell the language)"}};
-    for (int i = 0; i < 3; i++) {
-        if (min[i] >= 0 && checks[i].value < min[i]) {
+                   "language identification (questions whose words tell the language)"},
+                  {num(r, "language_id", "accuracy"), "reply language"}};
+    const int overall[] = {0, 1, 2, 5}; /* the minimum of each check, in min[] */
+    for (int i = 0; i < 4; i++) {
+        int m = overall[i];
+        if (min[m] >= 0 && checks[i].value < min[m]) {
             fprintf(stderr, "eval: %s %.3f is below the minimum %.3f\n", checks[i].what,
-                    checks[i].value, min[i]);
+                    checks[i].value, min[m]);
             failed = 1;
         }
     }
@@ -104,10 +136,15 @@ static int below_minimums(json_t *r, const double *min)
     json_t *v;
     json_object_foreach(json_object_get(r, "languages"), key, v)
     {
-        double acc = json_number_value(json_object_get(v, "accuracy"));
-        if (min[3] >= 0 && acc < min[3]) {
+        json_t *acc = json_object_get(v, "accuracy"), *rej = json_object_get(v, "rejection");
+        if (min[3] >= 0 && json_is_number(acc) && json_number_value(acc) < min[3]) {
             fprintf(stderr, "eval: in-scope accuracy in %s %.3f is below the minimum %.3f\n", key,
-                    acc, min[3]);
+                    json_number_value(acc), min[3]);
+            failed = 1;
+        }
+        if (min[4] >= 0 && json_is_number(rej) && json_number_value(rej) < min[4]) {
+            fprintf(stderr, "eval: out-of-scope rejection in %s %.3f is below the minimum %.3f\n",
+                    key, json_number_value(rej), min[4]);
             failed = 1;
         }
     }
@@ -119,19 +156,22 @@ int cmd_eval(int argc, char **argv)
     cli_paths p;
     cli_default_paths(&p);
     int as_json = 0;
-    const char *minimum[4] = {NULL, NULL, NULL, NULL};
+    const char *minimum[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
     const cli_option extra[] = {{"json", NULL, &as_json},
                                 {"min-accuracy", &minimum[0], NULL},
                                 {"min-rejection", &minimum[1], NULL},
                                 {"min-langid", &minimum[2], NULL},
                                 {"min-language-accuracy", &minimum[3], NULL},
+                                {"min-language-rejection", &minimum[4], NULL},
+                                {"min-reply-language", &minimum[5], NULL},
                                 {NULL, NULL, NULL}};
     int first, rc = cli_parse(argc, argv, help, &p, extra, 1, 1, &first);
     if (rc != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
-    /* accuracy, rejection, language identification, per-language accuracy */
-    double min[4];
-    for (int i = 0; i < 4; i++)
+    /* accuracy, rejection, language identification, per-language accuracy and
+     * rejection, reply language */
+    double min[6];
+    for (int i = 0; i < 6; i++)
         min[i] = minimum[i] ? atof(minimum[i]) : -1;
     pa_snapshot *s = cli_load(&p);
     if (!s)

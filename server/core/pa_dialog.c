@@ -6,15 +6,16 @@
 #include "pa_names.h"
 #include "pa_text.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Log-score bonuses that break ties in language identification: the widget's
- * selection first, then the language the conversation has been in. They only
- * decide when the text itself hardly speaks (a bare name, one short word). */
-static const double HINT_BONUS = 0.35;
-static const double SESSION_BONUS = 0.2;
+const char *pa_reply_kind_name(pa_reply_kind kind)
+{
+    static const char *const names[] = {"answer", "fallback", "clarify", "languages"};
+    return kind >= 0 && kind < PA_REPLY_KIND_END ? names[kind] : "";
+}
 
 void pa_session_init(pa_session *session)
 {
@@ -30,6 +31,10 @@ int pa_dialog_default_lang(const pa_snapshot *s, const pa_session *session, cons
         l = session->lang;
     return l >= 0 ? l : 0;
 }
+
+/* An "alone" intent yields to an intent with content scoring at least this
+ * share of its own score: the message then asks something besides. */
+static const double ALONE_YIELD = 0.75;
 
 static const char *message(const pa_snapshot *s, int lang, pa_message m)
 {
@@ -70,24 +75,47 @@ static void answer_with(const pa_snapshot *s, pa_session *session, int intent, p
     remember(s, session, intent);
 }
 
-/* Picks the language of the question from its words, falling back on the
- * hint and the conversation when they say nothing. */
-static int detect_lang(const pa_snapshot *s, const pa_session *session, const pa_tokens *t,
-                       const pa_name_spans *names, const char *hint, int *detected)
+/* The one language with knowledge in this script, or -1 when several or
+ * none have it. */
+static int only_writer(const pa_snapshot *s, pa_script script)
 {
-    double bonus[PA_LANG_MAX] = {0};
-    int h = hint ? pa_snapshot_lang(s, hint) : -1;
-    if (h >= 0)
-        bonus[h] += HINT_BONUS;
-    if (session->lang >= 0)
-        bonus[session->lang] += SESSION_BONUS;
-    unsigned char *skip = pa_xcalloc(t->count + 1, 1);
-    for (size_t i = 0; i < t->count; i++)
-        skip[i] = (unsigned char)pa_name_spans_neutral(names, i);
-    pa_langid_result r = pa_langid_detect(s->langid, t, skip, bonus);
-    free(skip);
-    *detected = r.evidence > 0 && r.lang >= 0;
-    return r.lang >= 0 ? r.lang : pa_dialog_default_lang(s, session, hint);
+    int writer = -1;
+    for (size_t l = 0; l < s->k.n_locales; l++) {
+        if (!pa_langid_writes(s->langid, (int)l, script))
+            continue;
+        if (writer >= 0)
+            return -1;
+        writer = (int)l;
+    }
+    return writer;
+}
+
+/* The language of the reply. The language the resident chose (the hint),
+ * else the conversation's, holds unless the text is clearly written in
+ * another (pa_langid's clear tokens) or in letters only another writes
+ * (Arabic letters in the French widget): a name, a number, an "ok" or a
+ * word several languages share never switches it. Without either, the
+ * identifier's guess stands. *from_text tells whether the text decided. */
+static int reply_lang(const pa_snapshot *s, const pa_session *session, const pa_langid_result *r,
+                      const char *hint, int *from_text)
+{
+    int preferred = hint ? pa_snapshot_lang(s, hint) : -1;
+    if (preferred < 0)
+        preferred = session->lang;
+    int writer = only_writer(s, r->script);
+    *from_text = 1;
+    if (r->clear >= 0)
+        return r->clear;
+    if (preferred >= 0 && writer >= 0 && !pa_langid_writes(s->langid, preferred, r->script))
+        return writer;
+    if (preferred >= 0) {
+        *from_text = 0;
+        return preferred;
+    }
+    if (r->lang >= 0 && r->evidence > 0)
+        return r->lang;
+    *from_text = 0;
+    return pa_dialog_default_lang(s, session, hint);
 }
 
 /* The intent that plays the role of `previous` for another name: after
@@ -107,45 +135,160 @@ static int same_role_for_name(const pa_snapshot *s, int previous, int name)
     return -1;
 }
 
+/* 1 when the question names a name that some intent is about (a partner
+ * city): it then asks about that, not only greets or thanks. */
+static int names_a_subject(const pa_snapshot *s, const pa_match_result *m)
+{
+    for (size_t i = 0; i < m->n_names; i++)
+        for (size_t j = 0; j < s->k.n_intents; j++)
+            if (s->k.intents[j].about && !strcmp(s->k.intents[j].about, s->k.names[m->names[i]].id))
+                return 1;
+    return 0;
+}
+
+/* The candidates that may answer. An intent marked "alone" (a greeting, a
+ * thanks) answers only a message that is essentially that: not one that
+ * names a partner ("Wie spät ist es in Sopot?" is no goodbye), and not one
+ * where an intent with content also passes the threshold ("Salam, c'est
+ * quoi le jumelage ?" is about twinning). Keeps the order; returns how many
+ * are left. */
+static size_t eligible(const pa_snapshot *s, const pa_match_result *m, pa_candidate *out)
+{
+    int subject = names_a_subject(s, m);
+    double content = 0, alone = 0; /* best scores of each kind */
+    for (size_t i = 0; i < m->n_top; i++) {
+        const pa_intent *in = &s->k.intents[m->top[i].intent];
+        if (in->alone)
+            alone = fmax(alone, m->top[i].score);
+        else if (!in->fallback)
+            content = fmax(content, m->top[i].score);
+    }
+    int yields = subject || (content >= PA_MATCH_THRESHOLD && content >= ALONE_YIELD * alone);
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_top; i++)
+        if (!s->k.intents[m->top[i].intent].alone || !yields)
+            out[n++] = m->top[i];
+    return n;
+}
+
+static void fall_back(const pa_snapshot *s, pa_session *session, pa_reply *r)
+{
+    r->kind = PA_REPLY_FALLBACK;
+    r->intent = -1;
+    r->text = message(s, r->lang, PA_MSG_FALLBACK);
+    int help = pa_snapshot_intent(s, PA_HELP_INTENT);
+    if (help >= 0)
+        add_suggestion(r, (size_t)help);
+    remember(s, session, -1);
+}
+
 static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
 {
     const pa_match_result *m = &r->match;
-    double top = m->n_top ? m->top[0].score : 0;
+    pa_candidate top[PA_MATCH_TOP];
+    size_t n_top = eligible(s, m, top);
     /* The confidence is that of the best intent with an answer, also when a
      * fallback intent ranked first: it says how near an answer came. */
     r->confidence = 0;
-    for (size_t i = 0; i < m->n_top && r->confidence == 0; i++)
-        if (!s->k.intents[m->top[i].intent].fallback)
-            r->confidence = m->top[i].score;
-    int outside = m->n_top && s->k.intents[m->top[0].intent].fallback;
-    if (top < PA_MATCH_THRESHOLD || outside) {
+    for (size_t i = 0; i < n_top && r->confidence == 0; i++)
+        if (!s->k.intents[top[i].intent].fallback)
+            r->confidence = top[i].score;
+    double best = n_top ? top[0].score : 0;
+    int outside = n_top && s->k.intents[top[0].intent].fallback;
+    if (best < PA_MATCH_THRESHOLD || outside) {
         /* A short follow-up that only names another partner ("et Sopot ?") */
         int follow = !outside && m->n_names == 1 && m->unknown_words == 0
                          ? same_role_for_name(s, previous_intent(s, session), m->names[0])
                          : -1;
-        if (follow >= 0) {
+        if (follow >= 0)
             answer_with(s, session, follow, r);
-            return;
-        }
-        r->kind = PA_REPLY_FALLBACK;
-        r->intent = -1;
-        r->text = message(s, r->lang, PA_MSG_FALLBACK);
-        int help = pa_snapshot_intent(s, PA_HELP_INTENT);
-        if (help >= 0)
-            add_suggestion(r, (size_t)help);
-        remember(s, session, -1);
+        else
+            fall_back(s, session, r);
         return;
     }
-    if (m->n_top > 1 && top - m->top[1].score < PA_MATCH_CLOSE &&
-        !s->k.intents[m->top[1].intent].fallback) {
+    if (n_top > 1 && best - top[1].score < PA_MATCH_CLOSE &&
+        !s->k.intents[top[1].intent].fallback) {
         r->kind = PA_REPLY_CLARIFY;
         r->intent = -1;
         r->text = message(s, r->lang, PA_MSG_DID_YOU_MEAN);
-        add_suggestion(r, (size_t)m->top[0].intent);
-        add_suggestion(r, (size_t)m->top[1].intent);
+        add_suggestion(r, (size_t)top[0].intent);
+        add_suggestion(r, (size_t)top[1].intent);
         return;
     }
-    answer_with(s, session, m->top[0].intent, r);
+    answer_with(s, session, top[0].intent, r);
+}
+
+/* A question in a language the bot does not speak: say which it speaks, in
+ * the conversation's language. */
+static int in_other_language(const pa_langid_result *lr)
+{
+    return lr->clear < 0 && lr->foreign > 0 && lr->foreign > lr->known;
+}
+
+static void name_languages(const pa_snapshot *s, pa_session *session, pa_reply *r)
+{
+    r->kind = PA_REPLY_LANGUAGES;
+    r->intent = -1;
+    r->text = s->k.locales[r->lang].languages_text;
+    remember(s, session, -1);
+}
+
+static double top_score(const pa_match_result *m)
+{
+    return m->n_top ? m->top[0].score : 0;
+}
+
+/* 1 when the best candidate would be answered: an intent with an answer,
+ * above the threshold. */
+static int top_answers(const pa_snapshot *s, const pa_match_result *m)
+{
+    return m->n_top && top_score(m) >= PA_MATCH_THRESHOLD &&
+           !s->k.intents[m->top[0].intent].fallback;
+}
+
+/* Ranks the intents in the language the text is written in, and in the
+ * reply's when they differ: "danke" in the French widget is understood in
+ * German and answered in French. The better ranking wins. */
+static void rank(const pa_snapshot *s, const pa_tokens *t, const pa_name_spans *names,
+                 const pa_langid_result *lr, pa_reply *r)
+{
+    pa_match_rank(s->index, r->lang, t, names, -1, &r->match);
+    int written = lr->clear >= 0 ? lr->clear : lr->evidence > 0 ? lr->lang : -1;
+    if (written < 0 || written == r->lang)
+        return;
+    pa_match_result other;
+    pa_match_rank(s->index, written, t, names, -1, &other);
+    if (other.n_top && other.top[0].score > top_score(&r->match))
+        r->match = other;
+}
+
+/* The name the previous answer was about, or -1. */
+static int conversation_subject(const pa_snapshot *s, const pa_session *session)
+{
+    int previous = previous_intent(s, session);
+    const char *about = previous >= 0 ? s->k.intents[previous].about : NULL;
+    for (size_t i = 0; about && i < s->k.n_names; i++)
+        if (!strcmp(s->k.names[i].id, about))
+            return (int)i;
+    return -1;
+}
+
+/* A question naming nothing, after an answer about a partner, may ask more
+ * about it ("depuis quand ?", "منذ متى؟"): read it again as if it named the
+ * partner, and keep that reading when it answers at least as surely as the
+ * plain one. What the knowledge lacks ("comment y aller ?") still falls
+ * back. */
+static void follow_subject(const pa_snapshot *s, const pa_session *session, const pa_tokens *t,
+                           const pa_name_spans *names, pa_reply *r)
+{
+    int subject = conversation_subject(s, session);
+    if (subject < 0 || r->match.n_names > 0)
+        return;
+    pa_match_result with;
+    pa_match_rank(s->index, r->lang, t, names, subject, &with);
+    if (top_answers(s, &with) &&
+        (!top_answers(s, &r->match) || top_score(&with) >= top_score(&r->match)))
+        r->match = with;
 }
 
 int pa_dialog_ask(const pa_snapshot *s, pa_session *session, const char *text, size_t len,
@@ -158,11 +301,19 @@ int pa_dialog_ask(const pa_snapshot *s, pa_session *session, const char *text, s
         return -1;
     pa_name_spans names;
     pa_names_find(&s->k, s->names, &t, 1, &names);
-    reply->lang = detect_lang(s, session, &t, &names, hint, &reply->lang_detected);
-    pa_match_rank(s->index, reply->lang, &t, &names, &reply->match);
+    pa_langid_result lr = pa_langid_detect(s->langid, &t, names.langs);
+    reply->langid = lr;
+    if (in_other_language(&lr)) {
+        reply->lang = pa_dialog_default_lang(s, session, hint); /* the text says no language */
+        name_languages(s, session, reply);
+    } else {
+        reply->lang = reply_lang(s, session, &lr, hint, &reply->lang_detected);
+        rank(s, &t, &names, &lr, reply);
+        follow_subject(s, session, &t, &names, reply);
+        decide(s, session, reply);
+    }
     pa_name_spans_free(&names);
     pa_tokens_free(&t);
-    decide(s, session, reply);
     session->lang = reply->lang;
     session->turns++;
     return 0;

@@ -7,6 +7,7 @@
 #ifndef PA_DIALOG_H
 #define PA_DIALOG_H
 
+#include "pa_langid.h"
 #include "pa_match.h"
 #include "pa_snapshot.h"
 
@@ -25,10 +26,16 @@ typedef struct {
 } pa_session;
 
 typedef enum {
-    PA_REPLY_ANSWER,   /* intent found */
-    PA_REPLY_FALLBACK, /* nothing matched well enough */
-    PA_REPLY_CLARIFY,  /* two intents too close to choose: "did you mean" */
+    PA_REPLY_ANSWER,    /* intent found */
+    PA_REPLY_FALLBACK,  /* nothing matched well enough */
+    PA_REPLY_CLARIFY,   /* two intents too close to choose: "did you mean" */
+    PA_REPLY_LANGUAGES, /* written in a language the bot does not speak: which it speaks */
+    PA_REPLY_KIND_END
 } pa_reply_kind;
+
+/* The name of a kind in frames and reports ("answer", "fallback", "clarify",
+ * "languages"); "" out of range. */
+const char *pa_reply_kind_name(pa_reply_kind kind);
 
 typedef struct {
     pa_reply_kind kind;
@@ -38,8 +45,9 @@ typedef struct {
     const char *text;                             /* borrowed from the snapshot */
     size_t suggestions[PA_REPLY_MAX_SUGGESTIONS]; /* intent indices */
     size_t n_suggestions;
-    int lang_detected;     /* 1 when the language was read from the text */
-    pa_match_result match; /* the ranking behind the reply, for eval and logs */
+    int lang_detected;       /* 1 when the language was read from the text */
+    pa_match_result match;   /* the ranking behind the reply, for eval and logs */
+    pa_langid_result langid; /* what the words said of the language */
 } pa_reply;
 
 /* Starts a conversation. */

@@ -53,6 +53,14 @@ static pa_proto_error question_error(json_t *text, size_t max_chars)
     return code;
 }
 
+static int known_kind(const char *name)
+{
+    for (int k = 0; k < PA_REPLY_KIND_END; k++)
+        if (!strcmp(name, pa_reply_kind_name(k)))
+            return 1;
+    return 0;
+}
+
 /* What is wrong with one line of the set, or NULL; *code says what kind. */
 static const char *line_problem(json_t *q, const pa_snapshot *s, pa_diag_code *code)
 {
@@ -67,9 +75,19 @@ static const char *line_problem(json_t *q, const pa_snapshot *s, pa_diag_code *c
     *code = PA_DIAG_BAD_VALUE;
     if (question_error(text, limits.max_text_chars) != PA_PROTO_OK)
         return "\"text\" must be a question a client could send: words, within the length limit";
+    json_t *context = json_object_get(q, "context");
+    if (context &&
+        (!json_is_string(context) || question_error(context, limits.max_text_chars) != PA_PROTO_OK))
+        return "\"context\" must be a question a client could send";
+    json_t *kind = json_object_get(q, "kind");
+    if (kind && (!json_is_string(kind) || !known_kind(json_string_value(kind))))
+        return "\"kind\" must be a reply kind: answer, fallback, clarify or languages";
     *code = PA_DIAG_UNKNOWN_LANGUAGE;
     if (!json_is_string(lang) || pa_snapshot_lang(s, json_string_value(lang)) < 0)
         return "\"lang\" must be the code of a loaded locale";
+    json_t *hint = json_object_get(q, "hint");
+    if (hint && (!json_is_string(hint) || pa_snapshot_lang(s, json_string_value(hint)) < 0))
+        return "\"hint\" must be the code of a loaded locale";
     *code = PA_DIAG_UNKNOWN_INTENT;
     for (size_t i = 0; i < json_array_size(expect); i++) {
         json_t *v = json_array_get(expect, i);
@@ -89,33 +107,46 @@ static int validate_line(json_t *q, const pa_snapshot *s, const char *path, int 
     return problem ? -1 : 0;
 }
 
-static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
+/* Asks the line's question as the widget would: with its hint, after its
+ * context question in the same conversation when it has one. */
+static pa_reply ask_line(const pa_snapshot *s, json_t *q)
 {
-    const char *text = json_string_value(json_object_get(q, "text"));
-    const char *lang = json_string_value(json_object_get(q, "lang"));
-    json_t *expect = json_object_get(q, "expect");
+    const char *hint = json_string_value(json_object_get(q, "hint"));
+    json_t *context = json_object_get(q, "context");
     pa_session session;
     pa_session_init(&session);
-    pa_request req;
-    pa_request_init_question(&req, text, strlen(text), NULL);
     pa_turn_limits limits = pa_turn_limits_default();
     pa_turn turn;
-    pa_turn_request(s, &session, &limits, &req, &turn);
-    pa_turn_clear(&turn);
-    const pa_reply r = turn.reply; /* validate_line made sure it is one */
-    const char *got = r.intent >= 0 ? s->k.intents[r.intent].id : NULL;
-    const char *got_lang = s->k.locales[r.lang].code;
-    int ok = expects(expect, got);
-    int in_scope = !expects(expect, NULL);
-    json_t *per_lang = child(child(report, "languages"), lang);
-    bump(report, "questions", 1);
+    for (int step = json_is_string(context) ? 0 : 1; step < 2; step++) {
+        json_t *text = step == 0 ? context : json_object_get(q, "text");
+        pa_request req;
+        pa_request_init_question(&req, json_string_value(text), json_string_length(text), hint);
+        pa_turn_request(s, &session, &limits, &req, &turn);
+        pa_turn_clear(&turn);
+    }
+    return turn.reply; /* validate_line made sure each is a question */
+}
+
+/* The reply is right: an expected intent (or the fallback), of the
+ * expected kind when the line names one. */
+static int reply_is_right(const pa_snapshot *s, json_t *q, const pa_reply *r)
+{
+    const char *kind = json_string_value(json_object_get(q, "kind"));
+    const char *got = r->intent >= 0 ? s->k.intents[r->intent].id : NULL;
+    return expects(json_object_get(q, "expect"), got) &&
+           (!kind || !strcmp(kind, pa_reply_kind_name(r->kind)));
+}
+
+static void count_scope(json_t *report, json_t *q, json_t *per_lang, int in_scope, int ok)
+{
     if (in_scope) {
         bump(child(report, "in_scope"), "total", 1);
         bump(child(report, "in_scope"), "correct", ok);
         bump(per_lang, "in_scope", 1);
         bump(per_lang, "correct", ok);
         json_t *per_intent =
-            child(child(report, "intents"), json_string_value(json_array_get(expect, 0)));
+            child(child(report, "intents"),
+                  json_string_value(json_array_get(json_object_get(q, "expect"), 0)));
         bump(per_intent, "total", 1);
         bump(per_intent, "correct", ok);
     } else {
@@ -124,6 +155,54 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
         bump(per_lang, "out_of_scope", 1);
         bump(per_lang, "rejected", ok);
     }
+}
+
+/* How often the best intent with an answer is right, by tenth of
+ * confidence: what the fallback threshold is chosen from. */
+static void count_band(const pa_snapshot *s, json_t *report, json_t *expect, const pa_reply *r)
+{
+    int best = -1;
+    for (size_t i = 0; i < r->match.n_top && best < 0; i++)
+        if (!s->k.intents[r->match.top[i].intent].fallback)
+            best = r->match.top[i].intent;
+    char band[8];
+    int tenth = (int)(r->confidence * 10);
+    snprintf(band, sizeof band, "%.1f", (tenth > 9 ? 9 : tenth) / 10.0);
+    json_t *b = child(child(report, "confidence_bands"), band);
+    bump(b, "questions", 1);
+    bump(b, "best_is_right", best >= 0 && expects(expect, s->k.intents[best].id));
+    bump(b, "answered", r->kind == PA_REPLY_ANSWER);
+    bump(b, "answered_right",
+         r->kind == PA_REPLY_ANSWER && r->intent >= 0 &&
+             expects(expect, s->k.intents[r->intent].id));
+}
+
+static void add_miss(const pa_snapshot *s, json_t *report, json_t *q, const pa_reply *r)
+{
+    json_t *miss = json_object();
+    json_object_set(miss, "id", json_object_get(q, "id"));
+    json_object_set(miss, "lang", json_object_get(q, "lang"));
+    json_object_set(miss, "text", json_object_get(q, "text"));
+    json_object_set(miss, "expect", json_object_get(q, "expect"));
+    json_object_set_new(miss, "got",
+                        r->intent >= 0 ? json_string(s->k.intents[r->intent].id) : json_null());
+    json_object_set_new(miss, "got_kind", json_string(pa_reply_kind_name(r->kind)));
+    json_object_set_new(miss, "got_lang", json_string(s->k.locales[r->lang].code));
+    json_object_set_new(miss, "confidence", json_real(r->confidence));
+    json_array_append_new(json_object_get(report, "misses"), miss);
+}
+
+static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
+{
+    const char *lang = json_string_value(json_object_get(q, "lang"));
+    json_t *expect = json_object_get(q, "expect");
+    const pa_reply r = ask_line(s, q);
+    int ok = reply_is_right(s, q, &r);
+    int lang_ok = !strcmp(lang, s->k.locales[r.lang].code);
+    json_t *per_lang = child(child(report, "languages"), lang);
+    bump(report, "questions", 1);
+    count_scope(report, q, per_lang, !expects(expect, NULL), ok);
+    count_band(s, report, expect, &r);
     if (r.kind == PA_REPLY_CLARIFY) { /* "did you mean": counted wrong, reported apart */
         int offered = 0;
         for (size_t i = 0; i < r.n_suggestions; i++)
@@ -132,24 +211,14 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
         bump(child(report, "did_you_mean"), "expected_offered", offered);
     }
     bump(child(report, "language_id"), "total", 1);
-    bump(child(report, "language_id"), "correct", !strcmp(lang, got_lang));
+    bump(child(report, "language_id"), "correct", lang_ok);
     /* A question made only of place names ("Sopot?") carries no language:
      * the widget's selection decides it, so it is counted apart. */
     bump(child(report, "language_id"), "from_text", r.lang_detected);
-    bump(child(report, "language_id"), "from_text_correct",
-         r.lang_detected && !strcmp(lang, got_lang));
-    bump(per_lang, "language_id", !strcmp(lang, got_lang));
-    if (!ok || strcmp(lang, got_lang)) {
-        json_t *miss = json_object();
-        json_object_set(miss, "id", json_object_get(q, "id"));
-        json_object_set_new(miss, "lang", json_string(lang));
-        json_object_set_new(miss, "text", json_string(text));
-        json_object_set(miss, "expect", expect);
-        json_object_set_new(miss, "got", got ? json_string(got) : json_null());
-        json_object_set_new(miss, "got_lang", json_string(got_lang));
-        json_object_set_new(miss, "confidence", json_real(r.confidence));
-        json_array_append_new(json_object_get(report, "misses"), miss);
-    }
+    bump(child(report, "language_id"), "from_text_correct", r.lang_detected && lang_ok);
+    bump(per_lang, "language_id", lang_ok);
+    if (!ok || !lang_ok)
+        add_miss(s, report, q, &r);
 }
 
 static void finish(json_t *report)
@@ -171,6 +240,11 @@ static void finish(json_t *report)
                             total ? json_real((double)ok / (double)total) : json_null());
     }
     json_object_foreach(child(report, "intents"), key, v) ratio(v, "correct", "total", "accuracy");
+    json_object_foreach(child(report, "confidence_bands"), key, v)
+    {
+        ratio(v, "best_is_right", "questions", "best_right_rate");
+        ratio(v, "answered_right", "answered", "answer_precision");
+    }
 }
 
 json_t *pa_eval_run(const pa_snapshot *s, const char *path, pa_diag *diag)

@@ -565,6 +565,26 @@ static void compare_locale_keys(builder *b, int which, const char *table, pa_kv 
     }
 }
 
+/* Each locale's other_language message, then the languages the bot speaks,
+ * each named in itself: "... : Français · Deutsch · Polski". */
+static void compose_languages_text(pa_knowledge *k)
+{
+    size_t names = 0;
+    for (size_t l = 0; l < k->n_locales; l++)
+        names += strlen(k->locales[l].name) + sizeof " · ";
+    for (size_t l = 0; l < k->n_locales; l++) {
+        pa_locale *loc = &k->locales[l];
+        const char *intro = loc->message_text[PA_MSG_OTHER_LANGUAGE];
+        size_t size = (intro ? strlen(intro) : 0) + names + 2;
+        char *text = pa_arena_alloc(k->arena, size);
+        snprintf(text, size, "%s", intro ? intro : "");
+        for (size_t i = 0; i < k->n_locales; i++)
+            snprintf(text + strlen(text), size - strlen(text), "%s%s", i ? " · " : " ",
+                     k->locales[i].name);
+        loc->languages_text = text;
+    }
+}
+
 static int cmp_locale(const void *x, const void *y)
 {
     const pa_locale *a = x, *b = y;
@@ -604,6 +624,7 @@ static void load_locales(builder *b, const char *dir)
     path_list_free(&files);
     qsort(k->locales, k->n_locales, sizeof *k->locales, cmp_locale);
 
+    compose_languages_text(k);
     pa_kv *tables[PA_LANG_MAX];
     size_t counts[PA_LANG_MAX];
     static const char *const names[] = {"messages", "errors", "labels"};
@@ -706,16 +727,25 @@ static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map 
     }
 }
 
+/* dir/name, malloc'd, when that file exists; NULL when it does not. */
+static char *optional_file(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = pa_xmalloc(n);
+    snprintf(path, n, "%s/%s", dir, name);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
 static void load_names(builder *b, const char *dir)
 {
-    size_t n = strlen(dir) + sizeof "/names.json";
-    char *path = pa_xmalloc(n);
-    snprintf(path, n, "%s/names.json", dir);
-    struct stat st;
-    if (stat(path, &st) != 0) { /* names are optional: a knowledge base may have none */
-        free(path);
+    char *path = optional_file(dir, PA_NAMES_FILE); /* a knowledge may have no names */
+    if (!path)
         return;
-    }
     doc d;
     pa_knowledge *k = b->k;
     if (doc_open(&d, path, b->diag, &b->digest) == 0) {
@@ -735,6 +765,53 @@ static void load_names(builder *b, const char *dir)
         }
         pa_map_clear(&seen);
         pa_map_clear(&owner);
+        b->errors += d.errors;
+    } else {
+        b->errors++;
+    }
+    k->files++;
+    doc_close(&d);
+    free(path);
+}
+
+/* ---- languages the bot does not speak ----------------------------------- */
+
+static void load_other_language(builder *b, doc *d, const char *code, json_t *words,
+                                pa_other_language *out)
+{
+    char ptr[PA_POINTER_MAX];
+    child_key(ptr, "/languages", code);
+    out->code = pa_arena_strdup(b->k->arena, code);
+    if (pa_knowledge_lang(b->k, code) >= 0)
+        doc_error(d, PA_DIAG_BAD_VALUE, ptr, 1,
+                  "\"%s\" is a language the bot speaks (locales/%s.json): list only others", code,
+                  code);
+    if (!json_is_array(words) || json_array_size(words) == 0) {
+        doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0, "the words must be a non-empty list of strings");
+        return;
+    }
+    out->words = strings_of(b, d, words, ptr, "a word", PA_STOPWORD_MAX_CHARS, 1, &out->n_words);
+}
+
+/* intents/other-languages.json: common words of languages the bot does not
+ * speak, so that a question in one of them gets told which it speaks. */
+static void load_other_languages(builder *b, const char *dir)
+{
+    char *path = optional_file(dir, PA_OTHER_LANGUAGES_FILE);
+    if (!path)
+        return;
+    doc d;
+    pa_knowledge *k = b->k;
+    if (doc_open(&d, path, b->diag, &b->digest) == 0) {
+        static const char *const keys[] = {"$schema", "languages", NULL};
+        check_keys(&d, d.root, "", keys, "$schema, languages");
+        json_t *langs = get_member(&d, d.root, "", "languages", 1, JSON_OBJECT, "an object");
+        k->other_languages =
+            pa_arena_alloc(k->arena, (json_object_size(langs) + 1) * sizeof *k->other_languages);
+        const char *code;
+        json_t *words;
+        json_object_foreach(langs, code, words)
+            load_other_language(b, &d, code, words, &k->other_languages[k->n_other_languages++]);
         b->errors += d.errors;
     } else {
         b->errors++;
@@ -895,15 +972,19 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
 static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
 {
     static const char *const keys[] = {"$schema", "id",          "about",    "label", "examples",
-                                       "answers", "suggestions", "fallback", NULL};
+                                       "answers", "suggestions", "fallback", "alone", NULL};
     pa_knowledge *k = b->k;
     pa_intent *in = &k->intents[index];
     check_keys(d, d->root, "", keys,
-               "$schema, id, about, label, examples, answers, suggestions, fallback");
+               "$schema, id, about, label, examples, answers, suggestions, fallback, alone");
     json_t *fallback = json_object_get(d->root, "fallback");
     if (fallback && !json_is_boolean(fallback))
         doc_error(d, PA_DIAG_WRONG_TYPE, "/fallback", 0, "\"fallback\" must be true or false");
     in->fallback = json_is_true(fallback);
+    json_t *alone = json_object_get(d->root, "alone");
+    if (alone && !json_is_boolean(alone))
+        doc_error(d, PA_DIAG_WRONG_TYPE, "/alone", 0, "\"alone\" must be true or false");
+    in->alone = json_is_true(alone);
     in->source = pa_arena_strdup(k->arena, d->path);
     in->langs = pa_arena_alloc(k->arena, k->n_locales * sizeof *in->langs);
 
@@ -1029,16 +1110,28 @@ static void sort_intents(pa_knowledge *k, pending_suggestions *pending)
     free(e);
 }
 
+/* The files at the top of intents/ that hold no intent but data shared by
+ * all of them. */
+static const char *const shared_files[] = {PA_NAMES_FILE, PA_OTHER_LANGUAGES_FILE};
+
+static int is_shared_file(const char *dir, const char *path)
+{
+    const char *rest = path + strlen(dir) + 1;
+    for (size_t i = 0; i < sizeof shared_files / sizeof *shared_files; i++)
+        if (!strcmp(rest, shared_files[i]))
+            return 1;
+    return 0;
+}
+
 static void load_intents(builder *b, const char *dir)
 {
     path_list files = {0};
     list_json(dir, 1, &files);
     pa_knowledge *k = b->k;
-    size_t names_file = 0;
+    size_t shared = 0;
     for (size_t i = 0; i < files.count; i++)
-        names_file += ends_with(files.paths[i], "/names.json") &&
-                      strchr(files.paths[i] + strlen(dir) + 1, '/') == NULL;
-    size_t n = files.count - names_file;
+        shared += is_shared_file(dir, files.paths[i]);
+    size_t n = files.count - shared;
     if (n == 0) {
         build_error(b, PA_DIAG_NO_FILES, dir, 0, 0, "no intent files (*.json) in this folder");
         path_list_free(&files);
@@ -1051,8 +1144,7 @@ static void load_intents(builder *b, const char *dir)
     st.pending = pa_xcalloc(n, sizeof *st.pending);
     st.where = pa_xcalloc(n, sizeof *st.where);
     for (size_t i = 0; i < files.count; i++) {
-        if (ends_with(files.paths[i], "/names.json") &&
-            strchr(files.paths[i] + strlen(dir) + 1, '/') == NULL)
+        if (is_shared_file(dir, files.paths[i]))
             continue;
         doc d;
         if (doc_open(&d, files.paths[i], b->diag, &b->digest) == 0) {
@@ -1100,6 +1192,7 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
     load_locales(&b, locales_dir);
     if (k->n_locales > 0) {
         load_names(&b, intents_dir);
+        load_other_languages(&b, intents_dir);
         load_intents(&b, intents_dir);
     }
     for (size_t i = 0; i < k->n_intents; i++)

@@ -2,6 +2,8 @@
  *
  * Layout on disk (docs/editing-intents.md is the guide for staff):
  *   intents/names.json        names and their variants, shared by all intents
+ *   intents/other-languages.json  common words of languages the bot does not
+ *                             speak, to tell a resident which ones it speaks
  *   intents/<topic>/<id>.json one intent: examples, answers, labels, follow-ups
  *   locales/<code>.json       one language: name, direction, processing
  *                             settings, system messages, widget labels
@@ -35,6 +37,10 @@ enum {
     PA_INTENT_ID_MAX = 63,      /* bytes of an intent id: a conversation keeps one */
 };
 
+/* The files at the top of intents/ that are not intents. */
+#define PA_NAMES_FILE           "names.json"
+#define PA_OTHER_LANGUAGES_FILE "other-languages.json"
+
 /* The intent that says what the bot can answer: offered as a button in the
  * welcome and after a fallback, when the knowledge has it. */
 #define PA_HELP_INTENT "bot.help"
@@ -64,6 +70,9 @@ typedef struct {
     size_t n_messages, n_errors, n_labels;
     const char *message_text[PA_MSG_END]; /* the system messages, by pa_message */
     const char *error_text[PA_PROTO_END]; /* the error messages, by code */
+    /* other_language followed by every locale's name in itself: the reply
+     * to a question in a language the bot does not speak */
+    const char *languages_text;
     const char *source;
     int table_line[3], table_column[3]; /* of messages, errors, labels */
 } pa_locale;
@@ -83,6 +92,7 @@ typedef struct {
     const char *source;
     const char *about;     /* id of the name this intent describes, or NULL */
     int fallback;          /* examples of questions the bot does not answer */
+    int alone;             /* answers only a message that is essentially this (a greeting) */
     pa_intent_lang *langs; /* indexed like pa_knowledge.locales */
     size_t *suggestions;   /* indices into pa_knowledge.intents */
     size_t n_suggestions;
@@ -103,6 +113,13 @@ typedef struct {
     size_t n_variants;
 } pa_name;
 
+/* A language the bot does not speak, by its common words. */
+typedef struct {
+    const char *code;   /* "en" */
+    const char **words; /* folded */
+    size_t n_words;
+} pa_other_language;
+
 typedef struct {
     pa_arena *arena;    /* owns everything below */
     pa_locale *locales; /* sorted by order, then code */
@@ -112,6 +129,8 @@ typedef struct {
     size_t n_answerable; /* intents with answers: all but the fallback ones */
     pa_name *names;
     size_t n_names;
+    pa_other_language *other_languages;
+    size_t n_other_languages;
     char version[17]; /* hex digest of every file read: changes when any file does */
     size_t files;
 } pa_knowledge;

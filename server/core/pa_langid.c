@@ -1,7 +1,6 @@
 #include "pa_langid.h"
 
 #include "pa_alloc.h"
-
 #include "pa_map.h"
 
 #include <math.h>
@@ -12,51 +11,99 @@ enum {
     PA_NGRAM_MAX = 3,                      /* longest n-gram, in code points */
     PA_NGRAM_BYTES = 4 * PA_NGRAM_MAX + 1, /* its UTF-8 with the NUL */
     PA_GRAM_WORD_MAX = 64,                 /* code points of a word read for n-grams */
+    PA_SCRIPTS = 3,                        /* values of pa_script */
+    /* Characters of knowledge in a script for a language to compete in it:
+     * a few Latin place names in Arabic answers do not make Arabic a
+     * Latin-script language, a set of chat-alphabet examples does. */
+    PA_SCRIPT_MIN_CHARS = 1000,
+    PA_LETTER_MIN_COUNT = 3, /* uses of a letter before it can be one language's own */
+    PA_LETTER_SHARE = 20,    /* ...and the others together use it this many times less */
+    PA_SHARED_WORD_MIN = 5,  /* uses that make a listed foreign word one of ours too */
 };
 
 /* Weight of whole-word evidence against one character n-gram: a known word
  * of a single language settles most short messages on its own. */
 static const double WORD_WEIGHT = 2.5;
 
-struct pa_langid {
-    size_t n_langs;
-    pa_script script[PA_LANG_MAX]; /* dominant script of each language */
-    pa_map grams;                  /* n-gram → row */
-    pa_map words;                  /* folded word → row */
-    double *gram_counts;           /* rows × n_langs */
-    double *word_counts;
-    double gram_total[PA_LANG_MAX], word_total[PA_LANG_MAX];
-    size_t gram_rows, word_rows, gram_cap, word_cap;
-    char **keys; /* owned copies of every key of both maps */
-    size_t n_keys, cap_keys;
-    size_t script_chars[PA_LANG_MAX][3];
+/* A table of keys (n-grams or words) with a count per language and script
+ * totals per language. */
+typedef struct {
+    pa_map rows;          /* key → row */
+    double *counts;       /* rows × n_langs */
+    unsigned char *flags; /* per row: WORD_* (words only) */
+    double total[PA_LANG_MAX][PA_SCRIPTS];
+    size_t n_rows, cap;
+} table;
+
+/* Where a word was seen: what tells an "ok" or a "danke" from a word that
+ * says what a message is about. */
+enum {
+    WORD_STOPWORD = 1, /* a stopword of the locale */
+    WORD_CONTENT = 2,  /* in the examples of an intent not marked "alone" */
 };
 
-static const char *keep_key(pa_langid *m, const char *k)
+struct pa_langid {
+    size_t n_langs;
+    size_t script_chars[PA_LANG_MAX][PA_SCRIPTS];
+    table grams, words;
+    pa_map other_words; /* folded words of languages the bot does not speak */
+    pa_arena *keys;     /* every key of the maps */
+};
+
+static void count(pa_langid *m, table *t, const char *key, size_t l, pa_script s, unsigned flags)
 {
-    if (m->n_keys == m->cap_keys) {
-        m->cap_keys = m->cap_keys ? m->cap_keys * 2 : 1024;
-        m->keys = pa_xrealloc(m->keys, m->cap_keys * sizeof *m->keys);
+    long row = pa_map_get(&t->rows, key, -1);
+    if (row < 0) {
+        if (t->n_rows == t->cap) {
+            t->cap = t->cap ? t->cap * 2 : 1024;
+            t->counts = pa_xrealloc(t->counts, t->cap * m->n_langs * sizeof *t->counts);
+            t->flags = pa_xrealloc(t->flags, t->cap);
+        }
+        row = (long)t->n_rows++;
+        memset(t->counts + (size_t)row * m->n_langs, 0, m->n_langs * sizeof *t->counts);
+        t->flags[row] = 0;
+        pa_map_put(&t->rows, pa_arena_strdup(m->keys, key), row);
     }
-    return m->keys[m->n_keys++] = pa_xstrdup(k);
+    t->counts[(size_t)row * m->n_langs + l] += 1;
+    t->flags[row] |= (unsigned char)flags;
+    t->total[l][s] += 1;
 }
 
-/* Adds one to the count of key for language l in the given table. */
-static void count(pa_langid *m, pa_map *map, double **counts, size_t *rows, size_t *cap,
-                  double *total, const char *key, size_t l)
+static unsigned flags_of(const table *t, const char *key)
 {
-    long row = pa_map_get(map, key, -1);
-    if (row < 0) {
-        if (*rows == *cap) {
-            *cap = *cap ? *cap * 2 : 1024;
-            *counts = pa_xrealloc(*counts, *cap * m->n_langs * sizeof **counts);
-        }
-        row = (long)(*rows)++;
-        memset(*counts + (size_t)row * m->n_langs, 0, m->n_langs * sizeof **counts);
-        pa_map_put(map, keep_key(m, key), row);
+    long row = pa_map_get(&t->rows, key, -1);
+    return row < 0 ? 0 : t->flags[row];
+}
+
+/* The counts of key per language, or NULL when no language has it. */
+static const double *counts_of(const pa_langid *m, const table *t, const char *key)
+{
+    long row = pa_map_get(&t->rows, key, -1);
+    return row < 0 ? NULL : t->counts + (size_t)row * m->n_langs;
+}
+
+static size_t encode(uint32_t c, char *out)
+{
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
     }
-    (*counts)[(size_t)row * m->n_langs + l] += 1;
-    total[l] += 1;
+    if (c < 0x800) {
+        out[0] = (char)(0xC0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xE0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
 }
 
 /* Calls fn for each 1- to 3-gram of " word " (code points). */
@@ -72,78 +119,70 @@ static void for_each_gram(const char *word, void (*fn)(void *, const char *), vo
                 continue;
             char gram[PA_NGRAM_BYTES];
             size_t k = 0;
-            for (size_t j = 0; j < len; j++) {
-                uint32_t c = cps[i + j];
-                if (c < 0x80) {
-                    gram[k++] = (char)c;
-                } else if (c < 0x800) {
-                    gram[k++] = (char)(0xC0 | (c >> 6));
-                    gram[k++] = (char)(0x80 | (c & 0x3F));
-                } else if (c < 0x10000) {
-                    gram[k++] = (char)(0xE0 | (c >> 12));
-                    gram[k++] = (char)(0x80 | ((c >> 6) & 0x3F));
-                    gram[k++] = (char)(0x80 | (c & 0x3F));
-                } else {
-                    gram[k++] = (char)(0xF0 | (c >> 18));
-                    gram[k++] = (char)(0x80 | ((c >> 12) & 0x3F));
-                    gram[k++] = (char)(0x80 | ((c >> 6) & 0x3F));
-                    gram[k++] = (char)(0x80 | (c & 0x3F));
-                }
-            }
+            for (size_t j = 0; j < len; j++)
+                k += encode(cps[i + j], gram + k);
             gram[k] = '\0';
             fn(ctx, gram);
         }
     }
 }
 
+/* ---- learning ------------------------------------------------------------- */
+
 typedef struct {
     pa_langid *m;
     size_t lang;
+    pa_script script;
 } train_ctx;
 
 static void train_gram(void *ctx, const char *gram)
 {
     train_ctx *t = ctx;
-    count(t->m, &t->m->grams, &t->m->gram_counts, &t->m->gram_rows, &t->m->gram_cap,
-          t->m->gram_total, gram, t->lang);
+    count(t->m, &t->m->grams, gram, t->lang, t->script, 0);
 }
 
-static void train_text(pa_langid *m, size_t l, const char *text)
+/* Learns the letters and words of text, in language l; flags say where the
+ * words come from (WORD_*). */
+static void train_text(pa_langid *m, size_t l, const char *text, unsigned flags)
 {
     pa_tokens toks;
     if (pa_text_tokenize(text, strlen(text), &toks) != 0)
         return;
-    train_ctx t = {m, l};
     for (size_t i = 0; i < toks.count; i++) {
-        for_each_gram(toks.items[i].surface, train_gram, &t);
-        count(m, &m->words, &m->word_counts, &m->word_rows, &m->word_cap, m->word_total,
-              toks.items[i].folded, l);
-        m->script_chars[l][toks.items[i].script] += toks.items[i].chars;
+        const pa_token *tok = &toks.items[i];
+        train_ctx t = {m, l, tok->script};
+        for_each_gram(tok->surface, train_gram, &t);
+        count(m, &m->words, tok->folded, l, tok->script, flags);
+        m->script_chars[l][tok->script] += tok->chars;
     }
     pa_tokens_free(&toks);
+}
+
+static void train_language(pa_langid *m, const pa_knowledge *k, size_t l)
+{
+    const pa_locale *loc = &k->locales[l];
+    for (size_t i = 0; i < loc->n_stopwords; i++)
+        train_text(m, l, loc->stopwords[i], WORD_STOPWORD | WORD_CONTENT);
+    for (size_t i = 0; i < k->n_intents; i++) {
+        const pa_intent_lang *il = &k->intents[i].langs[l];
+        unsigned flags = k->intents[i].alone ? 0 : WORD_CONTENT;
+        for (size_t e = 0; e < il->n_examples; e++)
+            train_text(m, l, il->examples[e], flags);
+        for (size_t e = 0; e < il->n_answers; e++) /* the bot's words, not a resident's */
+            train_text(m, l, il->answers[e], 0);
+    }
 }
 
 pa_langid *pa_langid_build(const pa_knowledge *k)
 {
     pa_langid *m = pa_xcalloc(1, sizeof *m);
     m->n_langs = k->n_locales;
-    pa_map_init(&m->grams);
-    pa_map_init(&m->words);
-    for (size_t l = 0; l < k->n_locales; l++) {
-        const pa_locale *loc = &k->locales[l];
-        for (size_t i = 0; i < loc->n_stopwords; i++)
-            train_text(m, l, loc->stopwords[i]);
-        for (size_t i = 0; i < k->n_intents; i++) {
-            const pa_intent_lang *il = &k->intents[i].langs[l];
-            for (size_t e = 0; e < il->n_examples; e++)
-                train_text(m, l, il->examples[e]);
-            for (size_t e = 0; e < il->n_answers; e++)
-                train_text(m, l, il->answers[e]);
-        }
-        size_t *sc = m->script_chars[l];
-        m->script[l] =
-            sc[PA_SCRIPT_ARABIC] > sc[PA_SCRIPT_LATIN] ? PA_SCRIPT_ARABIC : PA_SCRIPT_LATIN;
-    }
+    m->keys = pa_arena_new();
+    for (size_t l = 0; l < k->n_locales; l++)
+        train_language(m, k, l);
+    for (size_t o = 0; o < k->n_other_languages; o++)
+        for (size_t w = 0; w < k->other_languages[o].n_words; w++)
+            pa_map_put(&m->other_words, k->other_languages[o].words[w], 1);
     return m;
 }
 
@@ -151,18 +190,28 @@ void pa_langid_free(pa_langid *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->n_keys; i++)
-        free(m->keys[i]);
-    free(m->keys);
-    free(m->gram_counts);
-    free(m->word_counts);
-    pa_map_clear(&m->grams);
-    pa_map_clear(&m->words);
+    free(m->grams.counts);
+    free(m->grams.flags);
+    free(m->words.counts);
+    free(m->words.flags);
+    pa_map_clear(&m->grams.rows);
+    pa_map_clear(&m->words.rows);
+    pa_map_clear(&m->other_words);
+    pa_arena_free(m->keys);
     free(m);
 }
 
+int pa_langid_writes(const pa_langid *m, int l, pa_script s)
+{
+    return l >= 0 && (size_t)l < m->n_langs && s != PA_SCRIPT_OTHER &&
+           m->script_chars[l][s] >= PA_SCRIPT_MIN_CHARS;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
 typedef struct {
     const pa_langid *m;
+    pa_script script;
     double *score;
 } score_ctx;
 
@@ -170,65 +219,213 @@ static void score_gram(void *ctx, const char *gram)
 {
     score_ctx *c = ctx;
     const pa_langid *m = c->m;
-    long row = pa_map_get(&m->grams, gram, -1);
-    double vocab = (double)m->gram_rows + 1;
-    for (size_t l = 0; l < m->n_langs; l++) {
-        double n = row >= 0 ? m->gram_counts[(size_t)row * m->n_langs + l] : 0;
-        c->score[l] += log((n + 1) / (m->gram_total[l] + vocab));
-    }
+    const double *n = counts_of(m, &m->grams, gram);
+    double vocab = (double)m->grams.n_rows + 1;
+    for (size_t l = 0; l < m->n_langs; l++)
+        c->score[l] += log(((n ? n[l] : 0) + 1) / (m->grams.total[l][c->script] + vocab));
 }
 
-static void score_word(const pa_langid *m, const char *word, double *score)
+static void score_word(const pa_langid *m, const pa_token *t, double *score)
 {
-    long row = pa_map_get(&m->words, word, -1);
-    if (row < 0)
+    const double *n = counts_of(m, &m->words, t->folded);
+    if (!n)
         return; /* unknown everywhere: only its letters speak */
-    double vocab = (double)m->word_rows + 1;
+    double vocab = (double)m->words.n_rows + 1;
+    for (size_t l = 0; l < m->n_langs; l++)
+        score[l] += WORD_WEIGHT * log((n[l] + 0.5) / (m->words.total[l][t->script] + vocab));
+}
+
+/* The one language that has counts in n, or -1. */
+static int only_language(const pa_langid *m, const double *n)
+{
+    int owner = -1;
     for (size_t l = 0; l < m->n_langs; l++) {
-        double n = m->word_counts[(size_t)row * m->n_langs + l];
-        score[l] += WORD_WEIGHT * log((n + 0.5) / (m->word_total[l] + vocab));
+        if (n[l] <= 0)
+            continue;
+        if (owner >= 0)
+            return -1;
+        owner = (int)l;
+    }
+    return owner;
+}
+
+/* The language whose own letter (one the others hardly use) the token has,
+ * or -1; -1 too when it has the own letters of two languages. */
+static int letter_owner(const pa_langid *m, const pa_token *t)
+{
+    uint32_t cps[PA_GRAM_WORD_MAX];
+    size_t n = pa_text_decode(t->surface, cps, PA_GRAM_WORD_MAX);
+    int owner = -1;
+    for (size_t i = 0; i < n; i++) {
+        char letter[5] = {0};
+        encode(cps[i], letter);
+        const double *c = counts_of(m, &m->grams, letter);
+        if (!c)
+            continue;
+        double total = 0, best = 0;
+        int best_l = -1;
+        for (size_t l = 0; l < m->n_langs; l++) {
+            total += c[l];
+            if (c[l] > best) {
+                best = c[l];
+                best_l = (int)l;
+            }
+        }
+        if (best < PA_LETTER_MIN_COUNT || (total - best) * PA_LETTER_SHARE > best)
+            continue;
+        if (owner >= 0 && owner != best_l)
+            return -1;
+        owner = best_l;
+    }
+    return owner;
+}
+
+/* 1 when language l writes mostly in another script than s: Arabic in
+ * Latin letters. */
+static int secondary_script(const pa_langid *m, int l, pa_script s)
+{
+    size_t mine = m->script_chars[l][s], all = 0;
+    for (int x = 0; x < PA_SCRIPTS; x++)
+        all += m->script_chars[l][x];
+    return mine * 2 < all;
+}
+
+/* The language only this token has, as a word or by a letter, or -1. A word
+ * seen only where a message is essentially a greeting or a thanks ("danke",
+ * "merci") is not one: an acknowledgement does not tell the language a
+ * resident chose to write in, unless it is Arabic typed in Latin letters,
+ * which no other language shares. */
+static int distinct_language(const pa_langid *m, const pa_token *t)
+{
+    const double *n = counts_of(m, &m->words, t->folded);
+    int l = n ? only_language(m, n) : -1;
+    if (l >= 0 && !(flags_of(&m->words, t->folded) & WORD_CONTENT) &&
+        !secondary_script(m, l, t->script))
+        return -1;
+    return l >= 0 ? l : letter_owner(m, t);
+}
+
+static int is_number(const pa_token *t)
+{
+    for (const char *p = t->folded; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+/* Token i says something of the language: not a number, not a name of
+ * several languages. */
+static int speaks(const pa_token *t, const unsigned *name_langs, size_t i)
+{
+    unsigned nl = name_langs ? name_langs[i] : 0;
+    return !is_number(t) && (nl & (nl - 1)) == 0;
+}
+
+static pa_script message_script(const pa_tokens *tokens, const unsigned *name_langs)
+{
+    size_t chars[PA_SCRIPTS] = {0}, all[PA_SCRIPTS] = {0};
+    for (size_t i = 0; i < tokens->count; i++) {
+        const pa_token *t = &tokens->items[i];
+        all[t->script] += t->chars;
+        if (speaks(t, name_langs, i))
+            chars[t->script] += t->chars;
+    }
+    /* when only names are left ("سوبوت؟"), their letters still tell the script */
+    if (chars[PA_SCRIPT_ARABIC] + chars[PA_SCRIPT_LATIN] == 0)
+        memcpy(chars, all, sizeof chars);
+    return chars[PA_SCRIPT_ARABIC] > chars[PA_SCRIPT_LATIN] ? PA_SCRIPT_ARABIC : PA_SCRIPT_LATIN;
+}
+
+/* A word listed for a language the bot does not speak that its own
+ * languages use as much: a stopword ("in", "que"), or a word of their
+ * knowledge seen PA_SHARED_WORD_MIN times. "thanks" in one French example
+ * is still English. */
+static int shared_word(const pa_langid *m, const char *folded)
+{
+    if (flags_of(&m->words, folded) & WORD_STOPWORD)
+        return 1;
+    const double *n = counts_of(m, &m->words, folded);
+    double total = 0;
+    for (size_t l = 0; n && l < m->n_langs; l++)
+        total += n[l];
+    return total >= PA_SHARED_WORD_MIN;
+}
+
+/* Counts the tokens only one language has, and the words known or foreign. */
+static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, const unsigned *name_langs,
+                         pa_langid_result *r)
+{
+    for (size_t i = 0; i < tokens->count; i++) {
+        const pa_token *t = &tokens->items[i];
+        unsigned nl = name_langs ? name_langs[i] : 0;
+        if (!speaks(t, name_langs, i) || t->chars < 2) /* "a", "e": every language has them */
+            continue;
+        int listed = !nl && pa_map_get(&m->other_words, t->folded, 0);
+        int foreign = listed && !shared_word(m, t->folded);
+        int l = -1;
+        if (nl) /* a name form of one language */
+            for (size_t b = 0; b < m->n_langs && l < 0; b++)
+                l = nl & (1u << b) ? (int)b : -1;
+        else if (!listed) /* "you", "in": other languages' too */
+            l = distinct_language(m, t);
+        if (l >= 0)
+            r->distinct[l]++;
+        r->foreign += foreign;
+        r->known += !foreign && (nl || counts_of(m, &m->words, t->folded) != NULL);
+    }
+    int best = -1, tie = 0;
+    for (size_t l = 0; l < m->n_langs; l++) {
+        if (best < 0 || r->distinct[l] > r->distinct[best]) {
+            best = (int)l;
+            tie = 0;
+        } else if (r->distinct[l] == r->distinct[best]) {
+            tie = 1;
+        }
+    }
+    int others = 0;
+    for (size_t l = 0; l < m->n_langs; l++)
+        others += (int)l != best ? r->distinct[l] : 0;
+    r->clear = best >= 0 && !tie && r->distinct[best] > 0 &&
+                       (r->distinct[best] >= PA_LANGID_CLEAR_TOKENS || others == 0)
+                   ? best
+                   : -1;
+}
+
+/* The best language by the n-grams and words of the tokens in r->script. */
+static void guess(const pa_langid *m, const pa_tokens *tokens, const unsigned *name_langs,
+                  pa_langid_result *r)
+{
+    double score[PA_LANG_MAX] = {0};
+    score_ctx ctx = {m, r->script, score};
+    for (size_t i = 0; i < tokens->count; i++) {
+        const pa_token *t = &tokens->items[i];
+        if (!speaks(t, name_langs, i) || t->script != r->script)
+            continue;
+        for_each_gram(t->surface, score_gram, &ctx);
+        score_word(m, t, score);
+        r->evidence++;
+    }
+    double best = -INFINITY;
+    for (size_t l = 0; l < m->n_langs; l++) {
+        if (!pa_langid_writes(m, (int)l, r->script))
+            continue;
+        double v = r->evidence ? score[l] / r->evidence : 0;
+        if (v > best) {
+            best = v;
+            r->lang = (int)l;
+        }
     }
 }
 
 pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
-                                  const unsigned char *skip, const double *prior_bonus)
+                                  const unsigned *name_langs)
 {
-    pa_langid_result r = {-1, 0};
-    double score[PA_LANG_MAX] = {0};
-    /* The script of the words decides which languages compete; when only
-     * names are left ("سوبوت؟"), their script still tells Arabic from Latin. */
-    size_t script_chars[3] = {0}, all_chars[3] = {0};
-    for (size_t i = 0; i < tokens->count; i++) {
-        all_chars[tokens->items[i].script] += tokens->items[i].chars;
-        if (!skip || !skip[i])
-            script_chars[tokens->items[i].script] += tokens->items[i].chars;
-    }
-    if (script_chars[PA_SCRIPT_ARABIC] + script_chars[PA_SCRIPT_LATIN] == 0)
-        memcpy(script_chars, all_chars, sizeof script_chars);
-    pa_script script = script_chars[PA_SCRIPT_ARABIC] > script_chars[PA_SCRIPT_LATIN]
-                           ? PA_SCRIPT_ARABIC
-                           : PA_SCRIPT_LATIN;
-    score_ctx ctx = {m, score};
-    for (size_t i = 0; i < tokens->count; i++) {
-        const pa_token *t = &tokens->items[i];
-        if ((skip && skip[i]) || t->script != script)
-            continue;
-        for_each_gram(t->surface, score_gram, &ctx);
-        score_word(m, t->folded, score);
-        r.evidence++;
-    }
-    double best = -INFINITY;
-    for (size_t l = 0; l < m->n_langs; l++) {
-        if (m->script[l] != script)
-            continue;
-        /* per-token scale, so that the priors weigh the same in long and short messages */
-        double v = r.evidence ? score[l] / r.evidence : 0;
-        if (prior_bonus)
-            v += prior_bonus[l];
-        if (v > best) {
-            best = v;
-            r.lang = (int)l;
-        }
-    }
+    pa_langid_result r;
+    memset(&r, 0, sizeof r);
+    r.lang = -1;
+    r.clear = -1;
+    r.script = message_script(tokens, name_langs);
+    guess(m, tokens, name_langs, &r);
+    weigh_tokens(m, tokens, name_langs, &r);
     return r;
 }

@@ -1,37 +1,60 @@
-/* pa_langid: which language a short chat message is written in.
+/* pa_langid: which language a short chat message is written in, and how
+ * clearly.
  *
- * Learnt at load time from the knowledge itself (examples, answers, labels
- * and stopwords of each locale), so adding a language needs no code:
- *   - script: a message in Arabic letters is only compared with languages
- *     whose knowledge is written in Arabic letters, and likewise for Latin;
+ * Learnt at load time from the knowledge itself (examples, answers and
+ * stopwords of each locale), so adding a language needs no code:
+ *   - script: a message's tokens in Arabic letters are compared only with
+ *     the languages whose knowledge has Arabic letters, and likewise for
+ *     Latin; a language may write in both (Arabic also in Latin letters, the
+ *     chat alphabet of the Maghreb, when its examples have such text);
  *   - character 1- to 3-grams of the surface forms (accents kept: ł, ß, ã
- *     are strong evidence), naive Bayes with add-one smoothing;
- *   - whole words: a word seen in one language's knowledge and not in the
- *     others (stopwords especially) weighs more than its letters.
- * Name tokens (Sopot, Colombes) are skipped by the caller: they say nothing
- * about the language. */
+ *     are evidence), naive Bayes with add-one smoothing, per script;
+ *   - whole words: a word seen in one language's knowledge weighs more than
+ *     its letters.
+ * Besides the best guess, it says how clearly the text is written in one
+ * language: tokens that only one language has (as words, or by a letter
+ * that only it uses), and tokens listed as words of a language the bot does
+ * not speak (intents/other-languages.json), against the words it knows. Names
+ * declared for several languages (Sopot, Colombes) say nothing and are left
+ * out; a form declared for one ("Sopocie") counts for that one. */
 #ifndef PA_LANGID_H
 #define PA_LANGID_H
 
 #include "pa_knowledge.h"
 #include "pa_text.h"
 
+/* Tokens only one language has that make a text clearly written in it even
+ * when another language has one too; alone, one suffices. */
+enum { PA_LANGID_CLEAR_TOKENS = 2 };
+
 typedef struct pa_langid pa_langid;
 
-/* Builds the model from the knowledge (locales and intents). Free it with
- * pa_langid_free (accepts NULL). */
+/* Builds the model from the knowledge. Free it with pa_langid_free (accepts
+ * NULL). */
 pa_langid *pa_langid_build(const pa_knowledge *k);
 void pa_langid_free(pa_langid *m);
 
 typedef struct {
-    int lang;     /* locale index of the best language, or -1 */
-    int evidence; /* number of tokens that were scored */
+    int lang;         /* best language among those writing the message's script, or -1 */
+    int evidence;     /* tokens scored for it */
+    pa_script script; /* the script most of the message's letters are in */
+    /* The language with the most tokens that only it has, when it has more
+     * than any other and either PA_LANGID_CLEAR_TOKENS of them or the only
+     * ones; else -1. Acknowledgements ("danke") are not such tokens. */
+    int clear;
+    int distinct[PA_LANG_MAX]; /* tokens only language l has */
+    int known;   /* tokens that are words of a language the bot speaks, and not listed below */
+    int foreign; /* tokens listed as words of a language it does not speak */
 } pa_langid_result;
 
-/* Scores the tokens not marked in skip (skip may be NULL; skip[i] != 0 skips
- * token i). prior_bonus, when not NULL, holds one log-score per locale added
- * before deciding (the widget's hint, the conversation's language). */
+/* Reads the tokens. name_langs, when not NULL, holds per token the languages
+ * (a bit per locale) of the name variant the token belongs to, 0 for a token
+ * outside names: a name of several languages is left out, a name of one
+ * counts for it. */
 pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
-                                  const unsigned char *skip, const double *prior_bonus);
+                                  const unsigned *name_langs);
+
+/* 1 when language l has knowledge written in script s. */
+int pa_langid_writes(const pa_langid *m, int l, pa_script s);
 
 #endif

@@ -547,7 +547,7 @@ const char *pa_match_feature(const pa_index *idx, int lang, const char *word, ch
 
 /* ---- ranking ------------------------------------------------------------ */
 
-static void keep_top(pa_match_result *out, int intent, double score)
+static void keep_top(pa_match_result *out, int intent, double score, double coverage)
 {
     size_t n = out->n_top;
     if (n == PA_MATCH_TOP && score <= out->top[n - 1].score)
@@ -557,8 +557,7 @@ static void keep_top(pa_match_result *out, int intent, double score)
         out->top[i] = out->top[i - 1];
         i--;
     }
-    out->top[i].intent = intent;
-    out->top[i].score = score;
+    out->top[i] = (pa_candidate){intent, score, coverage};
     out->n_top = n;
 }
 
@@ -614,6 +613,14 @@ static void tally_features(const lang_index *li, const analysis *a, double unkno
     }
 }
 
+static int names_has(const pa_knowledge *k, const pa_match_result *out, const char *id)
+{
+    for (size_t i = 0; i < out->n_names; i++)
+        if (!strcmp(k->names[out->names[i]].id, id))
+            return 1;
+    return 0;
+}
+
 /* Scores the intents of the examples the question touches. */
 static void score_intents(const pa_index *idx, const lang_index *li, const analysis *a,
                           double unknown, const tally *t, pa_match_result *out)
@@ -636,18 +643,24 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
      * aspect asked is not in the knowledge. */
     double topic = a->unknown_topic * (unknown / fmax(a->unknown, 1e-9));
     for (size_t i = 0; i < idx->n_intents; i++) {
-        if (best[i] == 0)
+        const pa_intent *in = &idx->k->intents[i];
+        /* an intent about a partner answers questions that name it */
+        if (best[i] == 0 || (in->about && !names_has(idx->k, out, in->about)))
             continue;
-        double score = sqrt(best[i] * t->coverage[i] / t->total);
+        /* Closeness to one example first: an intent that merely knows the
+         * question's few words ("lieben" of "vielen lieben Dank" in "liebst
+         * du mich?") is not near any of its examples. */
+        double coverage = t->coverage[i] / t->total;
+        double score = best[i] * sqrt(coverage);
         if (out->n_names > 0 && topic > 0)
             score *= sqrt(t->aspect[i] / (t->aspect[i] + topic));
-        keep_top(out, (int)i, score);
+        keep_top(out, (int)i, score, fmin(1.0, coverage));
     }
     free(best);
 }
 
 void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_name_spans *names,
-                   pa_match_result *out)
+                   int context_name, pa_match_result *out)
 {
     memset(out, 0, sizeof *out);
     const lang_index *li = &idx->langs[lang];
@@ -656,6 +669,12 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
     analysis *a = pa_xmalloc(sizeof *a);
     analyse(li, idx->k, t, names->name_of, st, 0, idx->unknown_weight, a);
     pa_stemmer_free(st);
+    if (context_name >= 0 && out->n_names == 0) { /* the subject of the conversation */
+        char f[PA_WORD_MAX];
+        snprintf(f, sizeof f, "#%s", idx->k->names[context_name].id);
+        add_feature(a, f, 1);
+        out->names[out->n_names++] = context_name;
+    }
     out->content_words = a->content;
     out->unknown_words = a->unknown_words;
     out->corrected_words = a->corrected;
@@ -679,6 +698,7 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
     if (exact >= 0) { /* the question is one of the examples, as written */
         out->top[0].intent = (int)exact;
         out->top[0].score = 1.0;
+        out->top[0].coverage = 1.0;
         out->n_top = 1;
     }
     free(a);

@@ -54,6 +54,7 @@ void pa_index_free(pa_index *idx);
 typedef struct {
     int intent; /* index into pa_knowledge.intents */
     double score;
+    double coverage; /* share of the question's weight the intent's examples know, in [0, 1] */
 } pa_candidate;
 
 typedef struct {
@@ -71,8 +72,10 @@ const char *pa_match_feature(const pa_index *idx, int lang, const char *word, ch
                              size_t size);
 
 /* Ranks the intents for tokens read in language lang (a locale index), with
- * the names pa_names_find found in them. */
+ * the names pa_names_find found in them. context_name, when not -1, is the
+ * name the conversation is about: a question that names none is read as if
+ * it named that one ("depuis quand ?" after a question about Sopot). */
 void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_name_spans *names,
-                   pa_match_result *out);
+                   int context_name, pa_match_result *out);
 
 #endif

@@ -11,9 +11,11 @@
 
 /* System messages: locale "messages". */
 #define PA_SYSTEM_MESSAGES(X)                                                                      \
-    X(WELCOME, "welcome")           /* the greeting sent when a conversation opens */              \
-    X(FALLBACK, "fallback")         /* the reply when nothing in the knowledge fits */             \
-    X(DID_YOU_MEAN, "did_you_mean") /* the reply offering two close intents */
+    X(WELCOME, "welcome")               /* the greeting sent when a conversation opens */          \
+    X(FALLBACK, "fallback")             /* the reply when nothing in the knowledge fits */         \
+    X(DID_YOU_MEAN, "did_you_mean")     /* the reply offering two close intents */                 \
+    X(OTHER_LANGUAGE, "other_language") /* to a question in a language the bot does not speak,     \
+                                           before the list of those it speaks */
 
 typedef enum {
 #define PA_X(sym, name) PA_MSG_##sym,

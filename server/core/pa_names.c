@@ -195,23 +195,49 @@ static void index_variants(pa_name_index *idx, const pa_knowledge *k)
     }
 }
 
+/* 1 when the token is a typo of a one-word form of the name with this id:
+ * "Sopoot" in an example of the intent about Sopot. */
+static int typo_of(const pa_knowledge *k, const pa_name_index *idx, const char *name_id,
+                   const pa_token *t)
+{
+    name_probe p;
+    make_probe(idx, 0, t, &p);
+    p.fuzzy = 1;
+    for (size_t n = 0; n < k->n_names; n++) {
+        if (strcmp(k->names[n].id, name_id))
+            continue;
+        for (size_t v = 0; v < k->names[n].n_variants; v++) {
+            const pa_variant *var = &k->names[n].variants[v];
+            if (var->n_tokens == 1 && probe_matches(&p, var->tokens[0], var->token_chars[0]))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Collects the content words of every example, outside the names written
- * exactly: a question word found there is a word, not a misspelt name. */
+ * exactly: a question word found there is a word, not a misspelt name. A
+ * misspelt form of the very name an intent is about, which staff add to its
+ * examples on purpose ("Sopoot"), stays a name. */
 static void collect_words(pa_name_index *idx, const pa_knowledge *k)
 {
     for (size_t l = 0; l < k->n_locales; l++) {
         for (size_t i = 0; i < k->n_intents; i++) {
-            const pa_intent_lang *il = &k->intents[i].langs[l];
+            const pa_intent *in = &k->intents[i];
+            const pa_intent_lang *il = &in->langs[l];
             for (size_t e = 0; e < il->n_examples; e++) {
                 pa_tokens t;
                 pa_text_tokenize(il->examples[e], strlen(il->examples[e]), &t);
                 int *name_of = pa_xmalloc((t.count + 1) * sizeof *name_of);
                 find_names(k, idx, 0, &t, name_of, NULL);
-                for (size_t j = 0; j < t.count; j++)
-                    if (name_of[j] < 0 && pa_locale_is_content_word(&k->locales[l], &t.items[j]) &&
-                        !pa_map_get(&idx->all_words, t.items[j].folded, 0))
-                        pa_map_put(&idx->all_words, pa_arena_strdup(idx->arena, t.items[j].folded),
-                                   1);
+                for (size_t j = 0; j < t.count; j++) {
+                    const pa_token *tok = &t.items[j];
+                    if (name_of[j] >= 0 || !pa_locale_is_content_word(&k->locales[l], tok) ||
+                        pa_map_get(&idx->all_words, tok->folded, 0) ||
+                        (in->about && typo_of(k, idx, in->about, tok)))
+                        continue;
+                    pa_map_put(&idx->all_words, pa_arena_strdup(idx->arena, tok->folded), 1);
+                }
                 free(name_of);
                 pa_tokens_free(&t);
             }

@@ -159,11 +159,6 @@ char *pa_protocol_welcome_json(const pa_snapshot *s, int lang)
     return dump(o);
 }
 
-static const char *kind_name(pa_reply_kind k)
-{
-    return k == PA_REPLY_ANSWER ? "answer" : k == PA_REPLY_CLARIFY ? "clarify" : "fallback";
-}
-
 char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *id)
 {
     json_t *o = json_object();
@@ -179,7 +174,7 @@ char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *i
     json_object_set_new(o, "text", json_string(r->text ? r->text : ""));
     json_object_set_new(o, "suggestions",
                         suggestion_list(s, r->lang, r->suggestions, r->n_suggestions));
-    json_object_set_new(o, "kind", json_string(kind_name(r->kind)));
+    json_object_set_new(o, "kind", json_string(pa_reply_kind_name(r->kind)));
     return dump(o);
 }
 

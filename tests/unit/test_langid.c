@@ -1,7 +1,7 @@
 /* Language identification, with the model learnt from the fixture knowledge
- * (tests/fixtures/knowledge): short messages in the five languages, skipped
- * tokens, the priors that break ties, and the script that decides which
- * languages compete. */
+ * (tests/fixtures/knowledge): short messages in the five languages, names,
+ * the tokens that make a text clearly written in one language, words of
+ * languages the bot does not speak, and the scripts each language writes. */
 #include "unit.h"
 
 #include "fixture.h"
@@ -29,67 +29,76 @@ static int unload(void **state)
 
 typedef struct {
     const char *text;
-    const char *skip;  /* one character per token, '1': skipped; NULL: none */
-    const char *bonus; /* locale given a prior bonus of 0.35 (the widget hint's), or NULL */
-    const char *lang;  /* expected language; NULL: none (-1) */
-    int evidence;      /* expected number of scored tokens */
+    const char *names; /* one word per token: "1" a name of every language, a
+                          locale code ("pl") a name of that one only, "0" no
+                          name; NULL: no names */
+    const char *lang;  /* expected best guess; NULL: none (-1) */
+    int evidence;      /* expected number of tokens scored for the guess */
+    const char *clear; /* the language the text is clearly in; NULL: none */
+    int foreign;       /* words of languages the bot does not speak */
 } row;
 
 static const row rows[] = {
     /* French */
-    {"Où se trouve la ville jumelle ?", NULL, NULL, "fr", 6},
-    {"c'est quoi un jumelage", NULL, NULL, "fr", 5},
-    {"merci beaucoup", NULL, NULL, "fr", 2},
+    {"Où se trouve la ville jumelle ?", NULL, "fr", 6, "fr", 0},
+    {"c'est quoi un jumelage", NULL, "fr", 5, "fr", 0},
     /* German */
-    {"Wo liegt die Partnerstadt?", NULL, NULL, "de", 4},
-    {"Was ist eine Städtepartnerschaft?", NULL, NULL, "de", 4},
-    {"vielen Dank", NULL, NULL, "de", 2},
+    {"Wo liegt die Partnerstadt?", NULL, "de", 4, "de", 0},
+    {"Was ist eine Städtepartnerschaft?", NULL, "de", 4, "de", 0},
     /* Polish */
-    {"Gdzie leży miasto partnerskie?", NULL, NULL, "pl", 4},
-    {"co to jest współpraca", NULL, NULL, "pl", 4},
-    {"dziękuję bardzo", NULL, NULL, "pl", 2},
+    {"Gdzie leży miasto partnerskie?", NULL, "pl", 4, "pl", 0},
+    {"co to jest współpraca", NULL, "pl", 4, "pl", 0},
     /* Portuguese */
-    {"Onde fica a cidade geminada?", NULL, NULL, "pt", 5},
-    {"o que é a cooperação descentralizada", NULL, NULL, "pt", 6},
-    {"muito obrigado", NULL, NULL, "pt", 2},
+    {"Onde fica a cidade geminada?", NULL, "pt", 5, "pt", 0},
+    {"o que é a cooperação descentralizada", NULL, "pt", 6, "pt", 0},
     /* Arabic */
-    {"أين تقع المدينة التوأم؟", NULL, NULL, "ar", 4},
-    {"ما هو التعاون اللامركزي", NULL, NULL, "ar", 4},
-    {"شكرا جزيلا", NULL, NULL, "ar", 2},
-    /* Skipped tokens are not scored: the names below say nothing */
-    {"Gdzie leży Sopot", "001", NULL, "pl", 2},
-    {"Wo liegt Viana do Castelo", "00111", NULL, "de", 2},
-    {"Sopot Frankenthal Colombes où", "1110", NULL, "fr", 1},
-    /* The text beats the prior bonus of another language */
-    {"Jakie miasta partnerskie ma Colombes?", "00001", "fr", "pl", 4},
-    {"Welche Partnerstädte hat Colombes?", "0001", "pt", "de", 3},
-    {"avec quelles villes colombes est elle jumelée", "0001000", "de", "fr", 6},
-    /* Nothing to score: the bonus decides, among the languages of the script */
-    {"Sopot", "1", "pl", "pl", 0},
-    {"Sopot", "1", "de", "de", 0},
-    {"Sopot Colombes", "11", "pt", "pt", 0},
-    {"?!", NULL, "pl", "pl", 0},
-    {"", NULL, "de", "de", 0},
-    /* Arabic letters: only Arabic competes, whatever the bonus */
-    {"سوبوت", "1", "fr", "ar", 0},
-    {"سوبوت", NULL, "pl", "ar", 1},
-    {"أين تقع سوبوت", "001", "de", "ar", 2},
-    {"ما هي المدن التوأم لكولومب", NULL, "pt", "ar", 5},
-    /* The script of the majority of the letters wins; the other tokens are
-     * not scored */
-    {"أين تقع المدينة Sopot", NULL, NULL, "ar", 3},
-    {"Gdzie leży miasto سوبوت", NULL, NULL, "pl", 3},
+    {"أين تقع المدينة التوأم؟", NULL, "ar", 4, "ar", 0},
+    {"ما هو التعاون اللامركزي", NULL, "ar", 4, "ar", 0},
+    /* Names of every language say nothing; a form of one language does */
+    {"Gdzie leży Sopot", "0 0 1", "pl", 2, "pl", 0},
+    {"Wo liegt Viana do Castelo", "0 0 1 1 1", "de", 2, "de", 0},
+    {"Sopot Frankenthal Colombes", "1 1 1", "fr", 0, NULL, 0},
+    {"o Sopocie", "0 pl", "pl", 2, "pl", 0},
+    /* Acknowledgements, lone letters and particles shared by several
+     * languages do not make a text clear; a stopword of one language does */
+    {"vielen Dank", NULL, "de", 2, NULL, 0},
+    {"merci beaucoup", NULL, "fr", 2, NULL, 0},
+    {"dziękuję bardzo", NULL, "pl", 2, "pl", 0},
+    {"a Sopot?", "0 1", NULL, 1, NULL, 0},
+    /* One word of one language, alone, does */
+    {"und Sopot?", "0 1", "de", 1, "de", 0},
+    /* Arabic letters: only Arabic competes */
+    {"سوبوت", "1", "ar", 0, NULL, 0},
+    {"أين تقع سوبوت", "0 0 1", "ar", 2, "ar", 0},
+    {"أين تقع المدينة Sopot", NULL, "ar", 3, "ar", 0},
+    /* Words of languages the bot does not speak */
+    {"What are the twin towns?", NULL, NULL, -1, NULL, 5},
+    {"thanks", NULL, NULL, -1, NULL, 1},
+    {"gracias por todo", NULL, NULL, -1, NULL, 2}, /* "por" is Portuguese too */
 };
 
-/* Fills skip from a row's mask (one '0' or '1' per token). */
-static void make_skip(const row *r, const pa_tokens *t, unsigned char *skip)
+/* Fills name_langs from a row's mask. */
+static void make_names(const row *r, const pa_tokens *t, unsigned *name_langs)
 {
-    memset(skip, 0, t->count + 1);
-    if (!r->skip)
+    memset(name_langs, 0, (t->count + 1) * sizeof *name_langs);
+    if (!r->names)
         return;
-    EXPECT_INT(r->text, "tokens in the skip mask", strlen(r->skip), t->count);
-    for (size_t i = 0; i < t->count; i++)
-        skip[i] = r->skip[i] == '1';
+    char mask[64];
+    snprintf(mask, sizeof mask, "%s", r->names);
+    size_t i = 0;
+    for (char *w = strtok(mask, " "); w; w = strtok(NULL, " "), i++) {
+        assert_true(i < t->count);
+        if (!strcmp(w, "1"))
+            name_langs[i] = ~0u;
+        else if (strcmp(w, "0"))
+            name_langs[i] = 1u << pa_snapshot_lang(snapshot, w);
+    }
+    EXPECT_INT(r->text, "tokens in the names mask", i, t->count);
+}
+
+static const char *code(int lang)
+{
+    return lang >= 0 ? snapshot->k.locales[lang].code : NULL;
 }
 
 static void test_rows(void **state)
@@ -99,82 +108,39 @@ static void test_rows(void **state)
         const row *r = &rows[i];
         pa_tokens t;
         assert_int_equal(pa_text_tokenize(r->text, strlen(r->text), &t), 0);
-        unsigned char skip[16];
-        assert_true(t.count < sizeof skip);
-        make_skip(r, &t, skip);
-        double bonus[PA_LANG_MAX] = {0};
-        if (r->bonus) {
-            int b = pa_snapshot_lang(snapshot, r->bonus);
-            assert_true(b >= 0);
-            bonus[b] = 0.35;
+        unsigned names[16];
+        assert_true(t.count < sizeof names / sizeof *names);
+        make_names(r, &t, names);
+        pa_langid_result res = pa_langid_detect(snapshot->langid, &t, names);
+        if (r->evidence >= 0) { /* -1: the guess does not matter */
+            if (r->lang)
+                EXPECT_STR(r->text, "guess", code(res.lang), r->lang);
+            EXPECT_INT(r->text, "evidence", res.evidence, r->evidence);
         }
-        pa_langid_result res =
-            pa_langid_detect(snapshot->langid, &t, r->skip ? skip : NULL, r->bonus ? bonus : NULL);
-        char what[64];
-        snprintf(what, sizeof what, "lang (bonus %s)", r->bonus ? r->bonus : "none");
-        EXPECT_STR(r->text, what, res.lang >= 0 ? snapshot->k.locales[res.lang].code : NULL,
-                   r->lang);
-        EXPECT_INT(r->text, "evidence", res.evidence, r->evidence);
+        EXPECT_STR(r->text, "clearly", code(res.clear), r->clear);
+        EXPECT_INT(r->text, "foreign words", res.foreign, r->foreign);
         pa_tokens_free(&t);
     }
 }
 
-/* Without evidence the result is still a language of the script: with no
- * bonus, or with a bonus only for Arabic, a Latin or empty message gets a
- * Latin language (the dialog then reads lang_detected as false). */
-static void test_no_evidence(void **state)
+/* Arabic is written in Arabic letters; the Latin languages in Latin ones. */
+static void test_scripts(void **state)
 {
     (void)state;
-    static const char *const texts[] = {"Sopot", "?!", ""};
-    int ar = pa_snapshot_lang(snapshot, "ar");
-    assert_true(ar >= 0);
-    double bonus[PA_LANG_MAX] = {0};
-    bonus[ar] = 10;
-    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
-        pa_tokens t;
-        assert_int_equal(pa_text_tokenize(texts[i], strlen(texts[i]), &t), 0);
-        unsigned char skip[2] = {1, 1};
-        for (int with_bonus = 0; with_bonus <= 1; with_bonus++) {
-            pa_langid_result res =
-                pa_langid_detect(snapshot->langid, &t, skip, with_bonus ? bonus : NULL);
-            EXPECT_INT(texts[i], "evidence", res.evidence, 0);
-            assert_true(res.lang >= 0);
-            EXPECT_INT(texts[i], with_bonus ? "Arabic with Arabic's bonus" : "Arabic",
-                       res.lang == ar, 0);
-        }
-        pa_tokens_free(&t);
+    for (size_t l = 0; l < snapshot->k.n_locales; l++) {
+        int arabic = !strcmp(snapshot->k.locales[l].code, "ar");
+        EXPECT_INT(snapshot->k.locales[l].code, "writes Arabic",
+                   pa_langid_writes(snapshot->langid, (int)l, PA_SCRIPT_ARABIC), arabic);
+        EXPECT_INT(snapshot->k.locales[l].code, "writes Latin",
+                   pa_langid_writes(snapshot->langid, (int)l, PA_SCRIPT_LATIN), !arabic);
     }
-}
-
-/* A larger bonus decides a message whose words are shared: the same tokens,
- * each language in turn given the bonus. */
-static void test_bonus_each_language(void **state)
-{
-    (void)state;
-    static const char *const latin[] = {"fr", "de", "pl", "pt"};
-    pa_tokens t;
-    assert_int_equal(pa_text_tokenize("Sopot Colombes", strlen("Sopot Colombes"), &t), 0);
-    unsigned char skip[2] = {1, 1};
-    for (size_t i = 0; i < sizeof latin / sizeof *latin; i++) {
-        double bonus[PA_LANG_MAX] = {0};
-        for (size_t l = 0; l < snapshot->k.n_locales; l++)
-            bonus[l] = 0.1; /* every language a little, one a little more */
-        int b = pa_snapshot_lang(snapshot, latin[i]);
-        assert_true(b >= 0);
-        bonus[b] = 0.2;
-        pa_langid_result res = pa_langid_detect(snapshot->langid, &t, skip, bonus);
-        EXPECT_STR(latin[i], "lang", res.lang >= 0 ? snapshot->k.locales[res.lang].code : NULL,
-                   latin[i]);
-    }
-    pa_tokens_free(&t);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),
-        cmocka_unit_test(test_no_evidence),
-        cmocka_unit_test(test_bonus_each_language),
+        cmocka_unit_test(test_scripts),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }
