@@ -10,9 +10,11 @@
  * data-position bottom-right (default), bottom-left, or the direction-relative bottom-end / bottom-start
  *
  * The widget lives in a Shadow DOM so that the host page's CSS cannot reach it, and it loads
- * passerelle.css from beside this script. Every string a person sees comes from the server's welcome
- * frame (labels per language), so the widget needs no translation files of its own. Server text is only
- * ever inserted with textContent / createTextNode: answers may contain anything.
+ * passerelle.css and passerelle-labels.json from beside this script (never from another host). Every
+ * string a person sees comes from locales/: first from passerelle-labels.json, which travels with the
+ * script, so that the panel is complete even when the chat server cannot be reached; then from the
+ * server's welcome frame (labels per language), which replaces it. Server text is only ever inserted with
+ * textContent / createTextNode: answers may contain anything.
  */
 (function () {
   'use strict';
@@ -28,11 +30,18 @@
   const BACKOFF_BASE_MS = 500;
   const BACKOFF_CAP_MS = 10000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
-  // Shown only before the first welcome frame has told us the labels: language-neutral symbols.
+  const DEFAULT_MAX_TEXT = 1000; // the server's default limit, used until a welcome frame says otherwise
+  const COUNTER_FROM = 0.8; // the character counter shows from this share of the limit on
+  const LABELS_WAIT_MS = 3000; // the widget shows itself without its labels file after this long
+  const LINK_LABEL_MAX = 36; // characters of a shortened link (host + path)
+  // Shown only when neither the labels file nor a welcome frame has told us the labels: neutral symbols.
   const NEUTRAL = { open_chat: '\uD83D\uDCAC', close_chat: '\u2715', send: '\u27A4', online: '\u25CF', offline: '\u25CB' };
 
   const config = readConfig(script);
   const storageKey = 'passerelle:' + config.server;
+  // The screens where the panel covers the window (the same query as in passerelle.css).
+  const SMALL_SCREEN = '(max-width: 480px), (max-height: 520px)';
+  const waiting = { css: true, labels: true }; // what the widget waits for before it shows (see ready)
 
   // All that the widget remembers; persisted to sessionStorage so a reload in the same tab
   // shows the same conversation in the same language.
@@ -40,7 +49,8 @@
     lang: config.lang,
     open: false,
     seq: 0, // last client message id number; ids must stay unique across reloads of the tab
-    languages: [], // from the last welcome frame: [{code, name, dir, welcome, labels}]
+    languages: [], // from the last welcome frame, else the labels file: [{code, name, dir, welcome, labels, suggestions}]
+    maxText: DEFAULT_MAX_TEXT, // longest question the server accepts, in characters (welcome's max_text)
     messages: [] // {from:'user'|'bot', text, lang, id, status, kind, suggestions, suggestionsLang}
   };
 
@@ -49,9 +59,13 @@
   let online = false;
   let attempt = 0; // consecutive failed connection attempts, drives the backoff
   let reconnectTimer = 0;
+  let unreachable = false; // the last attempt to connect failed: say the service is unavailable
+  let pinned = true; // the conversation shows its latest message: keep it so when the panel resizes
+  let lastPointer = ''; // how the launcher was last pressed: touch or pen opens without the on-screen keyboard
 
   restore();
   build();
+  loadLabels();
   renderAll();
   connect();
 
@@ -70,6 +84,7 @@
     return {
       server: server,
       css: new URL('passerelle.css', src).href,
+      labels: new URL('passerelle-labels.json', src).href,
       lang: (el.getAttribute('data-lang') || pageLang || 'fr').toLowerCase(),
       position: position
     };
@@ -88,6 +103,7 @@
     if (typeof saved.lang === 'string') state.lang = saved.lang;
     state.open = !!saved.open;
     state.seq = saved.seq | 0;
+    if (saved.maxText > 0) state.maxText = saved.maxText | 0;
     if (Array.isArray(saved.languages)) {
       state.languages = saved.languages.filter(function (l) { return l && typeof l.code === 'string'; });
     }
@@ -108,6 +124,7 @@
       lang: state.lang,
       open: state.open,
       seq: state.seq,
+      maxText: state.maxText,
       languages: state.languages,
       messages: state.messages.slice(-MAX_STORED_MESSAGES)
     };
@@ -120,6 +137,40 @@
 
   /* ---------------------------------------------------------------- languages and labels */
 
+  // The labels of every language, from beside the script: the panel must not depend on the WebSocket.
+  // A conversation restored from this tab already has them (from a welcome frame or this file).
+  function loadLabels() {
+    if (state.languages.length || typeof window.fetch !== 'function') {
+      ready('labels');
+      return;
+    }
+    const gaveUp = window.setTimeout(function () { ready('labels'); }, LABELS_WAIT_MS);
+    window.fetch(config.labels, { credentials: 'omit' }).then(function (response) {
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      return response.json();
+    }).then(function (data) {
+      // The server's own welcome is newer than any copy: only fill what is still empty.
+      if (!state.languages.length && data && Array.isArray(data.languages)) {
+        state.languages = cleanLanguages(data.languages);
+        if (!languageInfo(state.lang) && state.languages.length) state.lang = state.languages[0].code;
+        renderAll();
+      }
+    }).catch(function () {
+      // No file beside the script: the labels come with the first welcome frame, as before.
+    }).then(function () {
+      window.clearTimeout(gaveUp);
+      ready('labels');
+    });
+  }
+
+  function cleanLanguages(list) {
+    return list.filter(function (l) { return l && typeof l.code === 'string'; }).map(function (l) {
+      const info = { code: l.code, name: l.name, dir: l.dir, welcome: l.welcome, labels: l.labels || {} };
+      if (Array.isArray(l.suggestions)) info.suggestions = cleanSuggestions(l.suggestions);
+      return info;
+    });
+  }
+
   function languageInfo(code) {
     for (let i = 0; i < state.languages.length; i++) {
       if (state.languages[i].code === code) return state.languages[i];
@@ -127,10 +178,32 @@
     return null;
   }
 
-  function label(key) {
+  // A label of the widget's language, as displayed; {name} placeholders are replaced from values.
+  function label(key, values) {
     const info = languageInfo(state.lang) || state.languages[0];
-    const value = info && info.labels && info.labels[key];
-    return typeof value === 'string' ? value : '';
+    let value = info && info.labels && info.labels[key];
+    if (typeof value !== 'string') return '';
+    if (values) {
+      value = value.replace(/\{(\w+)\}/g, function (all, name) {
+        return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+      });
+    }
+    return display(value, info.code);
+  }
+
+  // Typography of the language a text is shown in. French puts a space before ? ! : ; and inside
+  // « »: a narrow no-break one, so that the sign never starts a line of its own.
+  function display(text, lang) {
+    if (lang !== 'fr' || typeof text !== 'string') return text;
+    return text.replace(/[ \u00A0](?=[?!:;»])/g, '\u202F').replace(/«[ \u00A0]/g, '«\u202F');
+  }
+
+  function formatNumber(n) {
+    try {
+      return new Intl.NumberFormat(state.lang, { numberingSystem: 'latn' }).format(n);
+    } catch (e) {
+      return String(n);
+    }
   }
 
   function dirOf(code) {
@@ -147,8 +220,9 @@
     save();
   }
 
-  // A conversation that is still only the greeting reads better in the newly chosen language.
-  // Its suggestions came localized for the welcome's language, so they only stay when it matches.
+  // A conversation that is still only the greeting reads better in the newly chosen language, with
+  // the starting topics of that language (the welcome frame gives them for every language). Without
+  // them (an older server), the old language's buttons are hidden rather than shown under the new text.
   function refreshGreeting() {
     if (state.messages.length !== 1 || state.messages[0].kind !== 'welcome') return;
     const greeting = state.messages[0];
@@ -156,6 +230,10 @@
     if (info && typeof info.welcome === 'string' && info.welcome) {
       greeting.text = info.welcome;
       greeting.lang = state.lang;
+    }
+    if (info && Array.isArray(info.suggestions) && info.suggestions.length) {
+      greeting.suggestions = info.suggestions.slice();
+      greeting.suggestionsLang = state.lang;
     }
   }
 
@@ -190,14 +268,11 @@
 
     const sheet = el('link', '', { rel: 'stylesheet', href: config.css });
     const root = el('div', 'pw-root', { 'data-position': config.position });
-    // Hidden until the stylesheet is in, so the page never flashes an unstyled widget.
+    // Hidden until the stylesheet and the labels are in (see ready), so the page never flashes an
+    // unstyled or unnamed widget.
     root.hidden = true;
-    function reveal() {
-      root.hidden = false;
-      scrollToEnd(); // a restored conversation was laid out while hidden, with nothing to scroll
-    }
-    sheet.addEventListener('load', reveal);
-    sheet.addEventListener('error', reveal);
+    sheet.addEventListener('load', function () { ready('css'); });
+    sheet.addEventListener('error', function () { ready('css'); });
 
     const launcher = el('button', 'pw-launcher', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'pw-panel' });
     launcher.appendChild(icon('M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z'));
@@ -206,6 +281,7 @@
     const badge = el('span', 'pw-badge', { 'aria-hidden': 'true' });
     badge.hidden = true;
     launcher.appendChild(badge);
+    launcher.addEventListener('pointerdown', function (event) { lastPointer = event.pointerType || ''; });
 
     const panel = el('section', 'pw-panel', { id: 'pw-panel', role: 'dialog', 'aria-labelledby': 'pw-title' });
     panel.hidden = true;
@@ -213,7 +289,8 @@
     // A div, not <header>: inside the widget a header would read as a second banner of the page.
     const header = el('div', 'pw-header');
     const titleBox = el('div', 'pw-title-box');
-    const title = el('h2', 'pw-title', { id: 'pw-title' });
+    // tabindex -1: opened by touch, the panel puts focus here, where reading starts (see openPanel).
+    const title = el('h2', 'pw-title', { id: 'pw-title', tabindex: '-1' });
     const status = el('p', 'pw-status', { role: 'status' });
     titleBox.appendChild(title);
     titleBox.appendChild(status);
@@ -247,16 +324,31 @@
     const typingText = el('span', 'pw-sr-only');
     typing.appendChild(dots);
     typing.appendChild(typingText);
+    // Said while the server cannot be reached (the status above says "offline" in a word).
+    const notice = el('p', 'pw-notice');
+    notice.hidden = true;
     log.appendChild(list);
     log.appendChild(typing);
+    log.appendChild(notice);
 
+    // A text area that grows with the question (up to a few lines, see fitInput), so that a long one
+    // can be read back and shortened; Enter sends, Shift+Enter starts a new line.
     const form = el('form', 'pw-form');
     const inputLabel = el('label', 'pw-sr-only', { for: 'pw-input' });
-    const input = el('input', 'pw-input', { id: 'pw-input', type: 'text', autocomplete: 'off', enterkeyhint: 'send', dir: 'auto' });
+    const row = el('div', 'pw-field-row');
+    const input = el('textarea', 'pw-input', { id: 'pw-input', rows: '1', autocomplete: 'off', enterkeyhint: 'send', dir: 'auto' });
     const send = el('button', 'pw-send', { type: 'submit' });
+    row.appendChild(input);
+    row.appendChild(send);
+    // No maxlength: a pasted text that is too long stays whole in the field, to be shortened there.
+    const counter = el('p', 'pw-counter', { id: 'pw-counter' });
+    counter.hidden = true;
+    const fieldError = el('p', 'pw-field-error', { id: 'pw-field-error', role: 'alert' });
+    fieldError.hidden = true;
     form.appendChild(inputLabel);
-    form.appendChild(input);
-    form.appendChild(send);
+    form.appendChild(row);
+    form.appendChild(fieldError);
+    form.appendChild(counter);
 
     panel.appendChild(header);
     panel.appendChild(log);
@@ -274,8 +366,9 @@
     ui = {
       host: host, root: root, launcher: launcher, launcherText: launcherText, badge: badge, panel: panel,
       title: title, status: status, langLabel: langLabel, langSelect: langSelect, closeBtn: closeBtn,
-      closeText: closeText, log: log, list: list, typing: typing, typingText: typingText, form: form,
-      inputLabel: inputLabel, input: input, send: send, live: live
+      closeText: closeText, log: log, list: list, typing: typing, typingText: typingText, notice: notice,
+      form: form, inputLabel: inputLabel, input: input, send: send, counter: counter, fieldError: fieldError,
+      live: live
     };
 
     launcher.addEventListener('click', openPanel);
@@ -283,7 +376,11 @@
     panel.addEventListener('keydown', onPanelKeydown);
     langSelect.addEventListener('change', function () { setLanguage(langSelect.value); });
     form.addEventListener('submit', onSubmit);
+    input.addEventListener('keydown', onInputKeydown);
+    input.addEventListener('input', onInput);
+    log.addEventListener('scroll', function () { pinned = isAtEnd(); }, { passive: true });
     window.addEventListener('online', reconnectNow);
+    watchViewport();
 
     (document.body || document.documentElement).appendChild(host);
   }
@@ -302,6 +399,7 @@
     renderLanguageOptions();
     renderConnection();
     renderMessages();
+    renderField();
     renderPanel();
   }
 
@@ -335,6 +433,10 @@
     ui.root.setAttribute('data-conn', online ? 'online' : 'offline');
     const known = state.languages.length > 0;
     ui.status.textContent = known ? label(online ? 'online' : 'offline') : (online ? NEUTRAL.online : NEUTRAL.offline);
+    // Only once an attempt has failed: the first connection of every page load is offline for a moment.
+    ui.notice.textContent = label('unavailable');
+    ui.notice.hidden = online || !unreachable || !ui.notice.textContent;
+    if (pinned) revealLatest();
   }
 
   function renderPanel() {
@@ -347,14 +449,63 @@
   function renderMessages() {
     const list = ui.list;
     while (list.firstChild) list.removeChild(list.firstChild);
+    // Before the first welcome frame (the server cannot be reached), the greeting of the labels file
+    // stands in for it; it is not part of the conversation.
+    const info = languageInfo(state.lang);
+    if (!botSpoke() && info && typeof info.welcome === 'string' && info.welcome) {
+      list.appendChild(renderMessage({ from: 'bot', kind: 'welcome', text: info.welcome, lang: info.code }, false));
+    }
     let lastBot = -1;
-    state.messages.forEach(function (m, i) { if (m.from === 'bot') lastBot = i; });
+    state.messages.forEach(function (m, i) { if (m.from === 'bot' && m.kind !== 'error') lastBot = i; });
     state.messages.forEach(function (m, i) {
       // Only the newest answer offers suggestions: older ones would answer questions already moved past.
+      // An error is no answer: the suggestions before it stay.
       list.appendChild(renderMessage(m, i === lastBot));
     });
     ui.typing.hidden = !state.messages.some(function (m) { return m.status === 'sent'; });
-    scrollToEnd();
+    revealLatest();
+  }
+
+  // The length of the question against the server's limit: a counter near the limit, and once past it
+  // the field is marked invalid (the message under it says so when sending is tried).
+  function renderField() {
+    const count = questionLength();
+    const over = count > state.maxText;
+    ui.counter.textContent = label('counter', { count: formatNumber(count), max: formatNumber(state.maxText) });
+    ui.counter.hidden = !ui.counter.textContent || count < Math.floor(state.maxText * COUNTER_FROM);
+    ui.counter.classList.toggle('pw-counter--over', over);
+    if (!over && ui.fieldError.getAttribute('data-reason') === 'too_long') showFieldError('');
+    if (over && !ui.fieldError.hidden) showFieldError(label('too_long', { max: formatNumber(state.maxText) }), 'too_long');
+    if (over) ui.input.setAttribute('aria-invalid', 'true');
+    else ui.input.removeAttribute('aria-invalid');
+    const described = [];
+    if (!ui.fieldError.hidden) described.push(ui.fieldError.id);
+    if (!ui.counter.hidden) described.push(ui.counter.id);
+    if (described.length) ui.input.setAttribute('aria-describedby', described.join(' '));
+    else ui.input.removeAttribute('aria-describedby');
+    fitInput();
+  }
+
+  function showFieldError(text, reason) {
+    ui.fieldError.textContent = text;
+    ui.fieldError.hidden = !text;
+    if (text) ui.fieldError.setAttribute('data-reason', reason || '');
+    else ui.fieldError.removeAttribute('data-reason');
+  }
+
+  // Characters as the server counts them (code points) of what would be sent.
+  function questionLength() {
+    return Array.from(ui.input.value.trim()).length;
+  }
+
+  // The field grows with its text up to its CSS max-height, then scrolls.
+  function fitInput() {
+    const input = ui.input;
+    input.style.height = '';
+    if (input.scrollHeight > input.clientHeight + 1) {
+      const border = input.offsetHeight - input.clientHeight;
+      input.style.height = (input.scrollHeight + border) + 'px';
+    }
   }
 
   function renderMessage(m, withSuggestions) {
@@ -372,11 +523,12 @@
         body.setAttribute('lang', m.lang);
         body.setAttribute('dir', dirOf(m.lang));
       }
-      appendLinkified(body, m.text);
+      appendLinkified(body, display(m.text, m.lang), m.links);
     } else {
       // A person may type in any script whatever the selected language: let the browser pick direction.
+      // Sent as typed; shown with the typography of the language it was asked in.
       body.setAttribute('dir', 'auto');
-      body.textContent = m.text;
+      body.textContent = display(m.text, m.lang);
     }
     bubble.appendChild(body);
     item.appendChild(bubble);
@@ -387,7 +539,8 @@
       note.textContent = label('unsent');
       item.appendChild(note);
     }
-    // A greeting swapped to another language (refreshGreeting) would sit above buttons in the old one.
+    // A greeting swapped to another language (refreshGreeting) without the starting topics of the new
+    // one would sit above buttons in the old one.
     const stale = m.kind === 'welcome' && m.suggestionsLang && m.suggestionsLang !== state.lang;
     if (m.from === 'bot' && withSuggestions && m.suggestions && m.suggestions.length && !stale) {
       item.appendChild(renderSuggestions(m.suggestions, m.suggestionsLang || m.lang));
@@ -406,19 +559,26 @@
     suggestions.forEach(function (s) {
       if (!s || typeof s.intent !== 'string') return;
       const button = el('button', 'pw-suggestion', { type: 'button' });
-      button.textContent = typeof s.label === 'string' && s.label ? s.label : s.intent;
+      button.textContent = display(typeof s.label === 'string' && s.label ? s.label : s.intent, lang);
+      let pointer = '';
+      button.addEventListener('pointerdown', function (event) { pointer = event.pointerType || ''; });
       button.addEventListener('click', function () {
         ask({ intent: s.intent, text: button.textContent });
-        // The button is about to be replaced by the answer's own suggestions: keep focus somewhere useful.
-        ui.input.focus();
+        // The button is about to be replaced by the answer's own suggestions: keep focus somewhere
+        // useful, the field, except on touch, where focusing it would open the on-screen keyboard over
+        // the answer: there the conversation takes it.
+        if (pointer === 'touch' || pointer === 'pen') ui.log.focus({ preventScroll: true });
+        else ui.input.focus();
       });
       group.appendChild(button);
     });
     return group;
   }
 
-  // Turns http(s) URLs in server text into real links, everything else into text nodes.
-  function appendLinkified(parent, text) {
+  // Turns http(s) URLs in server text into real links, everything else into text nodes. A link reads
+  // as its label from the answer's structured links when it has one, else as a short host + path: a raw
+  // address breaks over many lines on a phone and says little.
+  function appendLinkified(parent, text, links) {
     const pattern = /https?:\/\/[^\s<>"'«»]+/gi;
     let last = 0;
     let match;
@@ -429,13 +589,54 @@
       const href = safeHttpUrl(url);
       if (!href) continue;
       if (start > last) parent.appendChild(document.createTextNode(text.slice(last, start)));
-      const a = el('a', 'pw-link', { href: href, target: '_blank', rel: 'noopener noreferrer' });
-      a.textContent = url;
+      // dir ltr: an address reads left to right, also inside Arabic text (the element isolates it).
+      const a = el('a', 'pw-link', { href: href, target: '_blank', rel: 'noopener noreferrer', dir: 'ltr' });
+      const named = linkLabel(href, links);
+      if (named) {
+        a.textContent = named;
+        a.setAttribute('dir', 'auto');
+      } else {
+        a.textContent = shortLink(href);
+      }
+      a.title = href;
       parent.appendChild(a);
       last = start + url.length;
       pattern.lastIndex = last;
     }
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function linkLabel(href, links) {
+    if (!Array.isArray(links)) return '';
+    for (let i = 0; i < links.length; i++) {
+      if (safeHttpUrl(links[i].url) === href) return links[i].label;
+    }
+    return '';
+  }
+
+  // https://www.ville.example/a/b/c/page?x=1 -> ville.example/…/page
+  function shortLink(href) {
+    const u = new URL(href);
+    const host = u.hostname.replace(/^www\./, '');
+    let path = u.pathname;
+    try {
+      path = decodeURIComponent(path);
+    } catch (e) {
+      // not UTF-8 percent-encoding: keep it as it is
+    }
+    const parts = path.split('/').filter(Boolean);
+    let text = host + (parts.length ? '/' + parts.join('/') : '');
+    if (text.length > LINK_LABEL_MAX && parts.length > 1) text = host + '/\u2026/' + parts[parts.length - 1];
+    if (text.length > LINK_LABEL_MAX) text = text.slice(0, LINK_LABEL_MAX - 1) + '\u2026';
+    return text;
+  }
+
+  function cleanLinks(list) {
+    if (!Array.isArray(list)) return undefined;
+    const links = list.filter(function (l) {
+      return l && typeof l.url === 'string' && typeof l.label === 'string' && l.label && safeHttpUrl(l.url);
+    }).map(function (l) { return { url: l.url, label: l.label }; });
+    return links.length ? links : undefined;
   }
 
   function safeHttpUrl(candidate) {
@@ -447,8 +648,70 @@
     }
   }
 
-  function scrollToEnd() {
-    ui.log.scrollTop = ui.log.scrollHeight;
+  // Where the conversation shows its latest message: the end, or, when that message is taller than the
+  // view (a long answer on a phone with its keyboard open), the message's start, where reading begins.
+  function latestTarget() {
+    const log = ui.log;
+    const end = log.scrollHeight - log.clientHeight;
+    const item = ui.list.lastElementChild;
+    if (!item || !ui.typing.hidden) return end;
+    const top = item.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop;
+    return Math.max(0, Math.min(end, Math.floor(top) - 8));
+  }
+
+  function revealLatest() {
+    ui.log.scrollTop = latestTarget();
+    pinned = true;
+  }
+
+  // Still showing the latest message as revealLatest left it (or the very end)?
+  function isAtEnd() {
+    const log = ui.log;
+    return Math.abs(log.scrollTop - latestTarget()) <= 2 || log.scrollTop >= log.scrollHeight - log.clientHeight - 2;
+  }
+
+  // The panel changes size: a phone's on-screen keyboard opens or closes, the window is resized, the
+  // field grows. What the resident was reading stays in view; the latest message above all.
+  function watchViewport() {
+    if (typeof window.ResizeObserver === 'function') {
+      new window.ResizeObserver(function () {
+        if (pinned) revealLatest();
+      }).observe(ui.log);
+    }
+    const vv = window.visualViewport;
+    if (!vv) return;
+    vv.addEventListener('resize', fitViewport);
+    vv.addEventListener('scroll', fitViewport);
+    window.addEventListener('resize', fitViewport);
+  }
+
+  // On a small screen the panel covers the window. When the on-screen keyboard opens, most phone
+  // browsers shrink only the visual viewport (the part that is seen) and pan it to the field: the panel
+  // then follows the visual viewport, so that its header, the latest answer and the field all stay
+  // seen. Not while pinch-zoomed: then the resident chose what to see.
+  function fitViewport() {
+    const vv = window.visualViewport;
+    const fit = vv && state.open && isSmallScreen() && Math.abs(vv.scale - 1) < 0.01 &&
+      vv.height < window.innerHeight - 1;
+    if (fit) {
+      ui.root.style.setProperty('--pw-vv-top', Math.max(0, vv.offsetTop) + 'px');
+      ui.root.style.setProperty('--pw-vv-height', vv.height + 'px');
+    } else {
+      ui.root.style.removeProperty('--pw-vv-top');
+      ui.root.style.removeProperty('--pw-vv-height');
+    }
+  }
+
+  function isSmallScreen() {
+    return !!(window.matchMedia && window.matchMedia(SMALL_SCREEN).matches);
+  }
+
+  // Shows the widget once its stylesheet and its labels are in (each reported once).
+  function ready(what) {
+    waiting[what] = false;
+    if (waiting.css || waiting.labels || !ui.root.hidden) return;
+    ui.root.hidden = false;
+    revealLatest(); // a restored conversation was laid out while hidden, with nothing to scroll
   }
 
   function announce(text) {
@@ -461,12 +724,20 @@
 
   /* ---------------------------------------------------------------- panel and keyboard */
 
-  function openPanel() {
+  // Focus goes to the field, ready to type, except when the panel was opened by touch: there a focused
+  // field opens the on-screen keyboard over the greeting before anything was read. The title takes it
+  // instead (the start of the dialog, for screen readers too).
+  function openPanel(event) {
     state.open = true;
     ui.badge.hidden = true;
     renderPanel();
-    scrollToEnd();
-    ui.input.focus();
+    fitViewport();
+    fitInput();
+    revealLatest();
+    const byTouch = (lastPointer === 'touch' || lastPointer === 'pen') && !(event && event.detail === 0);
+    lastPointer = '';
+    if (byTouch) ui.title.focus({ preventScroll: true });
+    else ui.input.focus();
     save();
   }
 
@@ -489,12 +760,12 @@
   // When the panel covers the whole screen, the page behind it is invisible: keep Tab inside the panel.
   function isFullScreen() {
     const rect = ui.panel.getBoundingClientRect();
-    return rect.width >= window.innerWidth - 1 && rect.height >= window.innerHeight - 1;
+    return isSmallScreen() || (rect.width >= window.innerWidth - 1 && rect.height >= window.innerHeight - 1);
   }
 
   function trapFocus(event) {
     const focusable = Array.prototype.filter.call(
-      ui.panel.querySelectorAll('button, select, input, [tabindex="0"], a[href]'),
+      ui.panel.querySelectorAll('button, select, textarea, [tabindex="0"], a[href]'),
       function (node) { return !node.disabled && node.getClientRects().length > 0; }
     );
     if (!focusable.length) return;
@@ -510,12 +781,36 @@
     }
   }
 
+  // A question longer than the server accepts stays in the field, with a message saying so: nothing is
+  // sent, nothing of what the resident wrote is lost.
   function onSubmit(event) {
     event.preventDefault();
     const text = ui.input.value.trim();
     if (!text) return;
+    if (questionLength() > state.maxText) {
+      showFieldError(label('too_long', { max: formatNumber(state.maxText) }), 'too_long');
+      renderField();
+      ui.input.focus();
+      return;
+    }
     ui.input.value = '';
+    showFieldError('');
+    renderField();
     ask({ text: text });
+  }
+
+  // Enter sends, as in a one-line field; Shift+Enter is a new line; an input method composing a word
+  // (Chinese, Japanese, Korean…) keeps its Enter.
+  function onInputKeydown(event) {
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+    event.preventDefault();
+    if (typeof ui.form.requestSubmit === 'function') ui.form.requestSubmit();
+    else onSubmit(event);
+  }
+
+  function onInput() {
+    if (ui.fieldError.getAttribute('data-reason') === 'server') showFieldError('');
+    renderField();
   }
 
   /* ---------------------------------------------------------------- conversation */
@@ -577,12 +872,30 @@
     if (target) target.status = 'done';
   }
 
+  // An answer to something the resident asked is news: announced, and marked unread while the panel is
+  // closed. The greeting is not (quiet): it is there to be read when the resident opens the panel.
   function addBotMessage(message, quiet) {
     state.messages.push(message);
     if (state.messages.length > MAX_STORED_MESSAGES) state.messages.splice(0, state.messages.length - MAX_STORED_MESSAGES);
     if (quiet) return;
     if (!state.open) ui.badge.hidden = false;
     announce(message.text);
+  }
+
+  function botSpoke() {
+    return state.messages.some(function (m) { return m.from === 'bot'; });
+  }
+
+  function greetingOf(frame) {
+    const lang = typeof frame.lang === 'string' ? frame.lang : state.lang;
+    return {
+      from: 'bot',
+      kind: 'welcome',
+      text: frame.text,
+      lang: lang,
+      suggestions: cleanSuggestions(frame.suggestions),
+      suggestionsLang: lang
+    };
   }
 
   function cleanSuggestions(list) {
@@ -594,26 +907,25 @@
 
   function onWelcome(frame) {
     if (Array.isArray(frame.languages) && frame.languages.length) {
-      state.languages = frame.languages.filter(function (l) { return l && typeof l.code === 'string'; });
+      state.languages = cleanLanguages(frame.languages);
+    }
+    // The server's limit on a question (an older server does not say: its default applies).
+    if (typeof frame.max_text === 'number' && frame.max_text >= 1 && frame.max_text % 1 === 0) {
+      state.maxText = frame.max_text;
     }
     if (!languageInfo(state.lang)) {
       state.lang = languageInfo(frame.lang) ? frame.lang : (state.languages[0] ? state.languages[0].code : state.lang);
     }
     const untouched = state.messages.every(function (m) { return m.kind === 'welcome'; });
     if (untouched && typeof frame.text === 'string') {
-      // First visit, or nothing said yet: (re)place the greeting with the server's current one,
-      // announcing it only the first time (a reconnection is not news).
-      const greeted = state.messages.length > 0;
+      // First visit, or nothing said yet: (re)place the greeting with the server's current one. The
+      // greeting is never announced nor marked unread: the resident has not asked anything yet.
       state.messages = [];
-      addBotMessage({
-        from: 'bot',
-        kind: 'welcome',
-        text: frame.text,
-        lang: typeof frame.lang === 'string' ? frame.lang : state.lang,
-        suggestions: cleanSuggestions(frame.suggestions),
-        suggestionsLang: typeof frame.lang === 'string' ? frame.lang : state.lang
-      }, greeted);
+      addBotMessage(greetingOf(frame), true);
       refreshGreeting();
+    } else if (typeof frame.text === 'string' && !botSpoke()) {
+      // Questions typed while the server could not be reached, before any greeting: it comes first.
+      state.messages.unshift(greetingOf(frame));
     }
     renderAll();
     save();
@@ -631,6 +943,7 @@
       text: typeof frame.text === 'string' ? frame.text : '',
       lang: typeof frame.lang === 'string' ? frame.lang : state.lang,
       intent: typeof frame.intent === 'string' ? frame.intent : null,
+      links: cleanLinks(frame.links), // [{url, label}]: how the answer's addresses read, when it says
       suggestions: cleanSuggestions(frame.suggestions),
       suggestionsLang: typeof frame.lang === 'string' ? frame.lang : state.lang
     });
@@ -640,6 +953,7 @@
 
   function onError(frame) {
     settle(frame.id);
+    if (frame.code === 'text_too_long' && restoreRefused(frame)) return;
     addBotMessage({
       from: 'bot',
       kind: 'error',
@@ -650,6 +964,22 @@
     save();
   }
 
+  // The server found a question too long (its limit is lower than the widget knew): the question goes
+  // back to the field, whole, with the server's message under it, instead of into the conversation.
+  function restoreRefused(frame) {
+    let index = -1;
+    state.messages.forEach(function (m, i) { if (m.from === 'user' && m.id === frame.id && !m.intent) index = i; });
+    // A new question is already being typed: the refused one stays in the conversation, with the error.
+    if (index < 0 || ui.input.value.trim()) return false;
+    ui.input.value = state.messages.splice(index, 1)[0].text;
+    const lang = typeof frame.lang === 'string' ? frame.lang : state.lang;
+    showFieldError(display(typeof frame.message === 'string' ? frame.message : label('too_long', { max: formatNumber(state.maxText) }), lang), 'server');
+    renderMessages();
+    renderField();
+    save();
+    return true;
+  }
+
   function onFrame(event) {
     let frame;
     try {
@@ -658,10 +988,38 @@
       return; // not ours to display
     }
     if (!frame || typeof frame !== 'object') return;
-    if (frame.type === 'welcome') onWelcome(frame);
+    if (frame.type === 'welcome') {
+      startPinging(frame.idle_timeout_s);
+      onWelcome(frame);
+    }
     else if (frame.type === 'answer') onAnswer(frame);
     else if (frame.type === 'error') onError(frame);
     // Unknown frame types are ignored so that the server can grow the protocol.
+  }
+
+  /* ---------------------------------------------------------------- keep-alive */
+
+  // The server closes a connection that sent nothing for idle_timeout_s (its welcome says how long).
+  // While connected, the widget sends {"type":"ping"} three times within that time, so that an open
+  // page keeps its conversation; the server answers {"type":"pong"} (ignored here) and does not count
+  // pings as questions. A browser may slow the timer of a hidden tab to once a minute: the server's
+  // default of 120 s leaves room for that.
+  const PINGS_PER_IDLE_TIMEOUT = 3;
+  const PING_MIN_INTERVAL_MS = 1000;
+  let pingTimer = 0;
+
+  function startPinging(idleTimeoutS) {
+    stopPinging();
+    if (typeof idleTimeoutS !== 'number' || !(idleTimeoutS > 0)) return;
+    const every = Math.max(PING_MIN_INTERVAL_MS, (idleTimeoutS * 1000) / PINGS_PER_IDLE_TIMEOUT);
+    pingTimer = window.setInterval(function () {
+      if (socket && socket.readyState === 1) socket.send('{"type":"ping"}');
+    }, every);
+  }
+
+  function stopPinging() {
+    window.clearInterval(pingTimer);
+    pingTimer = 0;
   }
 
   /* ---------------------------------------------------------------- connection */
@@ -683,10 +1041,13 @@
       return;
     }
     socket = ws;
+    let opened = false;
     ws.addEventListener('open', function () {
       if (socket !== ws) return;
+      opened = true;
       attempt = 0;
       online = true;
+      unreachable = false;
       renderConnection();
       flushQueue();
     });
@@ -695,8 +1056,12 @@
     });
     ws.addEventListener('close', function () {
       if (socket !== ws) return;
+      stopPinging();
       socket = null;
       online = false;
+      // A connection that closes after opening (a restart, an idle timeout) is not yet "unavailable":
+      // the next attempt tells.
+      if (!opened) unreachable = true;
       // Answers to questions in flight died with the connection: send them again once back.
       state.messages.forEach(function (m) {
         if (m.from === 'user' && m.status === 'sent') m.status = 'queued';

@@ -152,6 +152,9 @@ char *pa_protocol_welcome_json(const pa_snapshot *s, int lang)
         json_object_set_new(e, "dir", json_string(x->rtl ? "rtl" : "ltr"));
         json_object_set_new(e, "welcome", json_string(x->message_text[PA_MSG_WELCOME]));
         json_object_set_new(e, "labels", kv_object(x->labels, x->n_labels));
+        /* the same starting topics in each language, so that the widget can switch
+           the greeting's language before anything is asked without losing them */
+        json_object_set_new(e, "suggestions", suggestion_list(s, (int)l, start, n));
         json_array_append_new(langs, e);
     }
     json_object_set_new(o, "languages", langs);

@@ -11,9 +11,12 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
 import { assert, freePort, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
+import { buildLabels, LABELS_FILE, labelsText } from './labels.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -28,6 +31,19 @@ const PL_QUESTION = 'Jakie miasta partnerskie ma Colombes?';
 const OFFLINE_QUESTION = 'Où se trouve Sopot ?';
 const AFTER_RECONNECT_QUESTION = 'Qu’est-ce que la coopération décentralisée ?';
 const INJECTION = '<img src=x onerror=alert(1)>';
+const PHONE = { width: 360, height: 640 };
+const PHONE_KEYBOARD = { width: 360, height: 330 }; // the same phone with its on-screen keyboard open
+const DEFAULT_MAX_TEXT = 1000; // the server's default --max-text
+// A resident's long question: 2,000 characters of real sentences, twice the limit.
+const LONG_FR = 'Bonjour, je voudrais savoir comment ma classe peut participer à un échange avec Sopot ' +
+  'et quelles aides existent pour le voyage. ';
+const LONG_AR = 'مرحبًا، أود أن أعرف كيف يمكن لصفي المشاركة في تبادل مع سوبوت وما هي المساعدات المتاحة للسفر. ';
+// n characters of text repeated, ending in a letter (the widget counts what it would send: trimmed).
+const repeatTo = (text, n) => {
+  const chars = Array.from(text.repeat(Math.ceil(n / Array.from(text).length) + 1)).slice(0, n);
+  if (/\s/.test(chars[n - 1])) chars[n - 1] = '?';
+  return chars.join('');
+};
 
 /* ------------------------------------------------------------------ arguments */
 
@@ -56,8 +72,16 @@ for (const [what, file] of [['server binary', BIN], ['Chromium', CHROMIUM]]) {
 
 /* ------------------------------------------------------------------ small helpers */
 
-
-
+// axe-core, run inside the page by evaluate (which the page's Content-Security-Policy does not block).
+const require = createRequire(import.meta.url);
+let AXE_SOURCE = '';
+try {
+  AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+} catch (e) {
+  console.error('axe-core is not installed: run `npm ci` in tests/browser first');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 async function poll(check, ms, what) {
   const deadline = Date.now() + ms;
@@ -151,6 +175,69 @@ function labelsOf(lang) {
   return info.labels;
 }
 
+// A text as the widget shows it in a language: French sets a narrow no-break space before ? ! : ;
+// (and inside « »), so that the sign never wraps alone onto a new line.
+function shown(text, lang) {
+  if (lang !== 'fr') return text;
+  return text.replace(/[ \u00A0](?=[?!:;»])/g, '\u202F').replace(/«[ \u00A0]/g, '«\u202F');
+}
+
+// The labels of the locales under --root, as the widget shows them, with {name} filled in.
+const LOCALES = Object.fromEntries(buildLabels(ROOT).languages.map((l) => [l.code, l]));
+function localLabel(lang, key, values = {}) {
+  const text = LOCALES[lang].labels[key];
+  assert(typeof text === 'string' && text, `locales/${lang}.json has no label ${key}`);
+  return shown(text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all)), lang);
+}
+
+const digits = (text) => (text || '').replace(/\D+/g, ' ').trim();
+
+// axe-core (every rule it runs by default) over the widget, its open shadow root included; the demo
+// page around it is not the widget's to answer for.
+async function axeClean(p, what) {
+  if (!(await p.evaluate(() => typeof window.axe === 'object'))) await p.evaluate(AXE_SOURCE);
+  const violations = await p.evaluate(async () => {
+    const result = await window.axe.run({ include: ['passerelle-chat'] }, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.impact}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(' > ')).join(', ')}`);
+  });
+  assert(violations.length === 0, `${what}: axe-core reports ${violations.join('; ')}`);
+}
+
+// While the chat server is down, a proxy cache on its address still serves the page and the widget's
+// files (from web/ on disk) and answers the WebSocket upgrade with 502, as a proxy whose backend
+// restarts does. (A page fulfilled by Playwright's routing would count as a public one, and Chromium
+// would then refuse its WebSocket to the loopback server.)
+async function startCache() {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+  const webDir = path.join(ROOT, 'web');
+  const cache = http.createServer((req, res) => {
+    let rel = decodeURIComponent(new URL(req.url, 'http://cache').pathname);
+    if (rel.endsWith('/')) rel += 'index.html';
+    const file = path.join(webDir, path.normalize(rel));
+    if (req.method !== 'GET' || !file.startsWith(webDir + path.sep) || !fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+    res.end(fs.readFileSync(file));
+  });
+  cache.on('upgrade', (req, socket) => socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n'));
+  await new Promise((resolve, reject) => {
+    cache.once('error', reject);
+    cache.listen(port, HOST, resolve);
+  });
+  return async () => {
+    cache.closeAllConnections();
+    await new Promise((resolve) => cache.close(resolve));
+  };
+}
+
+async function shot(p, name, shots) {
+  await p.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await p.screenshot({ path: path.join(OUT, `${name}.png`) });
+  shots.push(`${name}.png`);
+}
+
 // Runs inside the page: the widget's elements live in an open shadow root.
 const IN_PAGE = {
   state: () => {
@@ -159,6 +246,7 @@ const IN_PAGE = {
     if (!root) return null;
     const q = (s) => root.querySelector(s);
     const texts = (s) => Array.from(root.querySelectorAll(s)).map((n) => n.textContent);
+    const visibleText = (s) => (q(s) && !q(s).hidden ? q(s).textContent : null);
     return {
       lang: root.getAttribute('lang'),
       dir: root.getAttribute('dir'),
@@ -176,8 +264,43 @@ const IN_PAGE = {
       all: texts('.pw-msg .pw-text'),
       unsent: texts('.pw-unsent'),
       suggestions: texts('.pw-suggestion'),
-      typingShown: !q('.pw-typing').hidden
+      suggestionsLang: (q('.pw-suggestions') || { getAttribute: () => null }).getAttribute('lang'),
+      typingShown: !q('.pw-typing').hidden,
+      shown: !root.hidden,
+      notice: visibleText('.pw-notice'),
+      counter: visibleText('.pw-counter'),
+      fieldError: visibleText('.pw-field-error'),
+      inputLength: Array.from(q('.pw-input').value).length,
+      invalid: q('.pw-input').getAttribute('aria-invalid') === 'true',
+      badge: !q('.pw-badge').hidden,
+      live: root.querySelector('[aria-live]').textContent,
+      headerHeight: q('.pw-header').getBoundingClientRect().height
     };
+  },
+  // Where the latest message is, against the visible part of the conversation and the window.
+  latest: () => {
+    const root = document.querySelector('passerelle-chat').shadowRoot;
+    const log = root.querySelector('.pw-log').getBoundingClientRect();
+    const items = root.querySelectorAll('.pw-msg');
+    const last = items[items.length - 1];
+    const r = last.querySelector('.pw-bubble').getBoundingClientRect();
+    const input = root.querySelector('.pw-input').getBoundingClientRect();
+    const header = root.querySelector('.pw-header').getBoundingClientRect();
+    return {
+      bot: last.classList.contains('pw-msg--bot'),
+      top: r.top, bottom: r.bottom, logTop: log.top, logBottom: log.bottom,
+      startVisible: r.top >= log.top - 1 && r.top + 20 <= log.bottom,
+      inputVisible: input.top >= 0 && input.bottom <= window.innerHeight,
+      headerVisible: header.top >= 0 && header.bottom <= window.innerHeight
+    };
+  },
+  fontOf: ([selector, index]) => {
+    const root = document.querySelector('passerelle-chat').shadowRoot;
+    const all = root.querySelectorAll(selector);
+    const n = all[index < 0 ? all.length + index : index];
+    if (!n) return null;
+    const cs = getComputedStyle(n);
+    return { size: parseFloat(cs.fontSize), family: cs.fontFamily, lang: n.closest('[lang]').getAttribute('lang') };
   },
   focus: () => {
     const host = document.querySelector('passerelle-chat');
@@ -300,12 +423,13 @@ scenario('open the demo page and the widget', async () => {
   s = await state(page);
   const fr = labelsOf('fr');
   assert(s.lang === 'fr' && s.dir === 'ltr', `expected lang fr / ltr, got ${s.lang} / ${s.dir}`);
-  assert(s.title === fr.title, `title ${JSON.stringify(s.title)} is not the fr label ${JSON.stringify(fr.title)}`);
-  assert(s.bot[0] === w.text, 'the greeting is not the welcome text');
+  assert(s.title === shown(fr.title, 'fr'), `title ${JSON.stringify(s.title)} is not the fr label ${JSON.stringify(fr.title)}`);
+  assert(s.bot[0] === shown(w.text, 'fr'), 'the greeting is not the welcome text');
   const names = w.languages.map((l) => l.name);
   assert(JSON.stringify(s.options) === JSON.stringify(names), `language options ${s.options} != ${names}`);
   const f = await focusInfo(page);
   assert(f.inWidget && f.cls === 'pw-input', `opening should focus the question field, focus is on ${f.cls || f.tag}`);
+  await axeClean(page, 'connected, panel open');
 });
 
 scenario('ask in French, get a French answer', async () => {
@@ -317,7 +441,10 @@ scenario('ask in French, get a French answer', async () => {
   assert(reply.lang === 'fr', `answer lang ${reply.lang}, expected fr`);
   const s = await state(page);
   assert(s.lang === 'fr', `widget lang ${s.lang}, expected fr`);
-  assert(s.bot[s.bot.length - 1] === reply.text, 'the answer text is not shown as sent');
+  assert(s.bot[s.bot.length - 1] === shown(reply.text, 'fr'), 'the answer text is not shown as sent');
+  // French typography: no ordinary space before : ? ! ; in what is shown, a narrow no-break one instead.
+  assert(/[ \u00A0][:?!;]/.test(reply.text), 'the French answer has no " :" to check the typography on');
+  assert(!/[ \u00A0][:?!;»]/.test(s.bot[s.bot.length - 1]), 'a French sign can wrap alone onto a new line');
   assert(await page.evaluate(() => window.__pwTypingSeen), 'the typing indicator never showed while waiting');
   assert(!s.typingShown, 'the typing indicator is still shown after the answer');
   return `intent ${reply.intent}`;
@@ -339,7 +466,16 @@ scenario('switch to Arabic: rtl and an Arabic answer', async () => {
   assert(r.close.right <= r.title.left + 1, 'in rtl the close button should be left of the title');
   assert(r.lastUser.left - r.panel.left < r.panel.right - r.lastUser.right,
     'in rtl the user bubble should hug the left side');
-  return `intent ${reply.intent}`;
+  // Arabic letters are drawn smaller than Latin ones at the same size: Arabic text is set larger, in
+  // fonts made for it. Here the French answer (above) and the Arabic one share the Arabic widget.
+  const ar = await page.evaluate(IN_PAGE.fontOf, ['.pw-msg--bot .pw-text', -1]);
+  const latin = await page.evaluate(IN_PAGE.fontOf, ['.pw-msg--bot .pw-text[lang="fr"]', -1]);
+  assert(ar.lang === 'ar' && latin.lang === 'fr', `compared ${ar.lang} with ${latin.lang}`);
+  assert(ar.size >= latin.size * 1.1, `Arabic text is ${ar.size}px, Latin ${latin.size}px`);
+  assert(/Arabic/.test(ar.family.split(',')[0]), `Arabic text is set in ${ar.family}`);
+  const field = await page.evaluate(IN_PAGE.fontOf, ['.pw-input', 0]);
+  assert(field.size >= 18, `the field is ${field.size}px in Arabic`);
+  return `intent ${reply.intent}; Arabic ${ar.size}px, Latin ${latin.size}px`;
 });
 
 scenario('switch back to French: ltr', async () => {
@@ -347,7 +483,11 @@ scenario('switch back to French: ltr', async () => {
   const s = await state(page);
   assert(s.dir === 'ltr' && s.hostDir === 'ltr', `dir is ${s.dir}, expected ltr`);
   const fr = labelsOf('fr');
-  assert(s.title === fr.title && s.send === fr.send && s.placeholder === fr.placeholder, 'labels are not French');
+  assert(s.title === shown(fr.title, 'fr') && s.send === shown(fr.send, 'fr') && s.placeholder === shown(fr.placeholder, 'fr'),
+    'labels are not French');
+  const latin = await page.evaluate(IN_PAGE.fontOf, ['.pw-msg--bot .pw-text[lang="fr"]', -1]);
+  const ar = await page.evaluate(IN_PAGE.fontOf, ['.pw-msg--bot .pw-text[lang="ar"]', -1]);
+  assert(ar.size >= latin.size * 1.1, `in the French widget, Arabic text is ${ar.size}px, Latin ${latin.size}px`);
   const r = await page.evaluate(IN_PAGE.rects);
   assert(r.close.left >= r.title.right - 1, 'in ltr the close button should be right of the title');
 });
@@ -362,7 +502,7 @@ scenario('Polish on the French widget switches it to Polish', async () => {
   await poll(async () => (await state(page)).lang === 'pl', 3000, 'the widget did not switch to pl');
   const s = await state(page);
   assert(s.select === 'pl', `the language selector shows ${s.select}`);
-  assert(s.title === pl.title && s.send === pl.send && s.placeholder === pl.placeholder,
+  assert(s.title === shown(pl.title, 'pl') && s.send === pl.send && s.placeholder === pl.placeholder,
     `labels are not Polish: ${s.title} / ${s.send} / ${s.placeholder}`);
   assert(s.status === pl.online, `status ${JSON.stringify(s.status)} is not the Polish online label`);
   return `intent ${reply.intent}`;
@@ -455,14 +595,14 @@ scenario('server stops: offline, queued message, reconnect, answers again', asyn
     .querySelector('.pw-root').getAttribute('data-conn') === 'offline', null, { timeout: 10000 });
   let s = await state(page);
   const labels = labelsOf(s.lang);
-  assert(s.status === labels.offline, `status ${JSON.stringify(s.status)} is not the offline label`);
+  assert(s.status === shown(labels.offline, s.lang), `status ${JSON.stringify(s.status)} is not the offline label`);
   const sentBefore = sent.length;
   await page.locator('.pw-input').fill(OFFLINE_QUESTION);
   await page.locator('.pw-input').press('Enter');
   await sleep(300);
   s = await state(page);
-  assert(s.user[s.user.length - 1] === OFFLINE_QUESTION, 'the offline message is not shown');
-  assert(s.unsent.length === 1 && s.unsent[0] === labels.unsent, `expected one "unsent" note, got ${JSON.stringify(s.unsent)}`);
+  assert(s.user[s.user.length - 1] === shown(OFFLINE_QUESTION, s.lang), 'the offline message is not shown');
+  assert(s.unsent.length === 1 && s.unsent[0] === shown(labels.unsent, s.lang), `expected one "unsent" note, got ${JSON.stringify(s.unsent)}`);
   await startServer(); // same port
   await page.waitForFunction(() => document.querySelector('passerelle-chat').shadowRoot
     .querySelector('.pw-root').getAttribute('data-conn') === 'online', null, { timeout: 15000 });
@@ -494,9 +634,12 @@ scenario('reload restores the conversation', async () => {
   return `${before.all.length} messages, lang ${before.lang}`;
 });
 
-scenario('links in answers are safe anchors', async () => {
-  // A separate tab whose WebSocket passes through a proxy that appends links to the server's answers.
-  const ctx = await newContext({ width: 1280, height: 800 });
+const LONG_URL = 'https://www.colombes.fr/vie-municipale/action-internationale/jumelages-et-cooperations/sopot-pologne?utm_source=passerelle';
+
+scenario('links in answers are safe anchors with short labels', async () => {
+  // A separate tab (a phone) whose WebSocket passes through a proxy that appends links to the server's
+  // answers, one of them named in the answer's structured links.
+  const ctx = await newContext(PHONE);
   try {
     const p = await ctx.newPage();
     await p.routeWebSocket(/\/ws/, (ws) => {
@@ -505,7 +648,9 @@ scenario('links in answers are safe anchors', async () => {
         try {
           const frame = JSON.parse(message);
           if (frame.type === 'answer') {
-            frame.text += ' https://example.org/jumelage?x=1. javascript:alert(1) <a href="https://evil.example">x</a>';
+            frame.text += ' https://example.org/jumelage?x=1. javascript:alert(1) <a href="https://evil.example">x</a> ' +
+              LONG_URL + ' https://example.org/programme';
+            frame.links = [{ url: 'https://example.org/programme', label: 'Programme des échanges' }];
             message = JSON.stringify(frame);
           }
         } catch (e) { /* pass through */ }
@@ -522,17 +667,22 @@ scenario('links in answers are safe anchors', async () => {
     const answer = p.locator('.pw-msg--bot').last();
     await answer.locator('.pw-link').first().waitFor({ timeout: 10000 });
     const links = await answer.locator('a').evaluateAll((as) => as.map((a) => ({
-      href: a.getAttribute('href'), text: a.textContent, target: a.target, rel: a.rel })));
+      href: a.getAttribute('href'), text: a.textContent, target: a.target, rel: a.rel, lines: a.getClientRects().length })));
     const ours = links.find((a) => a.href === 'https://example.org/jumelage?x=1');
     assert(ours, `no link to https://example.org/jumelage?x=1 (trailing dot excluded) in ${JSON.stringify(links)}`);
-    assert(ours.text === ours.href, `the link text is ${JSON.stringify(ours.text)}`);
+    assert(ours.text === 'example.org/jumelage', `the link reads ${JSON.stringify(ours.text)}, expected host + path`);
+    const long = links.find((a) => a.href === LONG_URL);
+    assert(long && long.text === 'colombes.fr/…/sopot-pologne', `the long link reads ${JSON.stringify(long && long.text)}`);
+    assert(long.lines <= 2, `the long link is broken over ${long.lines} lines on a phone`);
+    const named = links.find((a) => a.href === 'https://example.org/programme');
+    assert(named && named.text === 'Programme des échanges', `the named link reads ${JSON.stringify(named && named.text)}`);
     for (const a of links) {
       assert(/^https?:\/\//.test(a.href), `a link to ${a.href}`);
       assert(a.target === '_blank' && a.rel === 'noopener noreferrer', `link ${a.href} lacks target/rel`);
     }
     assert(!links.some((a) => a.text === 'x'), 'server markup became a real link');
     const text = await answer.locator('.pw-text').textContent();
-    assert(text.includes('<a href="https://evil.example">x</a>') && text.includes('javascript:alert(1)'),
+    assert(text.includes('<a href="') && text.includes('">x</a>') && text.includes('javascript:alert(1)'),
       'server markup was not shown as text');
     assert(!dialog, 'a dialog fired');
   } finally {
@@ -540,10 +690,12 @@ scenario('links in answers are safe anchors', async () => {
   }
 });
 
-scenario('host page CSS does not reach the widget', async () => {
+scenario('host page CSS does not reach the widget; no labels file is no harm', async () => {
   // The server's CSP forbids inline styles; this tab only plays a page with other rules of its own.
   const ctx = await newContext({ width: 1280, height: 800 }, 1, { bypassCSP: true });
   try {
+    // Also a page whose copy of the widget lacks its labels file: the labels then come with the welcome.
+    await ctx.route(`**/${LABELS_FILE}`, (route) => route.fulfill({ status: 404, body: '' }));
     const p = await ctx.newPage();
     await p.goto(`http://${HOST}:${port}/`);
     await p.addStyleTag({ content: '* { font: italic 40px/3 serif !important; color: red !important; ' +
@@ -559,6 +711,8 @@ scenario('host page CSS does not reach the widget', async () => {
     });
     assert(look.size === '16px' && look.color === 'rgb(27, 31, 36)' && look.style === 'normal',
       `the bubble picked up page styles: ${JSON.stringify(look)}`);
+    const s = await state(p);
+    assert(s.title === shown(labelsOf('fr').title, 'fr'), 'without its labels file the widget has no title');
   } finally {
     await ctx.close();
   }
@@ -606,6 +760,306 @@ scenario('screenshots and layout: desktop and phone, ltr and rtl, 200 % zoom', a
   await page.setViewportSize({ width: 1280, height: 800 });
   return shots.join(' ');
 });
+
+/* ------------------------------------------------------------------ issue 16: what a resident still met */
+
+const sortKeys = (o) => Object.fromEntries(Object.entries(o || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+// Frames of one tab, seen from outside.
+function framesOf(p) {
+  const seen = { sent: [], received: [] };
+  p.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => { try { seen.received.push(JSON.parse(f.payload)); } catch (e) { /* not JSON */ } });
+    ws.on('framesent', (f) => { try { seen.sent.push(JSON.parse(f.payload)); } catch (e) { /* not JSON */ } });
+  });
+  return seen;
+}
+
+const phoneContext = () => newContext(PHONE, 1, { hasTouch: true, isMobile: true });
+const numberIn = (p, lang, n) => p.evaluate(([l, v]) => new Intl.NumberFormat(l, { numberingSystem: 'latn' }).format(v), [lang, n]);
+
+async function openByTouch(p) {
+  await p.locator('.pw-launcher').tap();
+  await p.locator('.pw-panel').waitFor({ state: 'visible' });
+}
+
+async function switchTo(p, lang) {
+  await p.locator('.pw-lang').selectOption(lang);
+  await poll(async () => (await state(p)).lang === lang, 3000, `widget did not switch to ${lang}`);
+}
+
+// Types a question in a tab and waits for the reply to it to be shown.
+async function askIn(p, seen, text) {
+  const before = seen.sent.length;
+  const bots = (await state(p)).bot.length;
+  await p.locator('.pw-input').fill(text);
+  await p.locator('.pw-input').press('Enter');
+  const question = await poll(() => seen.sent.slice(before).find((f) => f.type === 'ask' && f.text === text),
+    5000, `the widget did not send ${JSON.stringify(text.slice(0, 40))}`);
+  const reply = await poll(() => seen.received.find((f) => (f.type === 'answer' || f.type === 'error') && f.id === question.id),
+    10000, 'no reply');
+  await poll(async () => (await state(p)).bot.length > bots, 5000, 'the reply was not shown');
+  return { question, reply };
+}
+
+scenario('the labels beside the script are those of locales/ and of the server', async () => {
+  const file = path.join(ROOT, 'web', LABELS_FILE);
+  assert(fs.existsSync(file) && fs.readFileSync(file, 'utf8') === labelsText(ROOT),
+    `web/${LABELS_FILE} differs from locales/: run node tests/browser/labels.mjs --root . --write`);
+  const res = await fetch(`http://${HOST}:${port}/${LABELS_FILE}`);
+  assert(res.ok, `GET /${LABELS_FILE}: HTTP ${res.status}`);
+  const served = await res.json();
+  const pick = (l) => JSON.stringify({ code: l.code, name: l.name, dir: l.dir, welcome: l.welcome, labels: sortKeys(l.labels) });
+  const live = welcome().languages.map(pick);
+  const mine = served.languages.map(pick);
+  assert(mine.join('\n') === live.join('\n'), 'the labels file differs from the languages of the welcome frame');
+  return `${mine.length} languages, ${Object.keys(served.languages[0].labels).length} labels each`;
+});
+
+scenario('first visit on a phone: a quiet greeting, no keyboard, starting topics in Arabic too', async () => {
+  const ctx = await phoneContext();
+  const shots = [];
+  try {
+    const p = await ctx.newPage();
+    const seen = framesOf(p);
+    await p.goto(`http://${HOST}:${port}/`);
+    await waitForWidget(p);
+    await sleep(400); // an announcement is written 50 ms after its message
+    let s = await state(p);
+    assert(!s.open, 'the panel should start closed');
+    assert(!s.badge, 'the greeting shows an unread badge on the closed launcher');
+    assert(s.live === '', `the greeting was announced: ${JSON.stringify(s.live)}`);
+    await openByTouch(p);
+    const f = await focusInfo(p);
+    assert(f.inWidget && f.cls !== 'pw-input', 'opening by touch focused the field, which opens the on-screen keyboard');
+    assert(f.cls === 'pw-title', `opening by touch should focus the title, focus is on ${f.cls}`);
+    await sleep(100);
+    s = await state(p);
+    assert(s.live === '' && !s.badge, 'opening the panel announced the greeting');
+    const w = seen.received.find((x) => x.type === 'welcome');
+    const start = (lang) => w.languages.find((l) => l.code === lang).suggestions || [];
+    assert(start('fr').length === 4, `the welcome frame has ${start('fr').length} French starting topics`);
+    assert(JSON.stringify(s.suggestions) === JSON.stringify(start('fr').map((x) => shown(x.label, 'fr'))),
+      `French start shows ${JSON.stringify(s.suggestions)}`);
+    await shot(p, 'phone-start-fr', shots);
+    await switchTo(p, 'ar');
+    s = await state(p);
+    const ar = start('ar');
+    assert(ar.length === 4, `the welcome frame has ${ar.length} Arabic starting topics`);
+    assert(JSON.stringify(s.suggestions) === JSON.stringify(ar.map((x) => x.label)) && s.suggestionsLang === 'ar',
+      `Arabic start shows ${s.suggestions.length} topics: ${JSON.stringify(s.suggestions)}`);
+    assert(s.bot.length === 1 && s.bot[0] === w.languages.find((l) => l.code === 'ar').welcome, 'the greeting is not in Arabic');
+    await shot(p, 'phone-start-ar', shots);
+    // A starting topic tapped in Arabic: an Arabic answer, which is news (announced), no keyboard.
+    const before = seen.sent.length;
+    await p.locator('.pw-suggestion').nth(2).tap();
+    const question = await poll(() => seen.sent.slice(before).find((x) => x.type === 'ask'), 5000, 'no ask was sent');
+    assert(question.intent === ar[2].intent && question.lang === 'ar', `the tap sent ${JSON.stringify(question)}`);
+    const reply = await poll(() => seen.received.find((x) => x.id === question.id), 10000, 'no answer');
+    assert(reply.type === 'answer' && reply.lang === 'ar', `got ${reply.type} in ${reply.lang}`);
+    const news = labelsOf('ar').new_message;
+    await poll(async () => (await state(p)).live.startsWith(news), 3000, 'the answer was not announced');
+    const g = await focusInfo(p);
+    assert(g.cls !== 'pw-input', 'tapping a topic focused the field, which opens the on-screen keyboard');
+    return shots.join(' ');
+  } finally {
+    await ctx.close();
+  }
+});
+
+scenario('a long question stays in the field, with its counter', async () => {
+  const ctx = await phoneContext();
+  const shots = [];
+  try {
+    const p = await ctx.newPage();
+    const seen = framesOf(p);
+    await p.goto(`http://${HOST}:${port}/`);
+    await waitForWidget(p);
+    await openByTouch(p);
+    for (const [lang, sentence] of [['fr', LONG_FR], ['ar', LONG_AR]]) {
+      if (lang !== 'fr') await switchTo(p, lang);
+      const before = await state(p);
+      assert(before.suggestions.length > 0, `no starting topics in ${lang}`);
+      const max = await numberIn(p, lang, DEFAULT_MAX_TEXT);
+      await p.locator('.pw-input').fill(repeatTo(sentence, 2 * DEFAULT_MAX_TEXT));
+      let s = await state(p);
+      const counter = localLabel(lang, 'counter', { count: await numberIn(p, lang, 2 * DEFAULT_MAX_TEXT), max });
+      assert(s.counter === counter, `${lang}: the counter shows ${JSON.stringify(s.counter)}, expected ${JSON.stringify(counter)}`);
+      assert(s.invalid, `${lang}: the field is not marked invalid past the limit`);
+      const sentBefore = seen.sent.length;
+      await p.locator('.pw-input').press('Enter');
+      await poll(async () => (await state(p)).fieldError !== null, 3000, `${lang}: no message under the field`);
+      await sleep(100); // a frame sent would have been seen by now
+      s = await state(p);
+      assert(!seen.sent.slice(sentBefore).some((x) => x.type === 'ask'), `${lang}: the long question was sent`);
+      assert(s.inputLength === 2 * DEFAULT_MAX_TEXT, `${lang}: the field holds ${s.inputLength} characters after Enter`);
+      assert(s.fieldError === localLabel(lang, 'too_long', { max }), `${lang}: the message under the field is ${JSON.stringify(s.fieldError)}`);
+      assert(s.user.length === before.user.length, `${lang}: the refused question was added to the conversation`);
+      assert(JSON.stringify(s.suggestions) === JSON.stringify(before.suggestions), `${lang}: the suggestions changed`);
+      const f = await focusInfo(p);
+      assert(f.cls === 'pw-input', `${lang}: focus left the field`);
+      await shot(p, `phone-long-${lang}`, shots);
+    }
+    // Shortened to the limit: the message goes, and the question is sent and answered.
+    const fits = repeatTo(LONG_AR, DEFAULT_MAX_TEXT);
+    await p.locator('.pw-input').fill(fits);
+    let s = await state(p);
+    assert(s.fieldError === null && !s.invalid, 'the message stayed once the question fits');
+    assert(s.counter !== null, 'the counter is hidden at the limit');
+    const { reply } = await askIn(p, seen, fits);
+    assert(reply.type === 'answer', `a question of ${DEFAULT_MAX_TEXT} characters got ${reply.type} ${reply.code || ''}`);
+    s = await state(p);
+    assert(s.inputLength === 0 && s.counter === null, 'the field was not emptied after sending');
+  } finally {
+    await ctx.close();
+  }
+  // The limit comes from the welcome frame; a question the server still refuses comes back to the field.
+  const ctx2 = await newContext({ width: 1280, height: 800 });
+  try {
+    const p = await ctx2.newPage();
+    await p.routeWebSocket(/\/ws/, (ws) => {
+      const upstream = ws.connectToServer();
+      upstream.onMessage((message) => {
+        try {
+          const frame = JSON.parse(message);
+          if (frame.type === 'welcome') message = JSON.stringify({ ...frame, max_text: 1500 });
+        } catch (e) { /* pass through */ }
+        ws.send(message);
+      });
+    });
+    const seen = framesOf(p);
+    await p.goto(`http://${HOST}:${port}/`);
+    await waitForWidget(p);
+    await p.locator('.pw-launcher').click();
+    const before = await state(p);
+    const text = repeatTo(LONG_FR, 1200);
+    await p.locator('.pw-input').fill(text);
+    let s = await state(p);
+    const counter = localLabel('fr', 'counter', { count: await numberIn(p, 'fr', 1200), max: await numberIn(p, 'fr', 1500) });
+    assert(s.counter === counter && !s.invalid, `with max_text 1500 the counter shows ${JSON.stringify(s.counter)}`);
+    const sentBefore = seen.sent.length;
+    await p.locator('.pw-input').press('Enter');
+    const question = await poll(() => seen.sent.slice(sentBefore).find((x) => x.type === 'ask'), 5000, 'nothing was sent');
+    const reply = await poll(() => seen.received.find((x) => x.id === question.id), 10000, 'no reply');
+    assert(reply.type === 'error' && reply.code === 'text_too_long', `the server replied ${reply.type} ${reply.code || ''}`);
+    await poll(async () => (await state(p)).inputLength === 1200, 3000, 'the refused question did not come back to the field');
+    s = await state(p);
+    assert(s.fieldError === shown(reply.message, 'fr'), `the message under the field is ${JSON.stringify(s.fieldError)}`);
+    assert(s.user.length === before.user.length && s.bot.length === before.bot.length, 'the refusal was added to the conversation');
+    assert(JSON.stringify(s.suggestions) === JSON.stringify(before.suggestions), 'the suggestions changed');
+  } finally {
+    await ctx2.close();
+  }
+  return shots.join(' ');
+});
+
+scenario('a phone with its keyboard open: compact header, the latest answer in view', async () => {
+  const ctx = await phoneContext();
+  const shots = [];
+  try {
+    const p = await ctx.newPage();
+    const seen = framesOf(p);
+    await p.goto(`http://${HOST}:${port}/`);
+    await waitForWidget(p);
+    await openByTouch(p);
+    const heights = [];
+    const compact = async (lang) => {
+      const h = (await state(p)).headerHeight;
+      heights.push(Math.round(h));
+      assert(h <= 64, `${lang}: the header takes ${Math.round(h)} px on a phone`);
+    };
+    await compact('fr');
+    await askIn(p, seen, FR_QUESTION);
+    // The keyboard opens over the lower half: the window the page sees shrinks to 330 px.
+    await p.setViewportSize(PHONE_KEYBOARD);
+    await poll(async () => (await p.evaluate(IN_PAGE.latest)).startVisible, 3000,
+      'at 360×330 the start of the latest answer is out of view');
+    let l = await p.evaluate(IN_PAGE.latest);
+    assert(l.bot && l.inputVisible && l.headerVisible, `at 360×330: ${JSON.stringify(l)}`);
+    await shot(p, 'phone-keyboard-fr', shots);
+    await switchTo(p, 'ar');
+    await compact('ar');
+    await askIn(p, seen, AR_QUESTION);
+    await poll(async () => (await p.evaluate(IN_PAGE.latest)).startVisible, 3000,
+      'at 360×330 the start of the Arabic answer is out of view');
+    l = await p.evaluate(IN_PAGE.latest);
+    assert(l.bot && l.inputVisible && l.headerVisible, `Arabic at 360×330: ${JSON.stringify(l)}`);
+    await shot(p, 'phone-keyboard-ar', shots);
+    // The keyboard closes: still the latest answer.
+    await p.setViewportSize(PHONE);
+    await poll(async () => (await p.evaluate(IN_PAGE.latest)).startVisible, 3000, 'after the keyboard closed the latest answer is out of view');
+    return `header ${heights.join(' / ')} px (fr / ar); ${shots.join(' ')}`;
+  } finally {
+    await ctx.close();
+  }
+});
+
+scenario('server down when the page loads: a complete panel, axe-clean, then it recovers', async () => {
+  await stopServer();
+  let stopCache = await startCache(); // the page and the widget's files still come from a cache
+  const ctx = await phoneContext();
+  const shots = [];
+  try {
+    const p = await ctx.newPage();
+    const seen = framesOf(p);
+    await p.goto(`http://${HOST}:${port}/`);
+    await p.waitForFunction(() => {
+      const host = document.querySelector('passerelle-chat');
+      const root = host && host.shadowRoot && host.shadowRoot.querySelector('.pw-root');
+      return root && !root.hidden && root.getAttribute('data-conn') === 'offline';
+    }, null, { timeout: 10000 });
+    await sleep(300); // the first attempt to connect has failed by now
+    await openByTouch(p);
+    let s = await state(p);
+    const expect = (lang) => {
+      for (const [what, key] of [['title', 'title'], ['status', 'offline'], ['notice', 'unavailable'],
+        ['placeholder', 'placeholder'], ['send', 'send']]) {
+        assert(s[what] === localLabel(lang, key), `${lang}, server down: ${what} is ${JSON.stringify(s[what])}`);
+      }
+      assert(s.options.length === 5, `${lang}, server down: ${s.options.length} languages to choose from`);
+      assert(s.bot[0] === shown(LOCALES[lang].welcome, lang), `${lang}, server down: no greeting`);
+    };
+    expect('fr');
+    await axeClean(p, 'server down, French');
+    await p.locator('.pw-input').fill(OFFLINE_QUESTION);
+    await p.locator('.pw-input').press('Enter');
+    await poll(async () => (await state(p)).unsent.length === 1, 3000, 'the question typed meanwhile is not shown');
+    s = await state(p);
+    assert(s.unsent[0] === localLabel('fr', 'unsent'), `the "not yet sent" note is ${JSON.stringify(s.unsent[0])}`);
+    await shot(p, 'phone-down-fr', shots);
+    await switchTo(p, 'ar');
+    s = await state(p);
+    expect('ar');
+    assert(s.dir === 'rtl', 'Arabic is not right-to-left while the server is down');
+    assert(s.unsent[0] === localLabel('ar', 'unsent'), 'the "not yet sent" note is not in Arabic');
+    await axeClean(p, 'server down, Arabic');
+    await shot(p, 'phone-down-ar', shots);
+    // The server comes back: the widget reconnects by itself, greets, sends the waiting question.
+    await stopCache();
+    stopCache = null;
+    await startServer();
+    await p.waitForFunction(() => document.querySelector('passerelle-chat').shadowRoot
+      .querySelector('.pw-root').getAttribute('data-conn') === 'online', null, { timeout: 20000 });
+    const question = await poll(() => seen.sent.find((x) => x.type === 'ask' && x.text === OFFLINE_QUESTION), 5000,
+      'the waiting question was not sent');
+    const reply = await poll(() => seen.received.find((x) => x.id === question.id), 10000, 'no answer to the waiting question');
+    assert(reply.type === 'answer', `got ${reply.type}`);
+    await poll(async () => {
+      const x = await state(p);
+      return x.unsent.length === 0 && x.notice === null && x.bot.length === 2;
+    }, 5000, 'the panel did not recover (note, notice, greeting and answer)');
+    s = await state(p);
+    const w = seen.received.find((x) => x.type === 'welcome');
+    assert(s.bot[0] === w.text, 'the greeting is not the server\'s');
+    assert(s.status === shown(labelsOf(s.lang).online, s.lang), `status ${JSON.stringify(s.status)} after recovery`);
+    await axeClean(p, 'recovered');
+    await shot(p, 'phone-recovered', shots);
+    return shots.join(' ');
+  } finally {
+    await ctx.close();
+    if (stopCache) await stopCache();
+  }
+}, 45000);
 
 /* ------------------------------------------------------------------ running */
 
