@@ -933,7 +933,8 @@
 
   function onAnswer(frame) {
     settle(frame.id);
-    // The server answers in the language the question was written in: follow it.
+    // The server leaves the resident's language only for a question clearly written in
+    // another of its languages: then the resident is writing in that one, follow it.
     if (typeof frame.lang === 'string' && frame.lang !== state.lang && languageInfo(frame.lang)) {
       state.lang = frame.lang;
     }
