@@ -713,6 +713,12 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
     memset(out, 0, sizeof *out);
     const lang_index *li = &idx->langs[lang];
     out->n_names = pa_name_spans_distinct(names, out->names, PA_MATCH_MAX_NAMES);
+    long exact = exact_intent(li, t);
+    if (exact >= 0) { /* the question is one of the examples, as written: nothing to score */
+        out->top[0] = (pa_candidate){(int)exact, 1.0, 1.0};
+        out->n_top = 1;
+        return;
+    }
     pa_stemmer *st = pa_stemmer_new(li->loc->stemmer);
     analysis *a = pa_xmalloc(sizeof *a);
     analyse(li, idx->k, t, names->name_of, st, 0, idx->unknown_weight, a);
@@ -742,13 +748,6 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
     tally_features(li, a, unknown, &tl);
     if (tl.total > 0)
         score_intents(idx, li, a, unknown, &tl, out);
-    long exact = exact_intent(li, t);
-    if (exact >= 0) { /* the question is one of the examples, as written */
-        out->top[0].intent = (int)exact;
-        out->top[0].score = 1.0;
-        out->top[0].coverage = 1.0;
-        out->n_top = 1;
-    }
     free(a);
     free(tl.closeness);
     free(tl.coverage);
