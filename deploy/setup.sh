@@ -27,8 +27,9 @@ build_packages=(build-essential cmake pkg-config libwebsockets-dev libjansson-de
                 libutf8proc-dev libstemmer-dev)
 # Fonts: chromium only recommends them, and the widget's Arabic needs glyphs.
 # debootstrap: tests/setup/ makes a bare Debian 12 to run the serve path in.
+# prometheus: its promtool checks the /metrics text.
 test_packages=(libcmocka-dev clang libclang-rt-14-dev clang-format chromium
-               fonts-dejavu-core fonts-liberation debootstrap)
+               fonts-dejavu-core fonts-liberation debootstrap prometheus)
 
 usage() {
     cat <<'EOF'

@@ -20,6 +20,8 @@ typedef struct {
  * PASSERELLE_LOCALES, PASSERELLE_WEB), else those installed beside the
  * program (../share/passerelle), else those of the source tree. */
 void cli_default_paths(cli_paths *p);
+/* The same without the environment: those installed, else the source tree. */
+void cli_bundled_paths(cli_paths *p);
 /* Loads the knowledge, printing every problem to stderr. Returns NULL on
  * failure. */
 pa_snapshot *cli_load(const cli_paths *p);

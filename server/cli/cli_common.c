@@ -40,20 +40,32 @@ static const char *data_root(void)
 static const char *env_or(const char *name, const char *root, const char *sub, char *buf,
                           size_t size)
 {
-    const char *v = getenv(name);
+    const char *v = name ? getenv(name) : NULL;
     if (v && *v)
         return v;
     snprintf(buf, size, "%s/%s", root, sub);
     return buf;
 }
 
-void cli_default_paths(cli_paths *p)
+static void fill_paths(cli_paths *p, int use_env)
 {
     const char *root = data_root();
     size_t size = sizeof p->defaults[0];
-    p->intents_dir = env_or("PASSERELLE_INTENTS", root, "intents", p->defaults[0], size);
-    p->locales_dir = env_or("PASSERELLE_LOCALES", root, "locales", p->defaults[1], size);
-    p->web_dir = env_or("PASSERELLE_WEB", root, "web", p->defaults[2], size);
+    p->intents_dir =
+        env_or(use_env ? "PASSERELLE_INTENTS" : NULL, root, "intents", p->defaults[0], size);
+    p->locales_dir =
+        env_or(use_env ? "PASSERELLE_LOCALES" : NULL, root, "locales", p->defaults[1], size);
+    p->web_dir = env_or(use_env ? "PASSERELLE_WEB" : NULL, root, "web", p->defaults[2], size);
+}
+
+void cli_default_paths(cli_paths *p)
+{
+    fill_paths(p, 1);
+}
+
+void cli_bundled_paths(cli_paths *p)
+{
+    fill_paths(p, 0);
 }
 
 pa_snapshot *cli_load(const cli_paths *p)
@@ -69,7 +81,7 @@ pa_snapshot *cli_load(const cli_paths *p)
     return s;
 }
 
-enum { CLI_MAX_OPTIONS = 16 };
+enum { CLI_MAX_OPTIONS = 64 };
 
 int cli_parse(int argc, char **argv, const char *help, cli_paths *paths, const cli_option *extra,
               int min_args, int max_args, int *first)

@@ -44,6 +44,10 @@ pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars,
         snprintf(req->lang, sizeof req->lang, "%s", json_string_value(lang));
     }
     json_t *type = json_object_get(root, "type");
+    if (json_is_string(type) && !strcmp(json_string_value(type), "ping")) {
+        req->ping = 1; /* a keep-alive: nothing more to read */
+        goto done;
+    }
     if (!json_is_string(type) || strcmp(json_string_value(type), "ask")) {
         code = PA_PROTO_UNKNOWN_TYPE;
         goto done;
@@ -126,7 +130,8 @@ static json_t *kv_object(const pa_kv *kv, size_t n)
     return o;
 }
 
-char *pa_protocol_welcome_json(const pa_snapshot *s, int lang)
+/* The welcome frame as an object, for the two builders below. */
+static json_t *welcome_object(const pa_snapshot *s, int lang)
 {
     const pa_locale *loc = &s->k.locales[lang];
     json_t *o = json_object();
@@ -159,6 +164,21 @@ char *pa_protocol_welcome_json(const pa_snapshot *s, int lang)
     }
     json_object_set_new(o, "languages", langs);
     json_object_set_new(o, "version", json_string(s->k.version));
+    return o;
+}
+
+char *pa_protocol_welcome_json(const pa_snapshot *s, int lang)
+{
+    return dump(welcome_object(s, lang));
+}
+
+char *pa_protocol_welcome_limits_json(const pa_snapshot *s, int lang, size_t max_text,
+                                      unsigned idle_timeout_s)
+{
+    json_t *o = welcome_object(s, lang);
+    json_object_set_new(o, "max_text", json_integer((json_int_t)max_text));
+    if (idle_timeout_s)
+        json_object_set_new(o, "idle_timeout_s", json_integer(idle_timeout_s));
     return dump(o);
 }
 
@@ -193,5 +213,14 @@ char *pa_protocol_error_json(const pa_snapshot *s, int lang, pa_proto_error code
     json_object_set_new(o, "code", json_string(name));
     json_object_set_new(o, "message", json_string(msg));
     json_object_set_new(o, "lang", json_string(loc->code));
+    return dump(o);
+}
+
+char *pa_protocol_pong_json(json_t *id)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("pong"));
+    if (id)
+        json_object_set(o, "id", id);
     return dump(o);
 }

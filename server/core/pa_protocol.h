@@ -25,12 +25,15 @@ typedef struct {
     char *intent;                /* the clicked intent id, or NULL; malloc'd */
     char lang[PA_LANG_CODE_MAX]; /* the language hint, "" when none */
     json_t *id;                  /* the client's id to echo (a new reference), or NULL */
+    int ping;                    /* 1 for {"type":"ping"}: a keep-alive, not a question */
 } pa_request;
 
 /* Parses one frame of len bytes and checks it with pa_request_check. Fills
  * *req (release with pa_request_clear, also after an error: the id and the
  * hint may have been read) and returns PA_PROTO_OK, or the code of the first
- * problem found. max_chars is the limit on the question's length. */
+ * problem found. max_chars is the limit on the question's length. A
+ * {"type":"ping"} frame (a keep-alive) sets req->ping and is PA_PROTO_OK, with
+ * only its id and hint read. */
 pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars, pa_request *req);
 
 /* Fills *req with a question typed elsewhere (the command line): a copy of
@@ -51,6 +54,14 @@ void pa_request_clear(pa_request *req);
 
 /* {"type":"welcome","lang":..,"text":..,"suggestions":[..],"languages":[..]} */
 char *pa_protocol_welcome_json(const pa_snapshot *s, int lang);
+/* The same welcome with the limits the server announces to its clients:
+ * "max_text" (the longest question, in characters) and, when idle_timeout_s
+ * is not 0, "idle_timeout_s" (the seconds after which a connection that sent
+ * nothing is closed: the widget pings more often than that). */
+char *pa_protocol_welcome_limits_json(const pa_snapshot *s, int lang, size_t max_text,
+                                      unsigned idle_timeout_s);
+/* {"type":"pong"} with the id of the ping when it had one (id may be NULL). */
+char *pa_protocol_pong_json(json_t *id);
 /* {"type":"answer",...} for a reply of pa_dialog; id may be NULL. */
 char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *id);
 /* {"type":"error","code":..,"message":<localized>,"lang":..}; id may be NULL. */

@@ -47,20 +47,31 @@ static void answer(const pa_snapshot *s, pa_session *session, pa_turn *out)
     out->lang = out->reply.lang;
 }
 
+void pa_turn_read(const pa_turn_limits *limits, const char *data, size_t len, pa_turn *out)
+{
+    memset(out, 0, sizeof *out);
+    if (data)
+        out->error = pa_protocol_parse(data, len, limits->max_text_chars, &out->request);
+}
+
+void pa_turn_answer(const pa_snapshot *s, pa_session *session, pa_proto_error refused, pa_turn *t)
+{
+    pa_proto_error code = refused != PA_PROTO_OK ? refused : t->error;
+    if (code != PA_PROTO_OK) {
+        t->request.ping = 0; /* a refused keep-alive gets the error frame */
+        refuse(s, session, code, t);
+    } else if (t->request.ping) {
+        t->lang = pa_dialog_default_lang(s, session, hint_of(&t->request));
+    } else {
+        answer(s, session, t);
+    }
+}
+
 void pa_turn_frame(const pa_snapshot *s, pa_session *session, const pa_turn_limits *limits,
                    const char *data, size_t len, pa_proto_error refused, pa_turn *out)
 {
-    memset(out, 0, sizeof *out);
-    pa_proto_error code = refused;
-    if (data) {
-        pa_proto_error parsed = pa_protocol_parse(data, len, limits->max_text_chars, &out->request);
-        if (code == PA_PROTO_OK)
-            code = parsed;
-    }
-    if (code != PA_PROTO_OK)
-        refuse(s, session, code, out);
-    else
-        answer(s, session, out);
+    pa_turn_read(limits, data, len, out);
+    pa_turn_answer(s, session, refused, out);
 }
 
 void pa_turn_request(const pa_snapshot *s, pa_session *session, const pa_turn_limits *limits,
@@ -80,15 +91,30 @@ char *pa_turn_render(const pa_snapshot *s, const pa_turn *t)
 {
     if (t->error != PA_PROTO_OK)
         return pa_protocol_error_json(s, t->lang, t->error, t->request.id);
+    if (t->request.ping)
+        return pa_protocol_pong_json(t->request.id);
     return pa_protocol_answer_json(s, &t->reply, t->request.id);
 }
 
-char *pa_turn_welcome(const pa_snapshot *s, pa_session *session, const char *lang_code)
+/* The language a conversation opens in: the page's, when known. */
+static int open_lang(const pa_snapshot *s, pa_session *session, const char *lang_code)
 {
     int lang = lang_code ? pa_snapshot_lang(s, lang_code) : -1;
     if (lang >= 0)
         session->lang = lang;
-    return pa_protocol_welcome_json(s, pa_dialog_default_lang(s, session, NULL));
+    return pa_dialog_default_lang(s, session, NULL);
+}
+
+char *pa_turn_welcome(const pa_snapshot *s, pa_session *session, const char *lang_code)
+{
+    return pa_protocol_welcome_json(s, open_lang(s, session, lang_code));
+}
+
+char *pa_turn_open(const pa_snapshot *s, pa_session *session, const pa_turn_limits *limits,
+                   const char *lang_code)
+{
+    return pa_protocol_welcome_limits_json(s, open_lang(s, session, lang_code),
+                                           limits->max_text_chars, limits->idle_timeout_s);
 }
 
 void pa_turn_clear(pa_turn *t)

@@ -1,12 +1,70 @@
 /* pa_metrics: the server's counters and their Prometheus text.
  *
- * Counted on the service thread only, so plain integers suffice. */
+ * Counted on the service thread only, so plain integers suffice (the reload
+ * worker's durations come to the service thread with its result). */
 #ifndef PA_METRICS_H
 #define PA_METRICS_H
 
+#include "pa_map.h"
 #include "pa_turn.h"
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* Why a connection was refused: the label of
+ * passerelle_connections_refused_total, and the HTTP status it got. */
+#define PA_REFUSALS(X)                                                                             \
+    X(MAX_CONNECTIONS, "max_connections", 503)         /* the server holds max-connections */      \
+    X(PER_ADDRESS, "per_address", 429)                 /* the address holds its share */           \
+    X(ORIGIN, "origin", 403)                           /* a page not in allowed-origins */         \
+    X(STOPPING, "stopping", 503)                       /* the server is shutting down */           \
+    X(HEADERS_TOO_LARGE, "headers_too_large", 431)     /* request headers over max-header */       \
+    X(ADMIN_CONNECTIONS, "admin_max_connections", 503) /* the admin listener is full */
+
+typedef enum {
+    PA_ADMIT = 0,
+#define PA_X(sym, name, status) PA_REFUSE_##sym,
+    PA_REFUSALS(PA_X)
+#undef PA_X
+        PA_REFUSAL_END
+} pa_refusal;
+
+/* The label of a refusal ("per_address"), "" for PA_ADMIT; and its status. */
+const char *pa_refusal_name(pa_refusal r);
+int pa_refusal_status(pa_refusal r);
+
+/* Why the server closed a connection itself. */
+#define PA_CLOSES(X)                                                                               \
+    X(IDLE, "idle_timeout")           /* no message for idle-timeout */                            \
+    X(FRAME, "frame_timeout")         /* a message not complete within frame-timeout */            \
+    X(HANDSHAKE, "handshake_timeout") /* request headers not complete within handshake-timeout */  \
+    X(SHUTDOWN, "shutdown")           /* closed with 1001 when the server stopped */
+
+typedef enum {
+#define PA_X(sym, name) PA_CLOSE_##sym,
+    PA_CLOSES(PA_X)
+#undef PA_X
+        PA_CLOSE_END
+} pa_close_reason;
+
+const char *pa_close_name(pa_close_reason r);
+
+/* A Prometheus histogram over fixed upper bounds (seconds). */
+enum { PA_HISTOGRAM_BOUNDS_MAX = 16 };
+typedef struct {
+    const double *bounds; /* ascending; +Inf is implied */
+    size_t n_bounds;
+    uint64_t counts[PA_HISTOGRAM_BOUNDS_MAX + 1]; /* per bucket, not cumulative */
+    double sum;
+    uint64_t count;
+} pa_histogram;
+
+/* Starts a histogram over n bounds (at most PA_HISTOGRAM_BOUNDS_MAX),
+ * borrowed: they must outlive it. */
+void pa_histogram_init(pa_histogram *h, const double *bounds, size_t n);
+void pa_histogram_observe(pa_histogram *h, double value);
+
+enum { PA_METRICS_INTENTS_MAX = 1024 }; /* intents counted one by one; the rest in "other" */
 
 typedef struct {
     char code[PA_LANG_CODE_MAX];
@@ -14,20 +72,40 @@ typedef struct {
 } pa_lang_counter;
 
 typedef struct {
-    unsigned long connections_total, questions, answers, fallbacks, clarifications;
+    unsigned long connections_total, questions, pings;
+    unsigned long replies[PA_REPLY_KIND_END];
     unsigned long errors[PA_PROTO_END];
     unsigned long reloads_ok, reloads_failed;
+    unsigned long refused[PA_REFUSAL_END];
+    unsigned long closed[PA_CLOSE_END];
+    unsigned long accept_failures; /* accept() errors: out of file descriptors, mostly */
     pa_lang_counter langs[PA_LANG_MAX];
+    /* answers by intent id: ids owned here (they outlive reloads) */
+    pa_map intent_index;
+    char **intent_ids;
+    unsigned long *intent_answers;
+    size_t n_intents;
+    unsigned long other_intent_answers;
+    pa_histogram reply_seconds;  /* message received to reply written */
+    pa_histogram reload_seconds; /* building a snapshot, on the reload worker */
+    pa_histogram swap_seconds;   /* the service thread's share of a reload */
 } pa_metrics;
 
-/* Counts a turn: its error code, or the question by language and the reply
- * by kind. */
+/* Starts the counters at zero; free with pa_metrics_clear. */
+void pa_metrics_init(pa_metrics *m);
+void pa_metrics_clear(pa_metrics *m);
+
+/* Counts a turn: its error code, a keep-alive, or the question by language,
+ * the reply by kind and its intent. */
 void pa_metrics_count_turn(pa_metrics *m, const pa_snapshot *s, const pa_turn *t);
 
 /* What /metrics shows besides the counters. */
 typedef struct {
     const char *program_version, *knowledge_version;
-    size_t connections;
+    size_t connections; /* WebSockets open */
+    size_t sockets;     /* TCP connections open on the public listener */
+    size_t addresses;   /* client addresses tracked (pa_peers) */
+    uint64_t log_dropped;
 } pa_metrics_info;
 
 /* The Prometheus text exposition of the counters, malloc'd (caller frees). */

@@ -9,6 +9,7 @@
 typedef struct {
     unsigned char *buf;
     size_t len;
+    int64_t asked_us;
 } frame;
 
 int pa_outbox_init(pa_outbox *ob, size_t capacity)
@@ -38,14 +39,14 @@ size_t pa_outbox_waiting(const pa_outbox *ob)
     return ob->ring ? lws_ring_get_count_waiting_elements(ob->ring, NULL) : 0;
 }
 
-int pa_outbox_push(pa_outbox *ob, struct lws *wsi, char *json)
+int pa_outbox_push(pa_outbox *ob, struct lws *wsi, char *json, int64_t asked_us)
 {
     size_t len = strlen(json);
     if (!ob->ring || lws_ring_get_count_free_elements(ob->ring) == 0) {
         free(json);
         return -1;
     }
-    frame f = {pa_xmalloc(LWS_PRE + len), len};
+    frame f = {pa_xmalloc(LWS_PRE + len), len, asked_us};
     memcpy(f.buf + LWS_PRE, json, len);
     free(json);
     lws_ring_insert(ob->ring, &f, 1);
@@ -57,9 +58,10 @@ int pa_outbox_push(pa_outbox *ob, struct lws *wsi, char *json)
     return 0;
 }
 
-int pa_outbox_write_next(pa_outbox *ob, struct lws *wsi)
+int pa_outbox_write_next(pa_outbox *ob, struct lws *wsi, int64_t *asked_us)
 {
     const frame *f = ob->ring ? lws_ring_get_element(ob->ring, NULL) : NULL;
+    *asked_us = f ? f->asked_us : 0;
     if (!f)
         return 0;
     int n = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
@@ -72,6 +74,7 @@ int pa_outbox_write_next(pa_outbox *ob, struct lws *wsi)
     if (ob->paused && waiting < ob->capacity / 2) {
         lws_rx_flow_control(wsi, 1);
         ob->paused = 0;
+        ob->resumed = 1;
     }
     if (waiting)
         lws_callback_on_writable(wsi);

@@ -10,7 +10,29 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { PA_RELOAD_DEPTH_MAX = 8 }; /* folders below the knowledge's own that are looked at */
+enum {
+    PA_RELOAD_DEPTH_MAX = 8, /* folders below the knowledge's own that are looked at */
+    PA_RELOAD_CHUNK = 16384, /* bytes read at a time */
+};
+
+/* Hashes a file's bytes, and its length so that two files cannot trade
+ * bytes across their boundary unnoticed. An unreadable file hashes as its
+ * error, so that its becoming readable is a change. */
+static uint64_t hash_content(const char *path, uint64_t h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pa_hash_bytes(h, "?", 1);
+    char chunk[PA_RELOAD_CHUNK];
+    uint64_t total = 0;
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        h = pa_hash_bytes(h, chunk, n);
+        total += n;
+    }
+    fclose(f);
+    return pa_hash_bytes(h, &total, sizeof total);
+}
 
 static int cmp_name(const void *a, const void *b)
 {
@@ -48,10 +70,10 @@ static uint64_t walk(const char *dir, uint64_t h, int depth)
         struct stat st;
         if (stat(path, &st) == 0) {
             h = pa_hash_bytes(h, path, strlen(path));
-            h = pa_hash_bytes(h, &st.st_size, sizeof st.st_size);
-            h = pa_hash_bytes(h, &st.st_mtim, sizeof st.st_mtim);
             if (S_ISDIR(st.st_mode))
                 h = walk(path, h, depth + 1);
+            else if (S_ISREG(st.st_mode))
+                h = hash_content(path, h);
         }
         free(names[i]);
     }

@@ -1,66 +1,86 @@
-/* The libwebsockets transport: HTTP and WebSocket callbacks that hand every
- * event to pa_service and write back what it returns. No decision about
- * replies, limits or knowledge is made here. */
+/* The libwebsockets transport: the context, the protocol callback that hands
+ * every event to pa_service (or to the listeners, the gate and the HTTP
+ * handlers of pa_listen.c and pa_http.c), the WebSocket sessions and their
+ * timeouts, stopping, signals. No decision about replies, limits or
+ * knowledge is made here. */
 #include "pa_server.h"
 
 #include "pa_alloc.h"
-#include "pa_outbox.h"
-#include "pa_service.h"
+#include "pa_log.h"
+#include "pa_transport.h"
 
-#include <libwebsockets.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 enum {
-    PA_OUTBOX_FRAMES = 8,      /* frames waiting per connection before reads pause */
-    PA_FRAME_SLACK = 4096,     /* JSON around the text of a question */
-    PA_STOP_GRACE_MS = 3000,   /* longest wait for close frames to leave */
-    PA_RELOAD_EVERY_MS = 2000, /* how often edits to the files are looked for */
-    PA_URI_MAX = 128,          /* longest request path compared */
-    PA_LANG_ARG_MAX = 64,      /* longest ?lang= read */
+    PA_TICK_MS = 1000,      /* how often timeouts and client addresses are looked at */
+    PA_STOP_CHECK_MS = 100, /* how often a stopping server looks at its deadline */
+    PA_LANG_ARG_MAX = 64,   /* longest ?lang= read */
+    PA_PATH_MAX = 128,      /* longest request path compared */
+    PA_HEADER_MAX = 1024,   /* longest Origin, Host or forwarding header read */
 };
 
-typedef struct {
-    const pa_server_config *cfg;
-    pa_service *svc;
-    struct lws_context *ctx;
-    lws_usec_t stop_deadline;
-    lws_sorted_usec_list_t reload_timer, stop_timer;
-    const struct lws_protocols *protocol;
-} server;
+/* The protocols of both vhosts; the first gets HTTP and WebSocket events. */
+enum { PROTO_MAIN, PROTO_LISTEN, PROTO_GATE };
 
-/* One per connection (WebSocket) or per HTTP transaction. */
-typedef struct {
-    int is_ws;
-    /* HTTP */
-    char *body;
-    size_t body_len;
-    /* WebSocket */
-    pa_conn conn;
-    pa_outbox out;
-    char *rx; /* the fragments of the message being received */
-    size_t rx_len;
-    int rx_overflow, rx_binary;
-} session;
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len);
 
-/* ---- WebSocket messages --------------------------------------------------- */
+static const struct lws_protocols protocols[] = {
+    {"passerelle", callback, sizeof(pa_ws_session), 4096, 0, NULL, 0},
+    {"passerelle-listen", callback, 0, 0, 0, NULL, 0},
+    {"passerelle-gate", callback, sizeof(pa_gate), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
 
-static void send_frame(struct lws *wsi, session *ss, char *json)
+/* ---- WebSocket sessions --------------------------------------------------- */
+
+static void send_frame(pa_ws_session *ss, char *json, int64_t asked_us)
 {
-    if (pa_outbox_push(&ss->out, wsi, json) != 0)
-        lwsl_warn("passerelle: a client that does not read lost a frame\n");
+    if (pa_outbox_push(&ss->out, ss->wsi, json, asked_us) != 0)
+        pa_log("passerelle: a client that does not read lost a frame");
+}
+
+/* The server closes the session: a close frame from the next WRITEABLE
+ * callback, and a hard close if the client does not let it be written. */
+static void close_session(pa_server *srv, pa_ws_session *ss, pa_close_reason reason)
+{
+    if (ss->closing)
+        return;
+    ss->closing = 1 + (int)reason;
+    pa_service_count_close(srv->svc, reason);
+    lws_callback_on_writable(ss->wsi);
+    pa__set_timeout_us(ss->wsi, PA_CLOSE_GRACE_MS * LWS_US_PER_MS);
+}
+
+static int close_now(struct lws *wsi, const pa_ws_session *ss)
+{
+    static const char idle[] = "idle timeout", slow[] = "message too slow",
+                      stopping[] = "server shutting down";
+    pa_close_reason r = (pa_close_reason)(ss->closing - 1);
+    const char *text = r == PA_CLOSE_IDLE ? idle : r == PA_CLOSE_FRAME ? slow : stopping;
+    enum lws_close_status code =
+        r == PA_CLOSE_FRAME ? LWS_CLOSE_STATUS_POLICY_VIOLATION : LWS_CLOSE_STATUS_GOINGAWAY;
+    lws_close_reason(wsi, code, (unsigned char *)text, strlen(text));
+    return -1;
 }
 
 /* Gathers the fragments of one message; hands it over when complete. */
-static void receive(server *srv, struct lws *wsi, session *ss, const char *in, size_t len)
+static void receive(pa_server *srv, struct lws *wsi, pa_ws_session *ss, const char *in, size_t len)
 {
-    size_t limit = srv->cfg->max_text_chars * 4 + PA_FRAME_SLACK;
+    int64_t now = lws_now_usecs();
+    if (!ss->message_start_us)
+        ss->message_start_us = now;
     if (lws_frame_is_binary(wsi))
         ss->rx_binary = 1;
-    if (!ss->rx_overflow && ss->rx_len + len <= limit) {
+    if (!ss->rx_overflow && ss->rx_len + len <= srv->cfg->max_frame_bytes) {
         ss->rx = pa_xrealloc(ss->rx, ss->rx_len + len + 1);
         memcpy(ss->rx + ss->rx_len, in, len);
         ss->rx_len += len;
@@ -69,118 +89,187 @@ static void receive(server *srv, struct lws *wsi, session *ss, const char *in, s
     }
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
         return;
+    ss->message_start_us = 0;
+    ss->last_message_us = now;
     pa_proto_error refused = ss->rx_binary     ? PA_PROTO_BAD_ENCODING
                              : ss->rx_overflow ? PA_PROTO_TEXT_TOO_LONG
                                                : PA_PROTO_OK;
     const char *data = refused ? NULL : ss->rx ? ss->rx : "";
-    send_frame(wsi, ss,
-               pa_service_message(srv->svc, &ss->conn, data, ss->rx_len, refused, lws_now_usecs()));
+    send_frame(ss, pa_service_message(srv->svc, &ss->conn, data, ss->rx_len, refused, now), now);
     free(ss->rx);
     ss->rx = NULL;
     ss->rx_len = 0;
     ss->rx_overflow = ss->rx_binary = 0;
 }
 
-/* ---- HTTP: /healthz and /metrics ------------------------------------------ */
-
-static int http_request(server *srv, struct lws *wsi, session *ss)
+/* Stopping: every question received has its reply out, and nothing more is
+ * waiting in the socket (FIONREAD) nor half received. Reading resumed after
+ * a full outbox: lws may hold bytes it read before the pause; one more turn
+ * of the loop hands them over first. */
+static int drained(pa_ws_session *ss)
 {
-    char uri[PA_URI_MAX] = "";
-    lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
-    const char *type = "application/json";
-    if (!strcmp(uri, "/healthz")) {
-        ss->body = pa_service_health(srv->svc);
-    } else if (!strcmp(uri, "/metrics")) {
-        ss->body = pa_service_metrics(srv->svc);
-        type = "text/plain; version=0.0.4; charset=utf-8";
-    } else {
-        return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+    int unread = 0;
+    if (ss->out.resumed) {
+        ss->out.resumed = 0;
+        lws_callback_on_writable(ss->wsi);
+        return 0;
     }
-    ss->body_len = strlen(ss->body);
-    unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
-    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, type, ss->body_len, &p, end) ||
-        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-                                     (const unsigned char *)"no-store", 8, &p, end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end))
-        return 1;
-    lws_callback_on_writable(wsi);
+    if (ss->message_start_us || pa_outbox_waiting(&ss->out) || ss->out.paused)
+        return 0;
+    return ioctl(lws_get_socket_fd(ss->wsi), FIONREAD, &unread) != 0 || unread == 0;
+}
+
+static int writeable(pa_server *srv, struct lws *wsi, pa_ws_session *ss)
+{
+    if (ss->closing)
+        return close_now(wsi, ss);
+    int stopping = pa_service_stopping(srv->svc);
+    if (pa_outbox_waiting(&ss->out)) {
+        int64_t asked;
+        if (pa_outbox_write_next(&ss->out, wsi, &asked) != 0)
+            return -1;
+        if (asked)
+            pa_service_replied(srv->svc, (double)(lws_now_usecs() - asked) / 1e6);
+        if (stopping && !pa_outbox_waiting(&ss->out))
+            lws_callback_on_writable(wsi); /* to see whether it is drained */
+        return 0;
+    }
+    if (stopping && drained(ss)) {
+        ss->closing = 1 + PA_CLOSE_SHUTDOWN;
+        pa_service_count_close(srv->svc, PA_CLOSE_SHUTDOWN);
+        return close_now(wsi, ss);
+    }
     return 0;
 }
 
-static int http_write_body(struct lws *wsi, session *ss)
+/* ---- upgrades ------------------------------------------------------------- */
+
+/* A header's value copied into buf, NULL when absent, "" when too long. */
+static const char *header(struct lws *wsi, enum lws_token_indexes token, char *buf, int size)
 {
-    if (!ss->body)
+    int n = lws_hdr_total_length(wsi, token);
+    if (n <= 0)
+        return NULL;
+    if (n >= size || lws_hdr_copy(wsi, buf, size, token) < 0)
+        return "";
+    return buf;
+}
+
+static const char *custom_header(struct lws *wsi, const char *name, char *buf, int size)
+{
+    int nlen = (int)strlen(name);
+    int n = lws_hdr_custom_length(wsi, name, nlen);
+    if (n <= 0)
+        return NULL;
+    if (n >= size || lws_hdr_custom_copy(wsi, buf, size, name, nlen) < 0)
+        return "";
+    return buf;
+}
+
+typedef struct {
+    pa_upgrade u;
+    struct sockaddr_storage peer;
+    char origin[PA_HEADER_MAX], host[PA_HEADER_MAX], xff[PA_HEADER_MAX], fwd[PA_HEADER_MAX];
+} upgrade_headers;
+
+static void read_upgrade(struct lws *wsi, upgrade_headers *h)
+{
+    memset(&h->u, 0, sizeof h->u);
+    socklen_t len = sizeof h->peer;
+    if (getpeername(lws_get_socket_fd(wsi), (struct sockaddr *)&h->peer, &len) == 0)
+        h->u.peer = (struct sockaddr *)&h->peer;
+    h->u.origin = header(wsi, WSI_TOKEN_ORIGIN, h->origin, sizeof h->origin);
+    h->u.host = header(wsi, WSI_TOKEN_HOST, h->host, sizeof h->host);
+    h->u.x_forwarded_for = header(wsi, WSI_TOKEN_X_FORWARDED_FOR, h->xff, sizeof h->xff);
+    h->u.forwarded = custom_header(wsi, "forwarded:", h->fwd, sizeof h->fwd);
+}
+
+static int is_ws_path(struct lws *wsi)
+{
+    char path[PA_PATH_MAX] = "";
+    lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
+    return !strcmp(path, "/ws");
+}
+
+/* Refusing here, before the 101, lets the refusal be an HTTP status. */
+static int confirm_upgrade(pa_server *srv, struct lws *wsi, const char *what)
+{
+    if (pa__is_admin(srv, wsi) || !is_ws_path(wsi))
+        return pa__http_status(wsi, 404, "not found");
+    if (!what || strcasecmp(what, "websocket"))
+        return pa__http_status(wsi, 403, "only WebSocket upgrades, on /ws");
+    upgrade_headers *h = pa_xmalloc(sizeof *h);
+    read_upgrade(wsi, h);
+    pa_refusal r = pa_service_upgrade(srv->svc, &h->u);
+    free(h);
+    if (r == PA_ADMIT)
         return 0;
-    unsigned char *frame = pa_xmalloc(LWS_PRE + ss->body_len);
-    memcpy(frame + LWS_PRE, ss->body, ss->body_len);
-    int n = lws_write(wsi, frame + LWS_PRE, ss->body_len, LWS_WRITE_HTTP_FINAL);
-    free(frame);
-    free(ss->body);
-    ss->body = NULL;
-    if (n < 0)
-        return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    static const char *const texts[PA_REFUSAL_END] = {
+        [PA_REFUSE_ORIGIN] = "this page may not open the chat (allowed-origins)",
+        [PA_REFUSE_PER_ADDRESS] = "too many connections from your address",
+        [PA_REFUSE_STOPPING] = "the server is restarting; try again in a moment",
+    };
+    return pa__http_status(wsi, pa_refusal_status(r), texts[r] ? texts[r] : "refused");
 }
 
-/* ---- timers and stopping -------------------------------------------------- */
-
-static void on_reload_timer(lws_sorted_usec_list_t *sul)
+static int established(pa_server *srv, struct lws *wsi, pa_ws_session *ss)
 {
-    server *srv = lws_container_of(sul, server, reload_timer);
-    pa_service_reload(srv->svc, 0);
-    lws_sul_schedule(srv->ctx, 0, &srv->reload_timer, on_reload_timer,
-                     PA_RELOAD_EVERY_MS * LWS_US_PER_MS);
+    memset(ss, 0, sizeof *ss);
+    ss->wsi = wsi;
+    if (pa_outbox_init(&ss->out, srv->cfg->max_queued_frames) != 0)
+        pa_out_of_memory(srv->cfg->max_queued_frames);
+    ss->is_ws = 1;
+    char lang_buf[PA_LANG_ARG_MAX];
+    const char *lang = lws_get_urlarg_by_name(wsi, "lang=", lang_buf, sizeof lang_buf);
+    upgrade_headers *h = pa_xmalloc(sizeof *h);
+    read_upgrade(wsi, h);
+    int64_t now = lws_now_usecs();
+    send_frame(ss, pa_service_open_client(srv->svc, &ss->conn, &h->u, lang, now), 0);
+    free(h);
+    ss->last_message_us = now;
+    lws_dll2_add_tail(&ss->link, &srv->sessions);
+    return 0;
 }
 
-static void begin_stop(server *srv)
+static void closed(pa_server *srv, pa_ws_session *ss)
 {
-    srv->stop_deadline = lws_now_usecs() + PA_STOP_GRACE_MS * LWS_US_PER_MS;
-    fprintf(stderr, "passerelle: stopping; closing %zu connections\n",
-            pa_service_connections(srv->svc));
-    lws_callback_on_writable_all_protocol(srv->ctx, srv->protocol);
+    /* lws also reports the close of an upgrade refused before it was
+     * established: only established sessions are counted */
+    if (!ss || !ss->is_ws)
+        return;
+    pa_service_close(srv->svc, &ss->conn);
+    pa_outbox_clear(&ss->out);
+    free(ss->rx);
+    lws_dll2_remove(&ss->link);
+    memset(ss, 0, sizeof *ss);
 }
 
-/* ---- the protocol callback ------------------------------------------------ */
+/* ---- the callback --------------------------------------------------------- */
 
-static int on_ws_event(server *srv, struct lws *wsi, enum lws_callback_reasons reason, session *ss,
-                       void *in, size_t len)
+static void begin_stop(pa_server *srv);
+
+static int raw_event(pa_server *srv, struct lws *wsi, enum lws_callback_reasons reason, void *user)
+{
+    /* by name: lws may keep its own copy of the protocol array */
+    const struct lws_protocols *p = lws_get_protocol(wsi);
+    if (!p || !p->name)
+        return 0;
+    if (!strcmp(p->name, protocols[PROTO_LISTEN].name))
+        return pa__listen_event(srv, wsi, reason);
+    if (!strcmp(p->name, protocols[PROTO_GATE].name))
+        return pa__gate_event(srv, wsi, reason, user);
+    return 0;
+}
+
+static int ws_event(pa_server *srv, struct lws *wsi, enum lws_callback_reasons reason,
+                    pa_ws_session *ss, void *in, size_t len)
 {
     switch (reason) {
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-        char uri[PA_URI_MAX] = "";
-        lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
-        /* non-zero refuses the upgrade */
-        return strcmp(uri, "/ws") != 0 || pa_service_stopping(srv->svc);
-    }
-    case LWS_CALLBACK_ESTABLISHED: {
-        memset(ss, 0, sizeof *ss);
-        if (pa_outbox_init(&ss->out, PA_OUTBOX_FRAMES) != 0)
-            pa_out_of_memory(PA_OUTBOX_FRAMES);
-        ss->is_ws = 1;
-        char buf[PA_LANG_ARG_MAX];
-        const char *lang = lws_get_urlarg_by_name(wsi, "lang=", buf, sizeof buf);
-        send_frame(wsi, ss, pa_service_open(srv->svc, &ss->conn, lang, lws_now_usecs()));
-        return 0;
-    }
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: return !is_ws_path(wsi);
+    case LWS_CALLBACK_ESTABLISHED: return established(srv, wsi, ss);
     case LWS_CALLBACK_RECEIVE: receive(srv, wsi, ss, in, len); return 0;
-    case LWS_CALLBACK_SERVER_WRITEABLE:
-        if (pa_service_stopping(srv->svc)) {
-            static const char reason_text[] = "server shutting down";
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)reason_text,
-                             sizeof reason_text - 1);
-            return -1;
-        }
-        return pa_outbox_write_next(&ss->out, wsi);
-    case LWS_CALLBACK_CLOSED:
-        /* lws also reports the close of an upgrade the filter refused, which
-         * was never established: only established sessions are counted */
-        if (ss->is_ws) {
-            pa_service_close(srv->svc, &ss->conn);
-            pa_outbox_clear(&ss->out);
-            free(ss->rx);
-            memset(ss, 0, sizeof *ss);
-        }
-        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE: return writeable(srv, wsi, ss);
+    case LWS_CALLBACK_CLOSED: closed(srv, ss); return 0;
     default: return 0;
     }
 }
@@ -188,30 +277,110 @@ static int on_ws_event(server *srv, struct lws *wsi, enum lws_callback_reasons r
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
-    server *srv = lws_context_user(lws_get_context(wsi));
-    session *ss = user;
+    pa_server *srv = lws_context_user(lws_get_context(wsi));
     switch (reason) {
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (srv)
+            pa__socket_gone(srv, wsi);
+        return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        if (pa_service_poll(srv->svc))
+        if (srv && srv->svc && pa_service_poll(srv->svc))
             begin_stop(srv);
         return 0;
-    case LWS_CALLBACK_HTTP: return http_request(srv, wsi, ss);
-    case LWS_CALLBACK_HTTP_WRITEABLE: return http_write_body(wsi, ss);
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-    case LWS_CALLBACK_CLOSED_HTTP:
-        if (ss && !ss->is_ws) {
-            free(ss->body);
-            ss->body = NULL;
-        }
-        break;
+    case LWS_CALLBACK_RAW_RX_FILE:
+    case LWS_CALLBACK_RAW_CLOSE_FILE: return raw_event(srv, wsi, reason, user);
+    case LWS_CALLBACK_HTTP: return pa__http_request(srv, wsi, in);
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION: return -1; /* one request per connection */
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return confirm_upgrade(srv, wsi, in);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
     case LWS_CALLBACK_SERVER_WRITEABLE:
-    case LWS_CALLBACK_CLOSED: return on_ws_event(srv, wsi, reason, ss, in, len);
+    case LWS_CALLBACK_CLOSED: return ws_event(srv, wsi, reason, user, in, len);
     default: break;
     }
     return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* ---- timers and stopping -------------------------------------------------- */
+
+/* Closes the sessions silent for idle-timeout, or stuck in the middle of a
+ * message for frame-timeout, and lets the service forget old addresses. */
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+    pa_server *srv = lws_container_of(sul, pa_server, tick);
+    int64_t now = lws_now_usecs();
+    int64_t idle = srv->cfg->idle_timeout_ms * LWS_US_PER_MS;
+    int64_t frame = srv->cfg->frame_timeout_ms * LWS_US_PER_MS;
+    lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->sessions))
+    {
+        pa_ws_session *ss = lws_container_of(d, pa_ws_session, link);
+        if (ss->message_start_us && now - ss->message_start_us > frame)
+            close_session(srv, ss, PA_CLOSE_FRAME);
+        else if (now - ss->last_message_us > idle)
+            close_session(srv, ss, PA_CLOSE_IDLE);
+    }
+    lws_end_foreach_dll_safe(d, d1);
+    pa_service_tick(srv->svc, now);
+    lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, PA_TICK_MS * LWS_US_PER_MS);
+}
+
+static void each_session(pa_server *srv, void (*fn)(pa_server *, pa_ws_session *))
+{
+    lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&srv->sessions))
+    {
+        fn(srv, lws_container_of(d, pa_ws_session, link));
+    }
+    lws_end_foreach_dll_safe(d, d1);
+}
+
+static void ask_writeable(pa_server *srv, pa_ws_session *ss)
+{
+    (void)srv;
+    lws_callback_on_writable(ss->wsi);
+}
+
+static void force_close(pa_server *srv, pa_ws_session *ss)
+{
+    close_session(srv, ss, PA_CLOSE_SHUTDOWN);
+}
+
+/* Stops accepting; each session closes once its questions are answered
+ * (writeable), or at the deadline (serve_loop). */
+static void begin_stop(pa_server *srv)
+{
+    srv->stop_deadline = lws_now_usecs() + srv->cfg->shutdown_timeout_ms * LWS_US_PER_MS;
+    pa__listen_close(&srv->listeners[0]);
+    pa_log("passerelle: stopping; answering what was asked, then closing %zu connections",
+           pa_service_connections(srv->svc));
+    each_session(srv, ask_writeable);
+}
+
+static void on_stop_check(lws_sorted_usec_list_t *sul)
+{
+    (void)sul; /* only there to return from lws_service */
+}
+
+static void serve_loop(pa_server *srv)
+{
+    lws_sorted_usec_list_t check;
+    memset(&check, 0, sizeof check);
+    while (lws_service(srv->ctx, 0) >= 0) {
+        if (!pa_service_stopping(srv->svc))
+            continue;
+        lws_usec_t now = lws_now_usecs();
+        if (pa_service_connections(srv->svc) == 0 ||
+            now > srv->stop_deadline + PA_CLOSE_GRACE_MS * LWS_US_PER_MS)
+            break;
+        if (now >= srv->stop_deadline && !srv->forcing_close) {
+            srv->forcing_close = 1;
+            pa_log("passerelle: shutdown-timeout reached; closing %zu connections now",
+                   pa_service_connections(srv->svc));
+            each_session(srv, force_close);
+        }
+        lws_sul_schedule(srv->ctx, 0, &check, on_stop_check, PA_STOP_CHECK_MS * LWS_US_PER_MS);
+    }
+    lws_sul_cancel(&check);
 }
 
 /* ---- signals -------------------------------------------------------------- */
@@ -241,97 +410,103 @@ static void *watch_signals(void *arg)
 
 static void wake_loop(void *user)
 {
-    server *srv = user;
-    lws_cancel_service(srv->ctx);
+    pa_server *srv = user;
+    if (srv->ctx)
+        lws_cancel_service(srv->ctx);
 }
 
-/* ---- running ---------------------------------------------------------------- */
+/* ---- starting ------------------------------------------------------------- */
 
-static int split_listen(const char *listen, char *host, size_t size, int *port)
+/* The descriptors the connections may use: raises the soft limit as far as
+ * the hard one allows, and says so when max-connections cannot fit. */
+static size_t socket_budget(const pa_config *cfg)
 {
-    const char *colon = strrchr(listen, ':');
-    if (!colon || colon == listen)
-        return -1;
-    size_t n = (size_t)(colon - listen);
-    if (listen[0] == '[' && colon[-1] == ']') { /* [::1]:8080 */
-        listen++;
-        n -= 2;
+    struct rlimit rl;
+    rlim_t want = cfg->max_connections + cfg->admin_max_connections + PA_FD_RESERVE;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return cfg->max_connections;
+    if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (n >= size)
-        return -1;
-    memcpy(host, listen, n);
-    host[n] = '\0';
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || p < 0 || p > 65535)
-        return -1;
-    *port = (int)p;
-    return 0;
+    if (rl.rlim_cur >= want)
+        return cfg->max_connections;
+    rlim_t room = rl.rlim_cur > cfg->admin_max_connections + PA_FD_RESERVE + 1
+                      ? rl.rlim_cur - cfg->admin_max_connections - PA_FD_RESERVE
+                      : 1;
+    fprintf(stderr,
+            "passerelle: warning: the open-file limit (%llu) is below max-connections %llu + "
+            "%llu: at most %llu connections will be accepted. Raise it (LimitNOFILE= in the "
+            "systemd unit, ulimit -n) or lower max-connections.\n",
+            (unsigned long long)rl.rlim_cur, (unsigned long long)cfg->max_connections,
+            (unsigned long long)(cfg->admin_max_connections + PA_FD_RESERVE),
+            (unsigned long long)room);
+    return (size_t)room;
 }
 
-static void on_stop_timer(lws_sorted_usec_list_t *sul)
+static void log_emit(int level, const char *line)
 {
-    (void)sul; /* only there to return from lws_service */
+    (void)level;
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    pa_log("passerelle: lws: %.*s", (int)n, line);
 }
 
-enum { PA_STOP_CHECK_MS = 100 }; /* how often a stopping server looks at its deadline */
-
-static void serve_loop(server *srv)
+static int create_context(pa_server *srv)
 {
-    while (lws_service(srv->ctx, 0) >= 0) {
-        if (!pa_service_stopping(srv->svc))
-            continue;
-        if (pa_service_connections(srv->svc) == 0 || lws_now_usecs() > srv->stop_deadline)
-            break;
-        lws_sul_schedule(srv->ctx, 0, &srv->stop_timer, on_stop_timer,
-                         PA_STOP_CHECK_MS * LWS_US_PER_MS);
-    }
-}
-
-static struct lws_context *create_context(server *srv, const char *host, int port,
-                                          const struct lws_protocols *protocols)
-{
-    static const struct lws_http_mount metrics_mount = {.mountpoint = "/metrics",
-                                                        .mountpoint_len = 8,
-                                                        .origin = "passerelle",
-                                                        .origin_protocol = LWSMPRO_CALLBACK,
-                                                        .protocol = "passerelle"};
-    static const struct lws_http_mount health_mount = {.mount_next = &metrics_mount,
-                                                       .mountpoint = "/healthz",
-                                                       .mountpoint_len = 8,
-                                                       .origin = "passerelle",
-                                                       .origin_protocol = LWSMPRO_CALLBACK,
-                                                       .protocol = "passerelle"};
-    /* lws keeps a pointer to the mounts: they live as long as the server */
-    static struct lws_http_mount web_mount;
-    web_mount = (struct lws_http_mount){.mount_next = &health_mount,
-                                        .mountpoint = "/",
-                                        .mountpoint_len = 1,
-                                        .origin = srv->cfg->web_dir,
-                                        .def = "index.html",
-                                        .origin_protocol = LWSMPRO_FILE};
-    lws_set_log_level(LLL_ERR, NULL);
+    const pa_config *cfg = srv->cfg;
+    unsigned handshake_s = (unsigned)((cfg->handshake_timeout_ms + 999) / 1000);
+    lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.port = port;
-    info.iface = strcmp(host, "0.0.0.0") && strcmp(host, "*") ? host : NULL;
-    info.protocols = protocols;
-    info.mounts = &web_mount;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     info.user = srv;
-    info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
-    if (!strchr(host, ':'))
-        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-    return lws_create_context(&info);
+    info.max_http_header_data2 = (unsigned)(cfg->max_header_bytes + PA_HEADER_SLACK);
+    srv->ctx = lws_create_context(&info);
+    if (!srv->ctx)
+        return -1;
+    struct lws_context_creation_info vh;
+    memset(&vh, 0, sizeof vh);
+    vh.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    vh.protocols = protocols;
+    vh.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    vh.timeout_secs = handshake_s;
+    vh.timeout_secs_ah_idle = handshake_s;
+    vh.keepalive_timeout = (int)handshake_s;
+    /* Both vhosts take sockets we adopt, not listen themselves. lws moves a
+     * connection to the vhost whose name its Host header gives, among those
+     * of the same port: two different "ports" keep each on its own. */
+    vh.vhost_name = "public";
+    srv->public_vh = lws_create_vhost(srv->ctx, &vh);
+    vh.port = CONTEXT_PORT_NO_LISTEN;
+    vh.vhost_name = "admin";
+    srv->admin_vh = lws_create_vhost(srv->ctx, &vh);
+    return srv->public_vh && srv->admin_vh ? 0 : -1;
 }
 
-static pa_service *start_service(const pa_server_config *cfg, server *srv)
+static pa_service *start_service(pa_server *srv, const char *version)
 {
-    pa_service_config sc = {.intents_dir = cfg->intents_dir,
-                            .locales_dir = cfg->locales_dir,
-                            .version = cfg->version,
-                            .limits = pa_turn_limits_default(),
-                            .rate = {PA_RATE_DEFAULT_BURST, PA_RATE_DEFAULT_PER_SECOND}};
-    sc.limits.max_text_chars = cfg->max_text_chars;
+    const pa_config *cfg = srv->cfg;
+    pa_service_config sc = {
+        .intents_dir = cfg->intents_dir,
+        .locales_dir = cfg->locales_dir,
+        .version = version,
+        .limits = {.max_text_chars = cfg->max_text,
+                   .idle_timeout_s = (unsigned)(cfg->idle_timeout_ms / 1000)},
+        .rate = {cfg->rate_burst, cfg->rate_per_second},
+        .address_rate = {cfg->address_burst, cfg->address_per_second},
+        .max_sockets = srv->max_sockets,
+        .max_per_address = cfg->max_per_address,
+        .ipv6_prefix = (unsigned)cfg->ipv6_prefix,
+        .trusted_proxies = cfg->trusted_proxies,
+        .forwarded = cfg->forwarded_header == PA_FORWARDED_HEADER_RFC7239 ? PA_FORWARDED_RFC7239
+                                                                          : PA_FORWARDED_XFF,
+        .allowed_origins = cfg->allowed_origins,
+        .reload_poll_ms = cfg->reload_interval_ms,
+        .reload_debounce_ms = cfg->reload_debounce_ms,
+    };
     pa_service_hooks hooks = {.user = srv, .wake = wake_loop};
     pa_diag diag;
     pa_diag_init(&diag);
@@ -344,58 +519,84 @@ static pa_service *start_service(const pa_server_config *cfg, server *srv)
     return svc;
 }
 
-enum { PA_HOST_MAX = 256 };
-
-int pa_server_run(const pa_server_config *cfg)
+static void find_web_root(pa_server *srv)
 {
-    static const struct lws_protocols protocols[] = {
-        {"passerelle", callback, sizeof(session), 4096, 0, NULL, 0},
-        {NULL, NULL, 0, 0, 0, NULL, 0},
-    };
-    char host[PA_HOST_MAX];
-    int port;
-    if (split_listen(cfg->listen, host, sizeof host, &port) != 0) {
-        fprintf(stderr, "passerelle: --listen wants ADDR:PORT, got '%s'\n", cfg->listen);
-        return -1;
+    if (!realpath(srv->cfg->web_dir, srv->web_root)) {
+        srv->web_root[0] = '\0';
+        fprintf(stderr, "passerelle: warning: the web folder %s cannot be read: / is not served\n",
+                srv->cfg->web_dir);
     }
-    server *srv = pa_xcalloc(1, sizeof *srv);
-    srv->cfg = cfg;
-    srv->protocol = &protocols[0];
-    srv->svc = start_service(cfg, srv);
-    if (!srv->svc) {
-        free(srv);
-        return -1;
-    }
-    /* Block the signals before any thread starts, so only the watcher gets them. */
-    signal_watch watch = {srv->svc, {{0}}};
-    sigemptyset(&watch.set);
-    sigaddset(&watch.set, SIGINT);
-    sigaddset(&watch.set, SIGTERM);
-    sigaddset(&watch.set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+}
 
-    srv->ctx = create_context(srv, host, port, protocols);
-    if (!srv->ctx) {
-        fprintf(stderr, "passerelle: cannot listen on %s\n", cfg->listen);
-        pa_service_free(srv->svc);
-        free(srv);
+static void destroy(pa_server *srv)
+{
+    if (srv->ctx)
+        lws_context_destroy(srv->ctx);
+    srv->ctx = NULL;
+    pa_service_free(srv->svc);
+    free(srv->peek);
+    free(srv);
+}
+
+/* Blocks the signals before any thread starts, so that only the watcher
+ * gets them. */
+static void block_signals(signal_watch *w)
+{
+    sigemptyset(&w->set);
+    sigaddset(&w->set, SIGINT);
+    sigaddset(&w->set, SIGTERM);
+    sigaddset(&w->set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &w->set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int start(pa_server *srv, const char *version, signal_watch *watch)
+{
+    const pa_config *cfg = srv->cfg;
+    pa_log_configure(cfg->log_burst, cfg->log_per_second);
+    srv->max_sockets = socket_budget(cfg);
+    srv->peek = pa_xmalloc(cfg->max_header_bytes + 1);
+    find_web_root(srv);
+    block_signals(watch);
+    srv->svc = start_service(srv, version);
+    if (!srv->svc)
+        return -1;
+    watch->svc = srv->svc;
+    if (create_context(srv) != 0) {
+        fprintf(stderr, "passerelle: cannot create the libwebsockets context\n");
+        return -1;
+    }
+    if (pa__listen(srv, &srv->listeners[0], cfg->listen, 0) != 0 ||
+        pa__listen(srv, &srv->listeners[1], cfg->admin_listen, 1) != 0)
+        return -1;
+    return 0;
+}
+
+int pa_server_run(const pa_config *cfg, const char *version)
+{
+    pa_server *srv = pa_xcalloc(1, sizeof *srv);
+    srv->cfg = cfg;
+    signal_watch watch;
+    memset(&watch, 0, sizeof watch);
+    if (start(srv, version, &watch) != 0) {
+        destroy(srv);
         return -1;
     }
     pthread_t watcher;
     pthread_create(&watcher, NULL, watch_signals, &watch);
     const pa_snapshot *s = pa_service_snapshot(srv->svc);
-    fprintf(stderr, "passerelle %s: listening on http://%s (knowledge %s, %zu intents)\n",
-            cfg->version, cfg->listen, s->k.version, s->k.n_answerable);
-    lws_sul_schedule(srv->ctx, 0, &srv->reload_timer, on_reload_timer,
-                     PA_RELOAD_EVERY_MS * LWS_US_PER_MS);
+    fprintf(stderr,
+            "passerelle %s: listening on http://%s, admin on http://%s (knowledge %s, %zu "
+            "intents)\n",
+            version, srv->listeners[0].name, srv->listeners[1].name, s->k.version,
+            s->k.n_answerable);
+    lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, PA_TICK_MS * LWS_US_PER_MS);
     serve_loop(srv);
     if (!pa_service_stopping(srv->svc))
         pthread_cancel(watcher);
     pthread_join(watcher, NULL);
-    lws_context_destroy(srv->ctx);
-    pa_service_free(srv->svc);
-    free(srv);
+    lws_sul_cancel(&srv->tick);
+    destroy(srv);
     fprintf(stderr, "passerelle: stopped\n");
     return 0;
 }

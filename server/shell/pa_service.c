@@ -1,7 +1,10 @@
 #include "pa_service.h"
 
 #include "pa_alloc.h"
+#include "pa_log.h"
+#include "pa_origin.h"
 #include "pa_reload.h"
+#include "pa_reloader.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -9,7 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-enum { PA_RELOAD_REPORT_MAX = 20 }; /* problems of a failed reload shown in /healthz */
+enum {
+    PA_RELOAD_REPORT_MAX = 20, /* problems of a failed reload shown in /healthz */
+    PA_PEERS_SLACK = 64,       /* entries beyond those connections can hold, for lingering */
+};
 
 struct pa_service {
     pa_service_config cfg;
@@ -20,11 +26,50 @@ struct pa_service {
     int reload_ok;
     char reload_report[PA_RELOAD_REPORT_MAX][PA_DIAG_SOURCE_MAX + PA_DIAG_TEXT_MAX + 32];
     size_t reload_report_count;
+    pa_reloader *reloader;
     atomic_int stop_requested, reload_requested;
     int stopping;
-    size_t connections;
+    size_t connections, sockets;
+    int64_t now_us; /* the latest time an event brought */
+    pa_cidr_list trusted;
+    pa_origin_list origins;
+    pa_peers *peers;
     pa_metrics m;
 };
+
+static void wake(pa_service *svc)
+{
+    if (svc->hooks.wake)
+        svc->hooks.wake(svc->hooks.user);
+}
+
+static void reload_ready(void *user)
+{
+    wake(user);
+}
+
+static void start_reloader(pa_service *svc)
+{
+    pa_reloader_config rc = {.intents_dir = svc->cfg.intents_dir,
+                             .locales_dir = svc->cfg.locales_dir,
+                             .poll_ms = svc->cfg.reload_poll_ms,
+                             .debounce_ms = svc->cfg.reload_debounce_ms,
+                             .ready = reload_ready,
+                             .user = svc};
+    svc->reloader = pa_reloader_start(&rc, svc->fingerprint);
+    if (!svc->reloader)
+        pa_log("passerelle: cannot start the reload thread; edits need a restart");
+}
+
+/* The lists the configuration checked already: a bad one here counts as empty. */
+static void parse_lists(pa_service *svc)
+{
+    char bad[256];
+    if (pa_cidr_list_parse(svc->cfg.trusted_proxies, &svc->trusted, bad, sizeof bad) != 0)
+        pa_log("passerelle: trusted-proxies: '%s' ignored", bad);
+    if (pa_origin_list_parse(svc->cfg.allowed_origins, &svc->origins, bad, sizeof bad) != 0)
+        pa_log("passerelle: allowed-origins: '%s' ignored", bad);
+}
 
 pa_service *pa_service_new(const pa_service_config *cfg, const pa_service_hooks *hooks,
                            pa_diag *diag)
@@ -35,12 +80,21 @@ pa_service *pa_service_new(const pa_service_config *cfg, const pa_service_hooks 
         return NULL;
     pa_service *svc = pa_xcalloc(1, sizeof *svc);
     svc->cfg = *cfg;
+    if (!svc->cfg.ipv6_prefix)
+        svc->cfg.ipv6_prefix = 64;
     if (hooks)
         svc->hooks = *hooks;
     svc->snapshot = s;
     svc->fingerprint = fingerprint;
     svc->loaded_at = svc->reload_at = time(NULL);
     svc->reload_ok = 1;
+    pa_metrics_init(&svc->m);
+    parse_lists(svc);
+    /* every connection holds at most two entries: its peer's and its client's */
+    size_t capacity = cfg->max_sockets ? cfg->max_sockets * 2 + PA_PEERS_SLACK : 1 << 16;
+    svc->peers = pa_peers_new(capacity, &cfg->address_rate);
+    if (cfg->reload_poll_ms > 0)
+        start_reloader(svc);
     return svc;
 }
 
@@ -48,7 +102,12 @@ void pa_service_free(pa_service *svc)
 {
     if (!svc)
         return;
+    pa_reloader_stop(svc->reloader);
     pa_snapshot_free(svc->snapshot);
+    pa_peers_free(svc->peers);
+    pa_cidr_list_clear(&svc->trusted);
+    pa_origin_list_clear(&svc->origins);
+    pa_metrics_clear(&svc->m);
     free(svc);
 }
 
@@ -57,15 +116,126 @@ const pa_snapshot *pa_service_snapshot(const pa_service *svc)
     return svc->snapshot;
 }
 
-/* ---- connections ---------------------------------------------------------- */
+/* ---- admission ------------------------------------------------------------ */
+
+static pa_refusal refuse(pa_service *svc, pa_refusal r)
+{
+    svc->m.refused[r]++;
+    return r;
+}
+
+pa_refusal pa_service_accept(pa_service *svc, const struct sockaddr *peer, pa_peer **entry,
+                             int64_t now_us)
+{
+    svc->now_us = now_us;
+    *entry = NULL;
+    if (svc->cfg.max_sockets && svc->sockets >= svc->cfg.max_sockets)
+        return refuse(svc, PA_REFUSE_MAX_CONNECTIONS);
+    pa_addr a;
+    if (pa_addr_from_sockaddr(peer, &a) == 0 && !pa_cidr_list_contains(&svc->trusted, &a)) {
+        char key[PA_ADDR_TEXT_MAX];
+        pa_addr_key(&a, svc->cfg.ipv6_prefix, key);
+        pa_peer *p = pa_peers_find(svc->peers, key);
+        if (svc->cfg.max_per_address && p && p->sockets >= svc->cfg.max_per_address)
+            return refuse(svc, PA_REFUSE_PER_ADDRESS);
+        p = pa_peers_hold(svc->peers, key, now_us);
+        if (!p)
+            return refuse(svc, PA_REFUSE_MAX_CONNECTIONS);
+        p->sockets++;
+        *entry = p;
+    }
+    svc->sockets++;
+    return PA_ADMIT;
+}
+
+void pa_service_socket_closed(pa_service *svc, pa_peer *entry, int64_t now_us)
+{
+    svc->now_us = now_us;
+    svc->sockets--;
+    if (entry) {
+        entry->sockets--;
+        pa_peers_release(svc->peers, entry, now_us);
+    }
+}
+
+/* The key of the client behind an upgrade: the peer, or whom a trusted
+ * proxy names. Returns -1 when the peer's family is not IP (tests' sockets). */
+static int client_key(pa_service *svc, const pa_upgrade *u, char key[PA_ADDR_TEXT_MAX])
+{
+    pa_addr peer, client;
+    if (!u->peer || pa_addr_from_sockaddr(u->peer, &peer) != 0)
+        return -1;
+    const char *header =
+        svc->cfg.forwarded == PA_FORWARDED_RFC7239 ? u->forwarded : u->x_forwarded_for;
+    if (pa_addr_client(&peer, &svc->trusted, svc->cfg.forwarded, header, &client) != 0)
+        pa_log("passerelle: a trusted proxy sent no usable %s header; counting its client as "
+               "the proxy",
+               svc->cfg.forwarded == PA_FORWARDED_RFC7239 ? "Forwarded" : "X-Forwarded-For");
+    pa_addr_key(&client, svc->cfg.ipv6_prefix, key);
+    return 0;
+}
+
+pa_refusal pa_service_upgrade(pa_service *svc, const pa_upgrade *u)
+{
+    if (svc->stopping)
+        return refuse(svc, PA_REFUSE_STOPPING);
+    if (!pa_origin_allowed(&svc->origins, u->origin, u->host))
+        return refuse(svc, PA_REFUSE_ORIGIN);
+    char key[PA_ADDR_TEXT_MAX];
+    if (svc->cfg.max_per_address && client_key(svc, u, key) == 0) {
+        const pa_peer *p = pa_peers_find(svc->peers, key);
+        if (p && p->websockets >= svc->cfg.max_per_address)
+            return refuse(svc, PA_REFUSE_PER_ADDRESS);
+    }
+    return PA_ADMIT;
+}
+
+void pa_service_count_refusal(pa_service *svc, pa_refusal r)
+{
+    if (r > PA_ADMIT && r < PA_REFUSAL_END)
+        svc->m.refused[r]++;
+}
+
+void pa_service_count_close(pa_service *svc, pa_close_reason r)
+{
+    if (r >= 0 && r < PA_CLOSE_END)
+        svc->m.closed[r]++;
+}
+
+void pa_service_count_accept_failure(pa_service *svc)
+{
+    svc->m.accept_failures++;
+}
+
+size_t pa_service_sockets(const pa_service *svc)
+{
+    return svc->sockets;
+}
+
+/* ---- conversations -------------------------------------------------------- */
 
 char *pa_service_open(pa_service *svc, pa_conn *conn, const char *lang_code, int64_t now_us)
 {
+    svc->now_us = now_us;
+    memset(conn, 0, sizeof *conn);
     pa_session_init(&conn->dialog);
     pa_rate_start(&conn->rate, &svc->cfg.rate, now_us);
     svc->connections++;
     svc->m.connections_total++;
-    return pa_turn_welcome(svc->snapshot, &conn->dialog, lang_code);
+    return pa_turn_open(svc->snapshot, &conn->dialog, &svc->cfg.limits, lang_code);
+}
+
+char *pa_service_open_client(pa_service *svc, pa_conn *conn, const pa_upgrade *u,
+                             const char *lang_code, int64_t now_us)
+{
+    char *welcome = pa_service_open(svc, conn, lang_code, now_us);
+    char key[PA_ADDR_TEXT_MAX];
+    if (client_key(svc, u, key) == 0) {
+        conn->client = pa_peers_hold(svc->peers, key, now_us);
+        if (conn->client)
+            conn->client->websockets++;
+    }
+    return welcome;
 }
 
 /* Questions the knowledge could not answer go to the log, one JSON line
@@ -76,35 +246,62 @@ static void log_unanswered(const pa_snapshot *s, const pa_turn *t)
                           s->k.locales[t->reply.lang].code, "text", t->request.text, "confidence",
                           t->reply.confidence);
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-    fprintf(stderr, "%s\n", line);
+    pa_log("%s", line);
     free(line);
     json_decref(o);
+}
+
+/* The rate limits: the connection's bucket, and its address' when counted. */
+static int may_ask(pa_service *svc, pa_conn *conn, int64_t now_us)
+{
+    if (!conn->client || svc->cfg.address_rate.burst <= 0)
+        return pa_rate_take(&conn->rate, &svc->cfg.rate, now_us);
+    return pa_rate_take_both(&conn->rate, &svc->cfg.rate, &conn->client->rate,
+                             &svc->cfg.address_rate, now_us);
 }
 
 char *pa_service_message(pa_service *svc, pa_conn *conn, const char *data, size_t len,
                          pa_proto_error refused, int64_t now_us)
 {
-    if (refused == PA_PROTO_OK && !pa_rate_take(&conn->rate, &svc->cfg.rate, now_us))
-        refused = PA_PROTO_RATE_LIMITED;
+    svc->now_us = now_us;
     pa_turn t;
-    pa_turn_frame(svc->snapshot, &conn->dialog, &svc->cfg.limits, data, len, refused, &t);
+    pa_turn_read(&svc->cfg.limits, data, len, &t);
+    int keepalive = refused == PA_PROTO_OK && t.error == PA_PROTO_OK && t.request.ping;
+    if (refused == PA_PROTO_OK && !keepalive && !may_ask(svc, conn, now_us))
+        refused = PA_PROTO_RATE_LIMITED;
+    pa_turn_answer(svc->snapshot, &conn->dialog, refused, &t);
     pa_metrics_count_turn(&svc->m, svc->snapshot, &t);
-    if (t.error == PA_PROTO_OK && t.reply.kind == PA_REPLY_FALLBACK)
+    if (t.error == PA_PROTO_OK && !t.request.ping && t.reply.kind == PA_REPLY_FALLBACK)
         log_unanswered(svc->snapshot, &t);
     char *frame = pa_turn_render(svc->snapshot, &t);
     pa_turn_clear(&t);
     return frame;
 }
 
+void pa_service_replied(pa_service *svc, double seconds)
+{
+    pa_histogram_observe(&svc->m.reply_seconds, seconds);
+}
+
 void pa_service_close(pa_service *svc, pa_conn *conn)
 {
-    (void)conn;
     svc->connections--;
+    if (conn->client) {
+        conn->client->websockets--;
+        pa_peers_release(svc->peers, conn->client, svc->now_us);
+        conn->client = NULL;
+    }
 }
 
 size_t pa_service_connections(const pa_service *svc)
 {
     return svc->connections;
+}
+
+void pa_service_tick(pa_service *svc, int64_t now_us)
+{
+    svc->now_us = now_us;
+    pa_peers_sweep(svc->peers, now_us);
 }
 
 /* ---- health and metrics --------------------------------------------------- */
@@ -141,11 +338,30 @@ char *pa_service_health(const pa_service *svc)
 
 char *pa_service_metrics(const pa_service *svc)
 {
-    pa_metrics_info info = {svc->cfg.version, svc->snapshot->k.version, svc->connections};
+    pa_metrics_info info = {svc->cfg.version, svc->snapshot->k.version,   svc->connections,
+                            svc->sockets,     pa_peers_count(svc->peers), pa_log_dropped()};
     return pa_metrics_text(&svc->m, &info);
 }
 
 /* ---- reloads and requests from other threads ----------------------------- */
+
+/* The problem as /healthz shows it: its file relative to the knowledge
+ * folders ("intents/partner/sopot.json:4:11: ..."), the server's own paths
+ * being nobody's business. */
+static void relative_line(const pa_service *svc, const char *line, char *out, size_t size)
+{
+    const char *dirs[2] = {svc->cfg.intents_dir, svc->cfg.locales_dir};
+    const char *names[2] = {"intents", "locales"};
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(dirs[i]);
+        if (!strncmp(line, dirs[i], n) && line[n] == '/') {
+            snprintf(out, size, "%s%s", names[i], line + n);
+            return;
+        }
+    }
+    const char *slash = strrchr(line, '/'); /* elsewhere: the file's name only */
+    snprintf(out, size, "%s", slash ? slash + 1 : line);
+}
 
 /* Keeps the errors of a reload for /healthz, and logs them. */
 static void report_reload(pa_service *svc, const pa_diag *diag)
@@ -154,50 +370,72 @@ static void report_reload(pa_service *svc, const pa_diag *diag)
     for (size_t i = 0; i < diag->count && svc->reload_report_count < PA_RELOAD_REPORT_MAX; i++) {
         if (diag->items[i].severity != PA_DIAG_ERROR)
             continue;
-        char *line = svc->reload_report[svc->reload_report_count++];
-        pa_diag_format(&diag->items[i], line, sizeof svc->reload_report[0]);
-        fprintf(stderr, "passerelle: reload: %s\n", line);
+        char line[sizeof svc->reload_report[0]];
+        pa_diag_format(&diag->items[i], line, sizeof line);
+        pa_log("passerelle: reload: %s", line);
+        relative_line(svc, line, svc->reload_report[svc->reload_report_count++],
+                      sizeof svc->reload_report[0]);
     }
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Puts a build in service, or reports why it cannot be. Messages are
+ * handled to completion on this thread, so no turn still holds the old
+ * snapshot once it is swapped out: the reload thread frees it
+ * (pa_reloader_retire says why), or this one when there is none. */
+static void install(pa_service *svc, pa_reload_result *r)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    svc->fingerprint = r->fingerprint;
+    svc->reload_at = r->at;
+    report_reload(svc, &r->diag);
+    svc->reload_ok = r->snapshot != NULL;
+    if (!r->snapshot) {
+        svc->m.reloads_failed++;
+        pa_log("passerelle: reload failed; still serving knowledge %s", svc->snapshot->k.version);
+    } else {
+        pa_snapshot *old = svc->snapshot;
+        svc->snapshot = r->snapshot;
+        r->snapshot = NULL;
+        if (svc->reloader)
+            pa_reloader_retire(svc->reloader, old);
+        else
+            pa_snapshot_free(old);
+        svc->loaded_at = svc->reload_at;
+        svc->m.reloads_ok++;
+    }
+    double seconds = r->seconds;
+    pa_histogram_observe(&svc->m.reload_seconds, seconds);
+    pa_reload_result_clear(r);
+    pa_histogram_observe(&svc->m.swap_seconds, seconds_since(&t0));
+    if (svc->reload_ok)
+        pa_log("passerelle: reloaded knowledge %s (%zu intents) in %.3f s",
+               svc->snapshot->k.version, svc->snapshot->k.n_answerable, seconds);
 }
 
 void pa_service_reload(pa_service *svc, int forced)
 {
     const pa_service_config *cfg = &svc->cfg;
-    uint64_t fp = pa_reload_fingerprint(cfg->intents_dir, cfg->locales_dir);
-    if (fp == svc->fingerprint && !forced)
+    if (!forced && pa_reload_fingerprint(cfg->intents_dir, cfg->locales_dir) == svc->fingerprint)
         return;
-    svc->fingerprint = fp;
-    pa_diag diag;
-    pa_diag_init(&diag);
-    pa_snapshot *fresh = pa_snapshot_load(cfg->intents_dir, cfg->locales_dir, &diag);
-    svc->reload_at = time(NULL);
-    report_reload(svc, &diag);
-    pa_diag_clear(&diag);
-    svc->reload_ok = fresh != NULL;
-    if (!fresh) {
-        svc->m.reloads_failed++;
-        fprintf(stderr, "passerelle: reload failed; still serving knowledge %s\n",
-                svc->snapshot->k.version);
-        return;
-    }
-    /* Messages are handled to completion on this thread, so no turn still
-     * holds the old snapshot when it is released here. */
-    pa_snapshot_free(svc->snapshot);
-    svc->snapshot = fresh;
-    svc->loaded_at = svc->reload_at;
-    svc->m.reloads_ok++;
-    fprintf(stderr, "passerelle: reloaded knowledge %s (%zu intents)\n", fresh->k.version,
-            fresh->k.n_answerable);
-}
-
-static void wake(pa_service *svc)
-{
-    if (svc->hooks.wake)
-        svc->hooks.wake(svc->hooks.user);
+    pa_reload_result r;
+    pa_reload_build(cfg->intents_dir, cfg->locales_dir, &r);
+    install(svc, &r);
 }
 
 void pa_service_request_reload(pa_service *svc)
 {
+    if (svc->reloader) {
+        pa_reloader_force(svc->reloader); /* wakes the loop once built */
+        return;
+    }
     atomic_store(&svc->reload_requested, 1);
     wake(svc);
 }
@@ -210,6 +448,9 @@ void pa_service_request_stop(pa_service *svc)
 
 int pa_service_poll(pa_service *svc)
 {
+    pa_reload_result r;
+    if (svc->reloader && pa_reloader_take(svc->reloader, &r))
+        install(svc, &r);
     if (atomic_exchange(&svc->reload_requested, 0))
         pa_service_reload(svc, 1);
     if (atomic_load(&svc->stop_requested) && !svc->stopping) {

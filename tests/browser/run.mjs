@@ -105,7 +105,7 @@ async function startServer() {
   // The port was just freed (a restart) and may linger briefly: retry the bind for a few seconds.
   const deadline = Date.now() + 10000;
   for (;;) {
-    const child = spawn(BIN, ['serve', '--listen', `${HOST}:${port}`,
+    const child = spawn(BIN, ['serve', '--listen', `${HOST}:${port}`, '--admin-listen', `${HOST}:0`,
       '--intents', path.join(ROOT, 'intents'), '--locales', path.join(ROOT, 'locales'),
       '--web', path.join(ROOT, 'web')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let exited = false;

@@ -229,13 +229,20 @@ for _ in $(seq 50); do
     if port_free "$p"; then port=$p; break; fi
 done
 [ -n "$port" ] || fail "found no free loopback port in 50 tries." "Free some ports in 20000-59999, then run this again."
+# /healthz answers on the admin listener only (docs/operations.md)
+admin_port=
+for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    if [ "$p" != "$port" ] && port_free "$p"; then admin_port=$p; break; fi
+done
+[ -n "$admin_port" ] || fail "found no second free loopback port in 50 tries." "Free some ports in 20000-59999, then run this again."
 
-say "running deploy/setup.sh serve --listen 127.0.0.1:$port as root in it (output in $logs/serve.log)"
+say "running deploy/setup.sh serve --listen 127.0.0.1:$port --admin-listen 127.0.0.1:$admin_port as root in it (output in $logs/serve.log)"
 t=$SECONDS
 # Not through in_root: $! must be the server itself (chroot, env, sh and
 # setup.sh each exec the next), for SIGTERM to reach it.
 chroot "$R" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    sh -c "cd /srv/passerelle && exec deploy/setup.sh serve --listen 127.0.0.1:$port" \
+    sh -c "cd /srv/passerelle && exec deploy/setup.sh serve --listen 127.0.0.1:$port --admin-listen 127.0.0.1:$admin_port" \
     >"$logs/serve.log" 2>&1 </dev/null &
 server=$!
 answer=
@@ -249,14 +256,14 @@ while :; do
              "A user of the README would see the same: fix what its last lines say (a package serve does not" \
              "install: deploy/setup.sh; a compile error: the code), then run this again."
     fi
-    response=$(http_get "$port" /healthz)
+    response=$(http_get "$admin_port" /healthz)
     if [ -n "$response" ]; then
         answer=$response
         break
     fi
     [ $((SECONDS - t)) -lt "$timeout" ] || {
         show_log "$logs/serve.log" 40
-        fail "no answer on 127.0.0.1:$port/healthz after $timeout s (above)." \
+        fail "no answer on 127.0.0.1:$admin_port/healthz after $timeout s (above)." \
              "Set SETUP_CHECK_TIMEOUT higher if the mirror is slow, or see what serve is waiting for."
     }
     sleep 2

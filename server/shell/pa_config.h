@@ -1,0 +1,87 @@
+/* pa_config: every setting of `passerelle serve`, from a file, the
+ * environment and the command line.
+ *
+ * One table names each setting once: its key in the configuration file
+ * ("idle-timeout = 120"), its flag (--idle-timeout 120), its environment
+ * variable (PASSERELLE_IDLE_TIMEOUT), its type, default, bounds and a line
+ * of help. Later sources win: the defaults, then the file (--config FILE,
+ * or PASSERELLE_CONFIG), then the environment, then the flags. Each value
+ * is checked as it is read, and the whole by pa_config_check; errors name
+ * where the value came from ("passerelle.conf:12: idle-timeout: ...").
+ *
+ * docs/operations.md describes every key; `passerelle serve
+ * --print-config` prints the configuration in effect as a file. */
+#ifndef PA_CONFIG_H
+#define PA_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { PA_CONFIG_ERROR_MAX = 512 };
+
+typedef enum { PA_FORWARDED_HEADER_XFF, PA_FORWARDED_HEADER_RFC7239 } pa_forwarded_header;
+
+/* Strings are malloc'd and owned by the configuration; times are in
+ * milliseconds, sizes in bytes, texts in characters. */
+typedef struct {
+    char *listen, *admin_listen;              /* "ADDR:PORT", "[v6]:PORT" */
+    char *intents_dir, *locales_dir;          /* the knowledge */
+    char *web_dir;                            /* the page and the widget */
+    uint64_t max_connections;                 /* TCP connections on the public listener */
+    uint64_t max_per_address;                 /* of them, from one client address */
+    uint64_t admin_max_connections;           /* on the admin listener */
+    double rate_burst, rate_per_second;       /* questions per connection */
+    double address_burst, address_per_second; /* questions per client address */
+    uint64_t ipv6_prefix;                     /* bits that make an IPv6 "address" */
+    char *trusted_proxies;                    /* networks whose forwarding header is believed */
+    pa_forwarded_header forwarded_header;
+    char *allowed_origins;        /* pages of other sites that may open the chat */
+    int64_t idle_timeout_ms;      /* a WebSocket without a message is closed */
+    int64_t handshake_timeout_ms; /* request headers must be complete by then */
+    int64_t frame_timeout_ms;     /* a message must be complete by then once begun */
+    uint64_t max_text;            /* characters of a question */
+    uint64_t max_frame_bytes;     /* bytes of a message */
+    uint64_t max_header_bytes;    /* bytes of a request's headers */
+    uint64_t max_queued_frames;   /* replies waiting per connection */
+    int64_t shutdown_timeout_ms;  /* the drain on SIGTERM */
+    int64_t reload_interval_ms;   /* how often the files are looked at */
+    int64_t reload_debounce_ms;   /* how long an edit must settle */
+    double log_burst, log_per_second;
+} pa_config;
+
+/* Sets every setting to its default; the folders to the given ones (the
+ * bundled knowledge). Clear with pa_config_clear. */
+void pa_config_defaults(pa_config *c, const char *intents, const char *locales, const char *web);
+void pa_config_clear(pa_config *c);
+
+/* Sets the setting named key (as in the file: "idle-timeout") from text.
+ * where says where the value comes from, for the error message. Returns 0,
+ * or -1 with the reason in err. */
+int pa_config_set(pa_config *c, const char *key, const char *text, const char *where,
+                  char err[PA_CONFIG_ERROR_MAX]);
+/* Reads a configuration file: "key = value" lines, '#' comments, blank
+ * lines. Returns 0, or -1 with the first problem in err (file:line: ...). */
+int pa_config_load_file(pa_config *c, const char *path, char err[PA_CONFIG_ERROR_MAX]);
+/* Applies every PASSERELLE_* variable of the table that getenv_fn finds
+ * (getenv, or a test's own). Returns 0, or -1 with the first problem. */
+int pa_config_load_env(pa_config *c, const char *(*getenv_fn)(const char *name),
+                       char err[PA_CONFIG_ERROR_MAX]);
+/* Checks the settings together (addresses, lists, one limit against
+ * another). Returns 0, or -1 with the first problem in err. */
+int pa_config_check(const pa_config *c, char err[PA_CONFIG_ERROR_MAX]);
+
+/* Writes the settings in effect as a configuration file, each with its help. */
+void pa_config_print(const pa_config *c, FILE *out);
+
+/* The keys, in table order, for the command line and the documentation;
+ * NULL after the last. Each has a short description of its value. */
+const char *pa_config_key(size_t i);
+const char *pa_config_value_name(size_t i);
+/* The environment variable of key i ("PASSERELLE_IDLE_TIMEOUT"). */
+void pa_config_env_name(size_t i, char *out, size_t size);
+
+/* Splits "ADDR:PORT" or "[v6]:PORT" into host and port. Returns 0 or -1. */
+int pa_config_split_address(const char *listen, char *host, size_t size, int *port);
+
+#endif
