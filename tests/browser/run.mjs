@@ -761,7 +761,7 @@ scenario('screenshots and layout: desktop and phone, ltr and rtl, 200 % zoom', a
   return shots.join(' ');
 });
 
-/* ------------------------------------------------------------------ issue 16: what a resident still met */
+/* ------------------------------------------------------------------ what a resident used to meet */
 
 const sortKeys = (o) => Object.fromEntries(Object.entries(o || {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// End-to-end tests of the server's limits and hardening (issue 13): the real binary, attacked the
-// way the issue did it, each case on a server of its own with the settings it is about.
+// End-to-end tests of the server's limits and hardening: the real binary, attacked the
+// way an attacker would, each case on a server of its own with the settings it is about.
 //
 //   node tests/e2e/limits.mjs --bin build/passerelle --root . --promtool /usr/bin/promtool
 //
