@@ -1,6 +1,7 @@
 #include "pa_addr.h"
 
 #include "pa_alloc.h"
+#include "pa_list.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -108,21 +109,12 @@ static int parse_cidr(const char *item, size_t len, pa_cidr *out)
     return 0;
 }
 
-static int is_separator(char c)
-{
-    return c == ' ' || c == ',' || c == '\t' || c == '\n';
-}
-
 int pa_cidr_list_parse(const char *text, pa_cidr_list *out, char *err, size_t size)
 {
     memset(out, 0, sizeof *out);
     const char *p = text ? text : "";
     while (*p) {
-        while (*p && is_separator(*p))
-            p++;
-        size_t len = 0;
-        while (p[len] && !is_separator(p[len]))
-            len++;
+        size_t len = pa_list_next(&p);
         if (!len)
             break;
         pa_cidr c;

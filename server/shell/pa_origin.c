@@ -1,6 +1,7 @@
 #include "pa_origin.h"
 
 #include "pa_alloc.h"
+#include "pa_list.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,21 +93,12 @@ static void normalize(const parts *o, char *out, size_t size)
         snprintf(out, size, "%s://%s:%u", o->scheme, o->host, o->port);
 }
 
-static int is_separator(char c)
-{
-    return c == ' ' || c == ',' || c == '\t' || c == '\n';
-}
-
 int pa_origin_list_parse(const char *text, pa_origin_list *out, char *err, size_t size)
 {
     memset(out, 0, sizeof *out);
     const char *p = text ? text : "";
     for (;;) {
-        while (*p && is_separator(*p))
-            p++;
-        size_t len = 0;
-        while (p[len] && !is_separator(p[len]))
-            len++;
+        size_t len = pa_list_next(&p);
         if (!len)
             return 0;
         parts o;
