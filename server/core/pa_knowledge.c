@@ -741,37 +741,49 @@ static char *optional_file(const char *dir, const char *name)
     return path;
 }
 
-static void load_names(builder *b, const char *dir)
+/* The object under `key` of a file at the top of intents/ ($schema
+ * aside), given to read; the file may be missing: not all knowledge has it. */
+typedef void (*shared_reader)(builder *b, doc *d, json_t *obj);
+
+static void load_shared_file(builder *b, const char *dir, const char *name, const char *key,
+                             shared_reader read)
 {
-    char *path = optional_file(dir, PA_NAMES_FILE); /* a knowledge may have no names */
+    char *path = optional_file(dir, name);
     if (!path)
         return;
     doc d;
-    pa_knowledge *k = b->k;
     if (doc_open(&d, path, b->diag, &b->digest) == 0) {
-        static const char *const keys[] = {"$schema", "names", NULL};
-        check_keys(&d, d.root, "", keys, "$schema, names");
-        json_t *names = get_member(&d, d.root, "", "names", 1, JSON_OBJECT, "an object");
-        pa_map seen, owner;
-        pa_map_init(&seen);
-        pa_map_init(&owner);
-        k->names = pa_arena_alloc(k->arena, (json_object_size(names) + 1) * sizeof *k->names);
-        const char *id;
-        json_t *langs;
-        json_object_foreach(names, id, langs)
-        {
-            load_name(b, &d, id, langs, &seen, &owner, &k->names[k->n_names]);
-            k->n_names++;
-        }
-        pa_map_clear(&seen);
-        pa_map_clear(&owner);
+        const char *keys[] = {"$schema", key, NULL};
+        char list[PA_POINTER_MAX];
+        snprintf(list, sizeof list, "$schema, %s", key);
+        check_keys(&d, d.root, "", keys, list);
+        json_t *obj = get_member(&d, d.root, "", key, 1, JSON_OBJECT, "an object");
+        read(b, &d, obj);
         b->errors += d.errors;
     } else {
         b->errors++;
     }
-    k->files++;
+    b->k->files++;
     doc_close(&d);
     free(path);
+}
+
+static void read_names(builder *b, doc *d, json_t *names)
+{
+    pa_knowledge *k = b->k;
+    pa_map seen, owner;
+    pa_map_init(&seen);
+    pa_map_init(&owner);
+    k->names = pa_arena_alloc(k->arena, (json_object_size(names) + 1) * sizeof *k->names);
+    const char *id;
+    json_t *langs;
+    json_object_foreach(names, id, langs)
+    {
+        load_name(b, d, id, langs, &seen, &owner, &k->names[k->n_names]);
+        k->n_names++;
+    }
+    pa_map_clear(&seen);
+    pa_map_clear(&owner);
 }
 
 /* ---- languages the bot does not speak ----------------------------------- */
@@ -795,30 +807,15 @@ static void load_other_language(builder *b, doc *d, const char *code, json_t *wo
 
 /* intents/other-languages.json: common words of languages the bot does not
  * speak, so that a question in one of them gets told which it speaks. */
-static void load_other_languages(builder *b, const char *dir)
+static void read_other_languages(builder *b, doc *d, json_t *langs)
 {
-    char *path = optional_file(dir, PA_OTHER_LANGUAGES_FILE);
-    if (!path)
-        return;
-    doc d;
     pa_knowledge *k = b->k;
-    if (doc_open(&d, path, b->diag, &b->digest) == 0) {
-        static const char *const keys[] = {"$schema", "languages", NULL};
-        check_keys(&d, d.root, "", keys, "$schema, languages");
-        json_t *langs = get_member(&d, d.root, "", "languages", 1, JSON_OBJECT, "an object");
-        k->other_languages =
-            pa_arena_alloc(k->arena, (json_object_size(langs) + 1) * sizeof *k->other_languages);
-        const char *code;
-        json_t *words;
-        json_object_foreach(langs, code, words)
-            load_other_language(b, &d, code, words, &k->other_languages[k->n_other_languages++]);
-        b->errors += d.errors;
-    } else {
-        b->errors++;
-    }
-    k->files++;
-    doc_close(&d);
-    free(path);
+    k->other_languages =
+        pa_arena_alloc(k->arena, (json_object_size(langs) + 1) * sizeof *k->other_languages);
+    const char *code;
+    json_t *words;
+    json_object_foreach(langs, code, words)
+        load_other_language(b, d, code, words, &k->other_languages[k->n_other_languages++]);
 }
 
 /* ---- intents ------------------------------------------------------------ */
@@ -1191,8 +1188,9 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
     builder b = {k, diag, 0, 14695981039346656037ULL};
     load_locales(&b, locales_dir);
     if (k->n_locales > 0) {
-        load_names(&b, intents_dir);
-        load_other_languages(&b, intents_dir);
+        load_shared_file(&b, intents_dir, PA_NAMES_FILE, "names", read_names);
+        load_shared_file(&b, intents_dir, PA_OTHER_LANGUAGES_FILE, "languages",
+                         read_other_languages);
         load_intents(&b, intents_dir);
     }
     for (size_t i = 0; i < k->n_intents; i++)
