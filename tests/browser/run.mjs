@@ -867,15 +867,21 @@ scenario('first visit on a phone: a quiet greeting, no keyboard, starting topics
   }
 });
 
+/* A page of the demo in ctx, the widget opened by touch; seen records its frames. */
+async function openOnPhone(ctx) {
+  const p = await ctx.newPage();
+  const seen = framesOf(p);
+  await p.goto(`http://${HOST}:${port}/`);
+  await waitForWidget(p);
+  await openByTouch(p);
+  return { p, seen };
+}
+
 scenario('a long question stays in the field, with its counter', async () => {
   const ctx = await phoneContext();
   const shots = [];
   try {
-    const p = await ctx.newPage();
-    const seen = framesOf(p);
-    await p.goto(`http://${HOST}:${port}/`);
-    await waitForWidget(p);
-    await openByTouch(p);
+    const { p, seen } = await openOnPhone(ctx);
     for (const [lang, sentence] of [['fr', LONG_FR], ['ar', LONG_AR]]) {
       if (lang !== 'fr') await switchTo(p, lang);
       const before = await state(p);
@@ -957,11 +963,7 @@ scenario('a phone with its keyboard open: compact header, the latest answer in v
   const ctx = await phoneContext();
   const shots = [];
   try {
-    const p = await ctx.newPage();
-    const seen = framesOf(p);
-    await p.goto(`http://${HOST}:${port}/`);
-    await waitForWidget(p);
-    await openByTouch(p);
+    const { p, seen } = await openOnPhone(ctx);
     const heights = [];
     const compact = async (lang) => {
       const h = (await state(p)).headerHeight;
