@@ -176,8 +176,11 @@ static char *child_index(char out[PA_POINTER_MAX], const char *pointer, size_t i
 }
 
 /* Reads and parses one file; on failure reports why and returns -1. The
- * content is folded into the knowledge's version digest. */
-static int doc_open(doc *d, const char *path, pa_diag *diag, uint64_t *digest)
+ * file's name below its folder (path past root_len bytes) and its content
+ * are folded into the knowledge's version digest: not the folder itself, so
+ * that the same files report the same version wherever they are installed,
+ * as replicas behind one proxy must. */
+static int doc_open(doc *d, const char *path, size_t root_len, pa_diag *diag, uint64_t *digest)
 {
     memset(d, 0, sizeof *d);
     d->path = path;
@@ -188,7 +191,10 @@ static int doc_open(doc *d, const char *path, pa_diag *diag, uint64_t *digest)
         pa_diag_add(diag, PA_DIAG_ERROR, PA_DIAG_CANNOT_READ, path, 0, 0, "cannot read the file");
         return -1;
     }
-    *digest = pa_hash_bytes(*digest, path, strlen(path));
+    const char *name = path + root_len;
+    while (*name == '/')
+        name++;
+    *digest = pa_hash_bytes(*digest, name, strlen(name) + 1);
     *digest = pa_hash_bytes(*digest, text, len);
     json_error_t err;
     d->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
@@ -612,7 +618,7 @@ static void load_locales(builder *b, const char *dir)
     k->locales = pa_arena_alloc(k->arena, files.count * sizeof *k->locales);
     for (size_t i = 0; i < files.count; i++) {
         doc d;
-        if (doc_open(&d, files.paths[i], b->diag, &b->digest) == 0) {
+        if (doc_open(&d, files.paths[i], strlen(dir), b->diag, &b->digest) == 0) {
             load_locale(b, &d, &k->locales[k->n_locales++]);
             b->errors += d.errors;
         } else {
@@ -752,7 +758,7 @@ static void load_shared_file(builder *b, const char *dir, const char *name, cons
     if (!path)
         return;
     doc d;
-    if (doc_open(&d, path, b->diag, &b->digest) == 0) {
+    if (doc_open(&d, path, strlen(dir), b->diag, &b->digest) == 0) {
         const char *keys[] = {"$schema", key, NULL};
         char list[PA_POINTER_MAX];
         snprintf(list, sizeof list, "$schema, %s", key);
@@ -1144,7 +1150,7 @@ static void load_intents(builder *b, const char *dir)
         if (is_shared_file(dir, files.paths[i]))
             continue;
         doc d;
-        if (doc_open(&d, files.paths[i], b->diag, &b->digest) == 0) {
+        if (doc_open(&d, files.paths[i], strlen(dir), b->diag, &b->digest) == 0) {
             load_intent(b, &d, &st, k->n_intents);
             k->n_intents++;
             b->errors += d.errors;
