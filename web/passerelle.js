@@ -51,6 +51,7 @@
     seq: 0, // last client message id number; ids must stay unique across reloads of the tab
     languages: [], // from the last welcome frame, else the labels file: [{code, name, dir, welcome, labels, suggestions}]
     maxText: DEFAULT_MAX_TEXT, // longest question the server accepts, in characters (welcome's max_text)
+    context: '', // the last answer's context token: sent back so that another server keeps the thread
     messages: [] // {from:'user'|'bot', text, lang, id, status, kind, suggestions, suggestionsLang}
   };
 
@@ -104,6 +105,7 @@
     state.open = !!saved.open;
     state.seq = saved.seq | 0;
     if (saved.maxText > 0) state.maxText = saved.maxText | 0;
+    if (typeof saved.context === 'string') state.context = saved.context;
     if (Array.isArray(saved.languages)) {
       state.languages = saved.languages.filter(function (l) { return l && typeof l.code === 'string'; });
     }
@@ -125,6 +127,7 @@
       open: state.open,
       seq: state.seq,
       maxText: state.maxText,
+      context: state.context,
       languages: state.languages,
       messages: state.messages.slice(-MAX_STORED_MESSAGES)
     };
@@ -837,6 +840,8 @@
     const frame = { type: 'ask', lang: message.lang, id: message.id };
     if (message.intent) frame.intent = message.intent;
     else frame.text = message.text;
+    // Opaque to the widget: the server reads it only on a connection's first question.
+    if (state.context) frame.context = state.context;
     try {
       socket.send(JSON.stringify(frame));
     } catch (e) {
@@ -933,6 +938,7 @@
 
   function onAnswer(frame) {
     settle(frame.id);
+    if (typeof frame.context === 'string') state.context = frame.context;
     // The server leaves the resident's language only for a question clearly written in
     // another of its languages: then the resident is writing in that one, follow it.
     if (typeof frame.lang === 'string' && frame.lang !== state.lang && languageInfo(frame.lang)) {

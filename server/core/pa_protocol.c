@@ -10,8 +10,20 @@ void pa_request_clear(pa_request *req)
 {
     free(req->text);
     free(req->intent);
+    free(req->context);
     json_decref(req->id);
     memset(req, 0, sizeof *req);
+}
+
+/* The context token of an ask, when it is a string of a plausible length.
+ * Anything else is ignored, not refused: a token is the server's own, and a
+ * damaged one must cost the resident nothing but the context. */
+static void read_context(json_t *root, pa_request *req)
+{
+    json_t *context = json_object_get(root, "context");
+    if (json_is_string(context) && json_string_length(context) <= PA_CONTEXT_TOKEN_MAX &&
+        strlen(json_string_value(context)) == json_string_length(context))
+        req->context = pa_xstrdup(json_string_value(context));
 }
 
 pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars, pa_request *req)
@@ -52,6 +64,7 @@ pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars,
         code = PA_PROTO_UNKNOWN_TYPE;
         goto done;
     }
+    read_context(root, req);
     json_t *intent = json_object_get(root, "intent");
     json_t *text = json_object_get(root, "text");
     if (intent && !json_is_null(intent)) {
@@ -184,6 +197,12 @@ char *pa_protocol_welcome_limits_json(const pa_snapshot *s, int lang, size_t max
 
 char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *id)
 {
+    return pa_protocol_answer_context_json(s, r, id, NULL);
+}
+
+char *pa_protocol_answer_context_json(const pa_snapshot *s, const pa_reply *r, json_t *id,
+                                      const char *context)
+{
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string("answer"));
     if (id)
@@ -198,6 +217,8 @@ char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *i
     json_object_set_new(o, "suggestions",
                         suggestion_list(s, r->lang, r->suggestions, r->n_suggestions));
     json_object_set_new(o, "kind", json_string(pa_reply_kind_name(r->kind)));
+    if (context)
+        json_object_set_new(o, "context", json_string(context));
     return dump(o);
 }
 

@@ -19,6 +19,10 @@ enum { PA_TEXT_MAX_CHARS = 1000 };
 
 enum { PA_LANG_CODE_MAX = 16 }; /* a language hint's bytes, with the NUL */
 
+/* The longest conversation-context token a client may send back, in bytes;
+ * a longer one is not one the server made, and is ignored. */
+enum { PA_CONTEXT_TOKEN_MAX = 512 };
+
 typedef struct {
     char *text;                  /* the question, or NULL for a suggestion click; malloc'd */
     size_t text_len;             /* bytes of text: a JSON "\u0000" can make it differ from strlen */
@@ -26,6 +30,7 @@ typedef struct {
     char lang[PA_LANG_CODE_MAX]; /* the language hint, "" when none */
     json_t *id;                  /* the client's id to echo (a new reference), or NULL */
     int ping;                    /* 1 for {"type":"ping"}: a keep-alive, not a question */
+    char *context; /* the "context" token the client sent back, or NULL; malloc'd */
 } pa_request;
 
 /* Parses one frame of len bytes and checks it with pa_request_check. Fills
@@ -64,6 +69,10 @@ char *pa_protocol_welcome_limits_json(const pa_snapshot *s, int lang, size_t max
 char *pa_protocol_pong_json(json_t *id);
 /* {"type":"answer",...} for a reply of pa_dialog; id may be NULL. */
 char *pa_protocol_answer_json(const pa_snapshot *s, const pa_reply *r, json_t *id);
+/* The same with "context": the token the client sends back with its next
+ * question (a server's pa_token; NULL: none, the field is left out). */
+char *pa_protocol_answer_context_json(const pa_snapshot *s, const pa_reply *r, json_t *id,
+                                      const char *context);
 /* {"type":"error","code":..,"message":<localized>,"lang":..}; id may be NULL. */
 char *pa_protocol_error_json(const pa_snapshot *s, int lang, pa_proto_error code, json_t *id);
 

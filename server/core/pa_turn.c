@@ -1,5 +1,6 @@
 #include "pa_turn.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 pa_turn_limits pa_turn_limits_default(void)
@@ -93,7 +94,7 @@ char *pa_turn_render(const pa_snapshot *s, const pa_turn *t)
         return pa_protocol_error_json(s, t->lang, t->error, t->request.id);
     if (t->request.ping)
         return pa_protocol_pong_json(t->request.id);
-    return pa_protocol_answer_json(s, &t->reply, t->request.id);
+    return pa_protocol_answer_context_json(s, &t->reply, t->request.id, t->context);
 }
 
 /* The language a conversation opens in: the page's, when known. */
@@ -120,4 +121,6 @@ char *pa_turn_open(const pa_snapshot *s, pa_session *session, const pa_turn_limi
 void pa_turn_clear(pa_turn *t)
 {
     pa_request_clear(&t->request);
+    free(t->context);
+    t->context = NULL;
 }

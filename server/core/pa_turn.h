@@ -29,6 +29,10 @@ typedef struct {
     pa_proto_error error; /* PA_PROTO_OK: reply holds the answer, fallback or clarification */
     int lang;             /* locale index of the frame */
     pa_reply reply;       /* valid when error is PA_PROTO_OK and request.ping is 0 */
+    /* the conversation-context token the answer frame carries, or NULL: set
+     * by a server (pa_token) between pa_turn_answer and pa_turn_render, and
+     * freed by pa_turn_clear */
+    char *context;
 } pa_turn;
 
 /* Reads one client frame of len bytes and answers it. refused is

@@ -47,6 +47,8 @@ typedef struct {
     int64_t shutdown_timeout_ms;  /* the drain on SIGTERM */
     int64_t reload_interval_ms;   /* how often the files are looked at */
     int64_t reload_debounce_ms;   /* how long an edit must settle */
+    char *context_secret_file;    /* secrets sealing conversation contexts; "": random */
+    int64_t context_ttl_ms;       /* how long a context stays good */
     double log_burst, log_per_second;
 } pa_config;
 

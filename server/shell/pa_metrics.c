@@ -227,6 +227,10 @@ static void questions(buf *b, const pa_metrics *m)
                m->errors[c]);
     family(b, "passerelle_pings_total", "counter", "Keep-alive pings answered.");
     append(b, "passerelle_pings_total %lu\n", m->pings);
+    family(b, "passerelle_context_tokens_total", "counter",
+           "Conversation contexts clients brought back on a new connection, by result.");
+    append(b, "passerelle_context_tokens_total{result=\"restored\"} %lu\n", m->contexts_restored);
+    append(b, "passerelle_context_tokens_total{result=\"refused\"} %lu\n", m->contexts_refused);
     histogram(b, "passerelle_reply_seconds",
               "Time from a message received to its reply written to the socket.",
               &m->reply_seconds);

@@ -79,6 +79,9 @@ typedef struct {
     unsigned long refused[PA_REFUSAL_END];
     unsigned long closed[PA_CLOSE_END];
     unsigned long accept_failures; /* accept() errors: out of file descriptors, mostly */
+    /* context tokens clients brought back: restored, or refused (forged,
+     * expired, foreign: the conversation went on without) */
+    unsigned long contexts_restored, contexts_refused;
     pa_lang_counter langs[PA_LANG_MAX];
     /* answers by intent id: ids owned here (they outlive reloads) */
     pa_map intent_index;

@@ -486,9 +486,26 @@ static int create_context(pa_server *srv)
     return srv->public_vh && srv->admin_vh ? 0 : -1;
 }
 
+/* The secrets replicas share to read each other's context tokens. */
+static int load_context_keys(pa_server *srv)
+{
+    const char *path = srv->cfg->context_secret_file;
+    if (!path || !*path)
+        return 0;
+    char err[PA_CONFIG_ERROR_MAX];
+    srv->context_keys = pa_token_keys_load(path, err, sizeof err);
+    if (!srv->context_keys) {
+        fprintf(stderr, "passerelle: context-secret-file: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 static pa_service *start_service(pa_server *srv, const char *version)
 {
     const pa_config *cfg = srv->cfg;
+    if (load_context_keys(srv) != 0)
+        return NULL;
     pa_service_config sc = {
         .intents_dir = cfg->intents_dir,
         .locales_dir = cfg->locales_dir,
@@ -506,6 +523,8 @@ static pa_service *start_service(pa_server *srv, const char *version)
         .allowed_origins = cfg->allowed_origins,
         .reload_poll_ms = cfg->reload_interval_ms,
         .reload_debounce_ms = cfg->reload_debounce_ms,
+        .context_keys = srv->context_keys,
+        .context_ttl_s = cfg->context_ttl_ms / 1000,
     };
     pa_service_hooks hooks = {.user = srv, .wake = wake_loop};
     pa_diag diag;
@@ -534,6 +553,7 @@ static void destroy(pa_server *srv)
         lws_context_destroy(srv->ctx);
     srv->ctx = NULL;
     pa_service_free(srv->svc);
+    pa_token_keys_free(srv->context_keys);
     free(srv->peek);
     free(srv);
 }

@@ -1,6 +1,7 @@
 #include "pa_service.h"
 
 #include "pa_alloc.h"
+#include "pa_context.h"
 #include "pa_log.h"
 #include "pa_origin.h"
 #include "pa_reload.h"
@@ -35,6 +36,8 @@ struct pa_service {
     pa_origin_list origins;
     pa_peers *peers;
     pa_metrics m;
+    const pa_token_keys *context_keys; /* cfg's, or own_keys */
+    pa_token_keys *own_keys;
 };
 
 static void wake(pa_service *svc)
@@ -93,6 +96,19 @@ pa_service *pa_service_new(const pa_service_config *cfg, const pa_service_hooks 
     /* every connection holds at most two entries: its peer's and its client's */
     size_t capacity = cfg->max_sockets ? cfg->max_sockets * 2 + PA_PEERS_SLACK : 1 << 16;
     svc->peers = pa_peers_new(capacity, &cfg->address_rate);
+    if (!svc->cfg.context_ttl_s)
+        svc->cfg.context_ttl_s = PA_CONTEXT_TTL_DEFAULT_S;
+    if (cfg->context_keys) {
+        svc->context_keys = cfg->context_keys;
+    } else {
+        char err[256];
+        svc->own_keys = pa_token_keys_load(NULL, err, sizeof err);
+        if (!svc->own_keys) {
+            fprintf(stderr, "passerelle: %s\n", err);
+            abort(); /* no random bytes at all: like running out of memory */
+        }
+        svc->context_keys = svc->own_keys;
+    }
     if (cfg->reload_poll_ms > 0)
         start_reloader(svc);
     return svc;
@@ -105,6 +121,7 @@ void pa_service_free(pa_service *svc)
     pa_reloader_stop(svc->reloader);
     pa_snapshot_free(svc->snapshot);
     pa_peers_free(svc->peers);
+    pa_token_keys_free(svc->own_keys);
     pa_cidr_list_clear(&svc->trusted);
     pa_origin_list_clear(&svc->origins);
     pa_metrics_clear(&svc->m);
@@ -252,6 +269,36 @@ static void log_unanswered(const pa_snapshot *s, const pa_turn *t)
 }
 
 /* The rate limits: the connection's bucket, and its address' when counted. */
+/* A context the client brought back: taken when this connection has not
+ * asked anything yet (it comes from an earlier connection, maybe to another
+ * replica), and only when the token is genuine and fresh. Otherwise the
+ * conversation simply starts afresh: the resident never sees an error. */
+static void restore_context(pa_service *svc, pa_conn *conn, const char *token)
+{
+    if (!pa_context_session_is_new(&conn->dialog))
+        return;
+    char text[PA_CONTEXT_TEXT_MAX];
+    /* wall-clock time, unlike now_us: the replicas' clocks must agree on it */
+    int n = pa_token_open(svc->context_keys, token, time(NULL), svc->cfg.context_ttl_s, text,
+                          sizeof text);
+    if (n >= 0 && pa_context_read(svc->snapshot, text, (size_t)n, &conn->dialog) == 0)
+        svc->m.contexts_restored++;
+    else
+        svc->m.contexts_refused++;
+}
+
+/* Every answer carries the conversation's context, sealed, for the client to
+ * bring back if its connection moves. */
+static void seal_context(pa_service *svc, const pa_conn *conn, pa_turn *t)
+{
+    if (t->error != PA_PROTO_OK || t->request.ping)
+        return;
+    char text[PA_CONTEXT_TEXT_MAX];
+    size_t n = pa_context_write(svc->snapshot, &conn->dialog, text, sizeof text);
+    if (n)
+        t->context = pa_token_seal(svc->context_keys, text, n, time(NULL));
+}
+
 static int may_ask(pa_service *svc, pa_conn *conn, int64_t now_us)
 {
     if (!conn->client || svc->cfg.address_rate.burst <= 0)
@@ -269,7 +316,10 @@ char *pa_service_message(pa_service *svc, pa_conn *conn, const char *data, size_
     int keepalive = refused == PA_PROTO_OK && t.error == PA_PROTO_OK && t.request.ping;
     if (refused == PA_PROTO_OK && !keepalive && !may_ask(svc, conn, now_us))
         refused = PA_PROTO_RATE_LIMITED;
+    if (refused == PA_PROTO_OK && t.error == PA_PROTO_OK && t.request.context)
+        restore_context(svc, conn, t.request.context);
     pa_turn_answer(svc->snapshot, &conn->dialog, refused, &t);
+    seal_context(svc, conn, &t);
     pa_metrics_count_turn(&svc->m, svc->snapshot, &t);
     if (t.error == PA_PROTO_OK && !t.request.ping && t.reply.kind == PA_REPLY_FALLBACK)
         log_unanswered(svc->snapshot, &t);

@@ -25,9 +25,14 @@
 #include "pa_metrics.h"
 #include "pa_peers.h"
 #include "pa_ratelimit.h"
+#include "pa_token.h"
 #include "pa_turn.h"
 
 #include <stdint.h>
+
+/* How long a conversation's context stays good by default: longer than a
+ * coffee break, shorter than a day's other conversations. */
+enum { PA_CONTEXT_TTL_DEFAULT_S = 1800 };
 
 struct sockaddr;
 
@@ -45,6 +50,10 @@ typedef struct {
     const char *allowed_origins; /* (pa_origin_list_parse); NULL: the server's own only */
     int64_t reload_poll_ms;      /* the reload thread's period; 0: no reload thread */
     int64_t reload_debounce_ms;  /* how long an edit must settle before it is loaded */
+    /* the secrets that seal conversation contexts (pa_token; borrowed);
+     * NULL: the service makes a random one of its own */
+    const pa_token_keys *context_keys;
+    int64_t context_ttl_s; /* a context older than this is not restored; 0: 1800 s */
 } pa_service_config;
 
 /* What the transport lends the service. */

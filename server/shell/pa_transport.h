@@ -7,6 +7,7 @@
 #include "pa_config.h"
 #include "pa_outbox.h"
 #include "pa_service.h"
+#include "pa_token.h"
 
 #include <libwebsockets.h>
 #include <limits.h>
@@ -62,6 +63,7 @@ typedef struct pa_ws_session {
 typedef struct pa_server {
     const pa_config *cfg;
     pa_service *svc;
+    pa_token_keys *context_keys; /* from context-secret-file; NULL: the service's own */
     struct lws_context *ctx;
     struct lws_vhost *public_vh, *admin_vh;
     pa_listener listeners[2]; /* public, admin */

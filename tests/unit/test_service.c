@@ -202,6 +202,112 @@ static void test_context_survives_a_reload(void **state)
     pa_service_close(w->svc, &c);
 }
 
+/* A second service on a copy of the same knowledge, as another replica:
+ * sealing with keys (NULL: its own random secret). */
+static pa_service *replica(world *w, const pa_token_keys *keys)
+{
+    pa_service_config cfg = {.intents_dir = w->intents,
+                             .locales_dir = w->locales,
+                             .version = "test",
+                             .limits = pa_turn_limits_default(),
+                             .rate = {.burst = 3, .per_second = 1},
+                             .context_keys = keys};
+    pa_service *svc = pa_service_new(&cfg, NULL, NULL);
+    assert_non_null(svc);
+    return svc;
+}
+
+/* The "context" member of a frame, copied into out (size bytes). */
+static const char *context_of(char *frame, char *out, size_t size)
+{
+    member(frame, "context", out, size);
+    free(frame);
+    return out;
+}
+
+/* A resident's connection moves to another replica that shares the secret:
+ * the context token of the last answer brings the conversation's language
+ * and intent along. A replica with another secret, a damaged token, or a
+ * token offered to a connection that has already asked restore nothing. */
+static void test_context_moves_between_replicas(void **state)
+{
+    world *w = *state;
+    char err[256];
+    pa_token_keys *shared = pa_token_keys_load(NULL, err, sizeof err);
+    pa_service *one = replica(w, shared), *two = replica(w, shared), *foreign = replica(w, NULL);
+    pa_conn a, b, c, d, e;
+    free(pa_service_open(one, &a, "de", 0));
+    char token[PA_CONTEXT_TOKEN_MAX + 1];
+    static const char sopot[] = "{\"type\":\"ask\",\"text\":\"erzähl mir von Sopot\"}";
+    context_of(pa_service_message(one, &a, sopot, strlen(sopot), PA_PROTO_OK, 0), token,
+               sizeof token);
+    assert_true(token[0] != '\0');
+    char later[1024];
+    /* "ok" says nothing of its language: the conversation's decides */
+    snprintf(later, sizeof later, "{\"type\":\"ask\",\"text\":\"ok\",\"context\":\"%s\"}", token);
+
+    free(pa_service_open(two, &b, NULL, 0));
+    expect_member(pa_service_message(two, &b, later, strlen(later), PA_PROTO_OK, 0), "lang", "de");
+    assert_int_equal(b.dialog.turns, 2); /* the token's turn, then this one */
+
+    free(pa_service_open(foreign, &c, NULL, 0));
+    expect_member(pa_service_message(foreign, &c, later, strlen(later), PA_PROTO_OK, 0), "lang",
+                  "fr");
+    assert_int_equal(c.dialog.turns, 1);
+
+    char damaged[1024];
+    snprintf(damaged, sizeof damaged, "%s", later);
+    *strchr(damaged, '.') = '-'; /* the token's two parts run together */
+    free(pa_service_open(two, &d, NULL, 0));
+    free(pa_service_message(two, &d, damaged, strlen(damaged), PA_PROTO_OK, 0));
+    assert_int_equal(d.dialog.turns, 1);
+
+    free(pa_service_open(two, &e, "fr", 0));
+    static const char bonjour[] = "{\"type\":\"ask\",\"text\":\"bonjour\"}";
+    free(pa_service_message(two, &e, bonjour, strlen(bonjour), PA_PROTO_OK, 0));
+    /* a running conversation keeps its own context */
+    expect_member(pa_service_message(two, &e, later, strlen(later), PA_PROTO_OK, 0), "lang", "fr");
+    assert_int_equal(e.dialog.turns, 2);
+
+    char *metrics = pa_service_metrics(two);
+    assert_non_null(strstr(metrics, "passerelle_context_tokens_total{result=\"restored\"} 1\n"));
+    assert_non_null(strstr(metrics, "passerelle_context_tokens_total{result=\"refused\"} 1\n"));
+    free(metrics);
+    pa_service_free(one);
+    pa_service_free(two);
+    pa_service_free(foreign);
+    pa_token_keys_free(shared);
+}
+
+/* The knowledge's version is its content's: the same files copied to
+ * another folder (another machine's install) give the same version, and an
+ * edit of one answer another one. */
+static void test_version_is_the_contents(void **state)
+{
+    world *w = *state;
+    char copy[96], cmd[512];
+    snprintf(copy, sizeof copy, "%s/elsewhere", w->dir);
+    snprintf(cmd, sizeof cmd, "mkdir '%s' && cp -R '%s' '%s' '%s/'", copy, w->intents, w->locales,
+             copy);
+    run(cmd);
+    char intents[128], locales[128];
+    snprintf(intents, sizeof intents, "%s/intents", copy);
+    snprintf(locales, sizeof locales, "%s/locales", copy);
+    pa_snapshot *there = pa_snapshot_load(intents, locales, NULL);
+    assert_non_null(there);
+    assert_string_equal(there->k.version, pa_service_snapshot(w->svc)->k.version);
+    pa_snapshot_free(there);
+    snprintf(
+        cmd, sizeof cmd,
+        "sed -i 's/Sopot est en Pologne./Sopot est au bord de la Baltique./' '%s/demo/sopot.json'",
+        intents);
+    run(cmd);
+    there = pa_snapshot_load(intents, locales, NULL);
+    assert_non_null(there);
+    assert_string_not_equal(there->k.version, pa_service_snapshot(w->svc)->k.version);
+    pa_snapshot_free(there);
+}
+
 /* A stop or reload asked from another thread is carried out by the next
  * poll, after the hooks woke the loop. */
 static int wakes;
@@ -241,6 +347,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_context_survives_a_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_requests_wake_the_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_context_moves_between_replicas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_is_the_contents, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
