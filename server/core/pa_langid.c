@@ -220,9 +220,11 @@ static void score_gram(void *ctx, const char *gram)
     score_ctx *c = ctx;
     const pa_langid *m = c->m;
     const double *n = counts_of(m, &m->grams, gram);
+    if (!n)
+        return; /* seen in no language: it favours only the least-read one */
     double vocab = (double)m->grams.n_rows + 1;
     for (size_t l = 0; l < m->n_langs; l++)
-        c->score[l] += log(((n ? n[l] : 0) + 1) / (m->grams.total[l][c->script] + vocab));
+        c->score[l] += log((n[l] + 1) / (m->grams.total[l][c->script] + vocab));
 }
 
 static void score_word(const pa_langid *m, const pa_token *t, double *score)
@@ -385,7 +387,9 @@ static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, const unsi
     int others = 0;
     for (size_t l = 0; l < m->n_langs; l++)
         others += (int)l != best ? r->distinct[l] : 0;
-    r->clear = best >= 0 && !tie && r->distinct[best] > 0 &&
+    /* ...and more of them than words of languages the bot does not speak:
+     * in "thanks a lot", "lot" is Polish only, but the message is English */
+    r->clear = best >= 0 && !tie && r->distinct[best] > 0 && r->distinct[best] > r->foreign &&
                        (r->distinct[best] >= PA_LANGID_CLEAR_TOKENS || others == 0)
                    ? best
                    : -1;
