@@ -23,13 +23,17 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 logs=$root/build/setup-logs # apt's, npm's and the builds' output
 
+# libssl-dev: the context tokens' HMAC; libcurl: messages to staff.
 build_packages=(build-essential cmake pkg-config libwebsockets-dev libjansson-dev
-                libutf8proc-dev libstemmer-dev)
+                libutf8proc-dev libstemmer-dev libssl-dev libcurl4-openssl-dev)
 # Fonts: chromium only recommends them, and the widget's Arabic needs glyphs.
 # debootstrap: tests/setup/ makes a bare Debian 12 to run the serve path in.
+# python3-aiosmtpd: the mail server messages to staff are delivered to (tests/handoff/).
 # prometheus: its promtool checks the /metrics text.
+# openssl: certificates for the HTTPS tests.
 test_packages=(libcmocka-dev clang libclang-rt-14-dev clang-format chromium
-               fonts-dejavu-core fonts-liberation debootstrap prometheus)
+               fonts-dejavu-core fonts-liberation debootstrap prometheus openssl
+               python3-aiosmtpd)
 
 usage() {
     cat <<'EOF'
@@ -230,7 +234,7 @@ fuzz() { # a short run of every fuzzer, from its seed corpus
         -DPASSERELLE_SANITIZE=OFF -DPASSERELLE_WERROR=OFF -DCMAKE_C_COMPILER=clang
     local target corpus log bin crashes="$root/build-fuzz/crashes" rc
     mkdir -p "$crashes"
-    for target in protocol dialog knowledge; do
+    for target in protocol dialog knowledge mask contact; do
         step="fuzzing with fuzz_$target"
         bin=$root/build-fuzz/tests/fuzz/fuzz_$target
         open_log "fuzz_$target.log"

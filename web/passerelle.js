@@ -34,6 +34,9 @@
   const COUNTER_FROM = 0.8; // the character counter shows from this share of the limit on
   const LABELS_WAIT_MS = 3000; // the widget shows itself without its labels file after this long
   const LINK_LABEL_MAX = 36; // characters of a shortened link (host + path)
+  const CONTACT_ENTRIES_DEFAULT = 10; // conversation lines sent with a message to staff, unless the server says
+  const CONTACT_CHARS_DEFAULT = 300; // characters of each
+  const MAIL_ICON = 'M4 5h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2zm0 2v.5l8 5 8-5V7H4zm16 2.9-8 5-8-5V17h16V9.9z';
   // Shown only when neither the labels file nor a welcome frame has told us the labels: neutral symbols.
   const NEUTRAL = { open_chat: '\uD83D\uDCAC', close_chat: '\u2715', send: '\u27A4', online: '\u25CF', offline: '\u25CB' };
 
@@ -51,6 +54,9 @@
     seq: 0, // last client message id number; ids must stay unique across reloads of the tab
     languages: [], // from the last welcome frame, else the labels file: [{code, name, dir, welcome, labels, suggestions}]
     maxText: DEFAULT_MAX_TEXT, // longest question the server accepts, in characters (welcome's max_text)
+    contactOffer: null, // the server takes messages to staff: welcome's contact {retention_days, ...}, or null
+    contact: null, // the message to staff being written or sent: {status, text, replyTo, key, id, lang, conversation}
+    contactView: false, // the form to write to a person is open
     context: '', // the last answer's context token: sent back so that another server keeps the thread
     messages: [] // {from:'user'|'bot', text, lang, id, status, kind, suggestions, suggestionsLang}
   };
@@ -63,6 +69,8 @@
   let unreachable = false; // the last attempt to connect failed: say the service is unavailable
   let pinned = true; // the conversation shows its latest message: keep it so when the panel resizes
   let lastPointer = ''; // how the launcher was last pressed: touch or pen opens without the on-screen keyboard
+  let feedbackSeq = 0; // ids of the vote groups' questions, unique within the shadow root
+  let contactOpener = null; // the button that opened the form to write to a person: focus goes back to it
 
   restore();
   build();
@@ -105,6 +113,11 @@
     state.open = !!saved.open;
     state.seq = saved.seq | 0;
     if (saved.maxText > 0) state.maxText = saved.maxText | 0;
+    state.contactOffer = cleanOffer(saved.contactOffer);
+    if (saved.contact && typeof saved.contact.text === 'string') state.contact = saved.contact;
+    // As the questions below: a message on its way when the page went is sent again, with its key.
+    if (state.contact && state.contact.status === 'sent') state.contact.status = 'queued';
+    state.contactView = !!saved.contactView && !!state.contactOffer && !!state.contact;
     if (typeof saved.context === 'string') state.context = saved.context;
     if (Array.isArray(saved.languages)) {
       state.languages = saved.languages.filter(function (l) { return l && typeof l.code === 'string'; });
@@ -127,6 +140,9 @@
       open: state.open,
       seq: state.seq,
       maxText: state.maxText,
+      contactOffer: state.contactOffer,
+      contact: state.contact,
+      contactView: state.contactView,
       context: state.context,
       languages: state.languages,
       messages: state.messages.slice(-MAX_STORED_MESSAGES)
@@ -352,9 +368,13 @@
     form.appendChild(row);
     form.appendChild(fieldError);
     form.appendChild(counter);
+    const contactOpen = buildContactOpen();
+    form.appendChild(contactOpen.button);
+    const contact = buildContactForm();
 
     panel.appendChild(header);
     panel.appendChild(log);
+    panel.appendChild(contact.form);
     panel.appendChild(form);
 
     // Outside the panel, so new answers are announced even while the panel is closed.
@@ -371,7 +391,7 @@
       title: title, status: status, langLabel: langLabel, langSelect: langSelect, closeBtn: closeBtn,
       closeText: closeText, log: log, list: list, typing: typing, typingText: typingText, notice: notice,
       form: form, inputLabel: inputLabel, input: input, send: send, counter: counter, fieldError: fieldError,
-      live: live
+      live: live, contactOpen: contactOpen.button, contactOpenText: contactOpen.text, contact: contact
     };
 
     launcher.addEventListener('click', openPanel);
@@ -403,6 +423,7 @@
     renderConnection();
     renderMessages();
     renderField();
+    renderContact();
     renderPanel();
   }
 
@@ -521,12 +542,13 @@
     // so a French answer stays left-aligned inside the Arabic widget, and the reverse, while the
     // bubble itself keeps the widget's direction for its placement and shape.
     const body = el('span', 'pw-text');
+    let inline = [];
     if (m.from === 'bot') {
       if (m.lang) {
         body.setAttribute('lang', m.lang);
         body.setAttribute('dir', dirOf(m.lang));
       }
-      appendLinkified(body, display(m.text, m.lang), m.links);
+      inline = appendLinkified(body, display(m.text, m.lang), cleanLinks(m.links));
     } else {
       // A person may type in any script whatever the selected language: let the browser pick direction.
       // Sent as typed; shown with the typography of the language it was asked in.
@@ -534,6 +556,7 @@
       body.textContent = display(m.text, m.lang);
     }
     bubble.appendChild(body);
+    if (m.from === 'bot') appendLinkList(bubble, cleanLinks(m.links), m.lang, inline);
     item.appendChild(bubble);
 
     if (m.from === 'user' && m.status === 'queued') {
@@ -545,10 +568,86 @@
     // A greeting swapped to another language (refreshGreeting) without the starting topics of the new
     // one would sit above buttons in the old one.
     const stale = m.kind === 'welcome' && m.suggestionsLang && m.suggestionsLang !== state.lang;
+    if (m.from === 'bot' && m.kind === 'answer' && m.intent && label('useful') && label('not_useful')) {
+      item.appendChild(renderFeedback(m));
+    }
     if (m.from === 'bot' && withSuggestions && m.suggestions && m.suggestions.length && !stale) {
       item.appendChild(renderSuggestions(m.suggestions, m.suggestionsLang || m.lang));
     }
+    if (m.from === 'bot' && m.fallback && withSuggestions && state.contactOffer && label('contact_offer')) {
+      item.appendChild(renderContactOffer(m));
+    }
+    if (m.from === 'user' && m.kind === 'contact') {
+      const note = el('p', 'pw-contact-note');
+      note.textContent = label('contact_sent');
+      item.appendChild(note);
+    }
     return item;
+  }
+
+  // Under each answer that gives an intent's text: was it useful? Two real buttons; one vote per answer,
+  // kept with the conversation. The vote goes to the server as a feedback frame and is counted by intent
+  // and language only: nothing the resident typed goes with it.
+  function renderFeedback(m) {
+    feedbackSeq += 1;
+    const box = el('div', 'pw-feedback', { role: 'group', 'aria-labelledby': 'pw-feedback-' + feedbackSeq });
+    const question = el('span', 'pw-feedback-question', { id: 'pw-feedback-' + feedbackSeq });
+    question.textContent = label('feedback_question');
+    box.appendChild(question);
+    const voted = typeof m.vote === 'boolean';
+    const status = el('span', 'pw-feedback-status', { role: 'status' });
+    [true, false].forEach(function (useful) {
+      const button = el('button', 'pw-vote', { type: 'button', 'data-useful': useful ? 'yes' : 'no' });
+      button.textContent = label(useful ? 'useful' : 'not_useful');
+      button.setAttribute('aria-pressed', voted && m.vote === useful ? 'true' : 'false');
+      if (voted) button.setAttribute('aria-disabled', 'true');
+      button.addEventListener('click', function () { vote(m, useful, box, status); });
+      box.appendChild(button);
+    });
+    if (voted) status.textContent = label('feedback_thanks');
+    box.appendChild(status);
+    return box;
+  }
+
+  // The buttons stay where they are (aria-disabled, not disabled: focus stays on the one pressed), and
+  // the status under them says thank you, read out by screen readers.
+  function vote(m, useful, box, status) {
+    if (typeof m.vote === 'boolean') return;
+    m.vote = useful;
+    m.voteStatus = 'queued';
+    transmitVote(m);
+    Array.prototype.forEach.call(box.querySelectorAll('.pw-vote'), function (button) {
+      button.setAttribute('aria-pressed', button.getAttribute('data-useful') === (useful ? 'yes' : 'no') ? 'true' : 'false');
+      button.setAttribute('aria-disabled', 'true');
+    });
+    status.textContent = label('feedback_thanks');
+    save();
+  }
+
+  // Sent at most once: a vote whose connection closed before its reply is not sent again, so that
+  // none is counted twice.
+  function transmitVote(m) {
+    if (!socket || socket.readyState !== 1) return false;
+    state.seq += 1;
+    const frame = { type: 'feedback', intent: m.intent, useful: m.vote, lang: m.lang, id: 'v' + state.seq };
+    try {
+      socket.send(JSON.stringify(frame));
+    } catch (e) {
+      return false;
+    }
+    m.voteId = frame.id;
+    m.voteStatus = 'sent';
+    return true;
+  }
+
+  // The server's reply to a vote, an acknowledgement or an error (the intent left the knowledge, too
+  // many messages): either way the vote is done. Returns whether the frame was one.
+  function onVoteReply(frame) {
+    const m = state.messages.find(function (x) { return x.voteId !== undefined && x.voteId === frame.id; });
+    if (!m) return false;
+    m.voteStatus = 'done';
+    save();
+    return true;
   }
 
   function renderSuggestions(suggestions, lang) {
@@ -580,8 +679,9 @@
 
   // Turns http(s) URLs in server text into real links, everything else into text nodes. A link reads
   // as its label from the answer's structured links when it has one, else as a short host + path: a raw
-  // address breaks over many lines on a phone and says little.
+  // address breaks over many lines on a phone and says little. Returns the addresses it made links of.
   function appendLinkified(parent, text, links) {
+    const made = [];
     const pattern = /https?:\/\/[^\s<>"'«»]+/gi;
     let last = 0;
     let match;
@@ -603,18 +703,65 @@
       }
       a.title = href;
       parent.appendChild(a);
+      made.push(href);
       last = start + url.length;
       pattern.lastIndex = last;
     }
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+    return made;
   }
 
   function linkLabel(href, links) {
     if (!Array.isArray(links)) return '';
     for (let i = 0; i < links.length; i++) {
-      if (safeHttpUrl(links[i].url) === href) return links[i].label;
+      if (links[i].kind === 'url' && safeHttpUrl(links[i].href) === href) return links[i].label;
     }
     return '';
+  }
+
+  const LINK_ICONS = {
+    url: 'M14 3h7v7h-2V6.4l-9.3 9.3-1.4-1.4L17.6 5H14V3zM5 5h6v2H5v12h12v-6h2v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z',
+    email: 'M4 5h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2zm0 2v.5l8 5 8-5V7H4zm16 2.9-8 5-8-5V17h16V9.9z',
+    phone: 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25c1.1.37 2.33.57 3.6.57a1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z'
+  };
+
+  // Where the answer leads, under its text: web pages (a new tab), an e-mail address (the mail program),
+  // a phone number (a phone dials it), each a real link with an icon, a whole line tall enough for a
+  // finger. A page the text already names, shown there with its label, is not repeated.
+  function appendLinkList(bubble, links, lang, inline) {
+    const rest = (links || []).filter(function (l) { return !(l.kind === 'url' && inline.indexOf(safeHttpUrl(l.href)) >= 0); });
+    if (!rest.length) return;
+    const list = el('ul', 'pw-links', { role: 'list' });
+    if (lang) {
+      list.setAttribute('lang', lang);
+      list.setAttribute('dir', dirOf(lang));
+    }
+    rest.forEach(function (l) {
+      const a = el('a', 'pw-links-item pw-links-item--' + l.kind, { href: l.href });
+      if (l.kind === 'url') {
+        a.setAttribute('target', '_blank');
+        a.setAttribute('rel', 'noopener noreferrer');
+        a.title = l.href;
+      }
+      a.appendChild(icon(LINK_ICONS[l.kind]));
+      const text = el('span', 'pw-links-text');
+      // An address or a number reads left to right, also inside Arabic; a page's label is text.
+      text.setAttribute('dir', l.kind === 'url' ? 'auto' : 'ltr');
+      if (l.kind === 'email') {
+        // A long address that must wrap on a phone wraps after its @, not inside a word.
+        const at = l.label.indexOf('@') + 1;
+        text.appendChild(document.createTextNode(l.label.slice(0, at)));
+        text.appendChild(document.createElement('wbr'));
+        text.appendChild(document.createTextNode(l.label.slice(at)));
+      } else {
+        text.textContent = l.kind === 'url' ? display(l.label, lang) : l.label;
+      }
+      a.appendChild(text);
+      const li = el('li', 'pw-links-entry');
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    bubble.appendChild(list);
   }
 
   // https://www.ville.example/a/b/c/page?x=1 -> ville.example/…/page
@@ -634,11 +781,17 @@
     return text;
   }
 
+  // The answer's links as the server sends them ({kind, href, label}), only those that are what their
+  // kind says: an http(s) page, a mailto: address, a tel: number in international form.
   function cleanLinks(list) {
     if (!Array.isArray(list)) return undefined;
     const links = list.filter(function (l) {
-      return l && typeof l.url === 'string' && typeof l.label === 'string' && l.label && safeHttpUrl(l.url);
-    }).map(function (l) { return { url: l.url, label: l.label }; });
+      if (!l || typeof l.href !== 'string' || typeof l.label !== 'string' || !l.label) return false;
+      if (l.kind === 'url') return !!safeHttpUrl(l.href);
+      if (l.kind === 'email') return /^mailto:[^\s@:/?#]+@[^\s@:/?#]+$/.test(l.href);
+      if (l.kind === 'phone') return /^tel:\+[0-9]{6,15}$/.test(l.href);
+      return false;
+    }).map(function (l) { return { kind: l.kind, href: l.href, label: l.label }; });
     return links.length ? links : undefined;
   }
 
@@ -754,7 +907,8 @@
   function onPanelKeydown(event) {
     if (event.key === 'Escape') {
       event.preventDefault();
-      closePanel();
+      if (state.contactView) closeContact();
+      else closePanel();
       return;
     }
     if (event.key === 'Tab' && isFullScreen()) trapFocus(event);
@@ -859,7 +1013,9 @@
         m.lang = state.lang;
         changed = transmit(m) || changed;
       }
+      if (m.from === 'bot' && m.voteStatus === 'queued') changed = transmitVote(m) || changed;
     });
+    if (state.contact && state.contact.status === 'queued' && transmitContact()) renderContact();
     if (changed) {
       renderMessages();
       save();
@@ -918,6 +1074,9 @@
     if (typeof frame.max_text === 'number' && frame.max_text >= 1 && frame.max_text % 1 === 0) {
       state.maxText = frame.max_text;
     }
+    // Whether the server takes messages to staff, and what the consent line says it keeps.
+    state.contactOffer = cleanOffer(frame.contact);
+    if (!state.contactOffer) state.contactView = false;
     if (!languageInfo(state.lang)) {
       state.lang = languageInfo(frame.lang) ? frame.lang : (state.languages[0] ? state.languages[0].code : state.lang);
     }
@@ -950,7 +1109,8 @@
       text: typeof frame.text === 'string' ? frame.text : '',
       lang: typeof frame.lang === 'string' ? frame.lang : state.lang,
       intent: typeof frame.intent === 'string' ? frame.intent : null,
-      links: cleanLinks(frame.links), // [{url, label}]: how the answer's addresses read, when it says
+      fallback: frame.kind === 'fallback', // the bot could not answer: offer to write to a person
+      links: cleanLinks(frame.links), // [{kind, href, label}]: where the answer leads
       suggestions: cleanSuggestions(frame.suggestions),
       suggestionsLang: typeof frame.lang === 'string' ? frame.lang : state.lang
     });
@@ -959,6 +1119,8 @@
   }
 
   function onError(frame) {
+    if (onVoteReply(frame)) return; // a vote is not worth an error in the conversation
+    if (onContactError(frame)) return;
     settle(frame.id);
     if (frame.code === 'text_too_long' && restoreRefused(frame)) return;
     addBotMessage({
@@ -1001,7 +1163,291 @@
     }
     else if (frame.type === 'answer') onAnswer(frame);
     else if (frame.type === 'error') onError(frame);
+    else if (frame.type === 'feedback') onVoteReply(frame);
+    else if (frame.type === 'contact_ack') onContactAck(frame);
     // Unknown frame types are ignored so that the server can grow the protocol.
+  }
+
+  /* ---------------------------------------------------------------- messages to staff */
+
+  // When the bot cannot help, a person can: a short form sends the resident's message to the city's
+  // international-action service ({"type":"contact"}, docs/protocol.md). Offered only by a server that
+  // takes such messages (its welcome's "contact"), under every fallback answer and always below the
+  // field. The message gets a key once, when first sent, and keeps it: re-sent after a reconnection or a
+  // reload, it is the same message, which the server keeps and delivers once.
+  function buildContactOpen() {
+    const button = el('button', 'pw-contact-open', { type: 'button' });
+    button.appendChild(icon(MAIL_ICON));
+    const text = el('span');
+    button.appendChild(text);
+    button.hidden = true;
+    button.addEventListener('click', function () { openContact('', button); });
+    return { button: button, text: text };
+  }
+
+  function buildContactForm() {
+    const c = {};
+    c.form = el('form', 'pw-contact', { 'aria-labelledby': 'pw-contact-title', novalidate: '' });
+    c.form.hidden = true;
+    // Focusable so that the form can be read from its title when it opens by touch.
+    c.title = el('h3', 'pw-contact-title', { id: 'pw-contact-title', tabindex: '-1' });
+    c.textLabel = el('label', 'pw-contact-label', { for: 'pw-contact-text' });
+    c.text = el('textarea', 'pw-contact-text', { id: 'pw-contact-text', rows: '5', dir: 'auto', 'aria-required': 'true' });
+    c.replyLabel = el('label', 'pw-contact-label', { for: 'pw-contact-reply' });
+    // An address or a number: read left to right whatever the widget's language (dir auto).
+    c.reply = el('input', 'pw-contact-reply', { id: 'pw-contact-reply', type: 'text', dir: 'auto', autocomplete: 'email', spellcheck: 'false' });
+    c.consent = el('p', 'pw-contact-consent', { id: 'pw-contact-consent' });
+    c.error = el('p', 'pw-contact-error', { id: 'pw-contact-error', role: 'alert' });
+    c.error.hidden = true;
+    const actions = el('div', 'pw-contact-actions');
+    c.send = el('button', 'pw-contact-send', { type: 'submit' });
+    c.cancel = el('button', 'pw-contact-cancel', { type: 'button' });
+    actions.appendChild(c.send);
+    actions.appendChild(c.cancel);
+    [c.title, c.textLabel, c.text, c.replyLabel, c.reply, c.consent, c.error, actions].forEach(function (node) {
+      c.form.appendChild(node);
+    });
+    c.text.setAttribute('aria-describedby', 'pw-contact-consent');
+    c.form.addEventListener('submit', onContactSubmit);
+    c.cancel.addEventListener('click', closeContact);
+    c.text.addEventListener('input', function () { editContact('text', c.text.value); });
+    c.reply.addEventListener('input', function () { editContact('replyTo', c.reply.value); });
+    return c;
+  }
+
+  function cleanOffer(offer) {
+    if (!offer || typeof offer !== 'object' || !(offer.retention_days >= 1)) return null;
+    return {
+      retention_days: offer.retention_days | 0,
+      conversation_entries: offer.conversation_entries >= 0 ? offer.conversation_entries | 0 : CONTACT_ENTRIES_DEFAULT,
+      conversation_chars: offer.conversation_chars >= 1 ? offer.conversation_chars | 0 : CONTACT_CHARS_DEFAULT
+    };
+  }
+
+  function sending() {
+    return !!state.contact && (state.contact.status === 'queued' || state.contact.status === 'sent');
+  }
+
+  // The form replaces the conversation and the question field while it is open (a phone has no room for
+  // both); the header, with the language, stays.
+  function renderContact() {
+    const c = ui.contact;
+    const offered = !!state.contactOffer && !!label('contact_open');
+    if (!offered) state.contactView = false;
+    ui.contactOpenText.textContent = label('contact_open');
+    ui.contactOpen.hidden = !offered;
+    c.form.hidden = !state.contactView;
+    ui.log.hidden = state.contactView;
+    ui.form.hidden = state.contactView;
+    if (!offered) return;
+    c.title.textContent = label('contact_title');
+    c.textLabel.textContent = label('contact_message');
+    c.replyLabel.textContent = label('contact_reply_to');
+    c.consent.textContent = label('contact_consent', { days: formatNumber(state.contactOffer.retention_days) });
+    c.send.textContent = sending() ? label('contact_sending') : label('contact_send');
+    c.send.setAttribute('aria-disabled', sending() ? 'true' : 'false');
+    c.cancel.textContent = label('contact_cancel');
+    if (state.contact) {
+      if (c.text.value !== state.contact.text) c.text.value = state.contact.text;
+      if (c.reply.value !== (state.contact.replyTo || '')) c.reply.value = state.contact.replyTo || '';
+    }
+  }
+
+  // Under the newest answer the bot could not give: say so, and offer the form.
+  function renderContactOffer(m) {
+    const box = el('div', 'pw-contact-offer');
+    const text = el('p', 'pw-contact-offer-text');
+    text.textContent = label('contact_offer');
+    const button = el('button', 'pw-contact-offer-button', { type: 'button' });
+    button.appendChild(icon(MAIL_ICON));
+    const span = el('span');
+    span.textContent = label('contact_open');
+    button.appendChild(span);
+    button.addEventListener('click', function () { openContact(questionBefore(m), button); });
+    box.appendChild(text);
+    box.appendChild(button);
+    return box;
+  }
+
+  // The question the bot could not answer: a good start for the message, which the resident edits.
+  function questionBefore(answer) {
+    const i = state.messages.indexOf(answer);
+    for (let k = i - 1; k >= 0; k--) {
+      const m = state.messages[k];
+      if (m.from === 'user') return m.intent ? '' : m.text;
+    }
+    return '';
+  }
+
+  function openContact(prefill, opener) {
+    contactOpener = opener || null;
+    if (!state.contact) state.contact = { status: 'draft', text: prefill || '', replyTo: '' };
+    state.contactView = true;
+    showContactError('');
+    renderContact();
+    // By touch, the title: the keyboard would otherwise cover the consent line before it is read.
+    if (lastPointer === 'touch' || lastPointer === 'pen') ui.contact.title.focus({ preventScroll: true });
+    else ui.contact.text.focus();
+    save();
+  }
+
+  // Cancel: a message not on its way is dropped; one already sent cannot be called back, and its
+  // acknowledgement will come into the conversation.
+  function closeContact() {
+    if (state.contact && !sending()) state.contact = null;
+    state.contactView = false;
+    showContactError('');
+    renderContact();
+    revealLatest();
+    const back = contactOpener && contactOpener.isConnected && !contactOpener.hidden ? contactOpener : ui.input;
+    back.focus();
+    save();
+  }
+
+  function editContact(field, value) {
+    if (!state.contact || sending()) return;
+    state.contact[field] = value;
+    if (field === 'replyTo') ui.contact.reply.removeAttribute('aria-invalid');
+    save();
+  }
+
+  function showContactError(text, field) {
+    const c = ui.contact;
+    c.error.textContent = text;
+    c.error.hidden = !text;
+    c.text.removeAttribute('aria-invalid');
+    c.reply.removeAttribute('aria-invalid');
+    if (field) field.setAttribute('aria-invalid', 'true');
+    if (text && field) field.focus();
+  }
+
+  function onContactSubmit(event) {
+    event.preventDefault();
+    if (!state.contact || sending()) return;
+    const c = ui.contact;
+    const text = c.text.value.trim();
+    if (!text) {
+      showContactError(label('contact_empty'), c.text);
+      return;
+    }
+    if (Array.from(text).length > state.maxText) {
+      showContactError(label('too_long', { max: formatNumber(state.maxText) }), c.text);
+      return;
+    }
+    showContactError('');
+    state.seq += 1;
+    const msg = state.contact;
+    msg.text = text;
+    msg.replyTo = c.reply.value.trim();
+    msg.key = msg.key || newKey();
+    msg.id = 'm' + state.seq;
+    msg.lang = state.lang;
+    msg.conversation = conversationForStaff();
+    msg.status = 'queued';
+    transmitContact();
+    renderContact();
+    save();
+  }
+
+  function contactFrame(msg) {
+    const frame = { type: 'contact', text: msg.text, lang: msg.lang, key: msg.key, id: msg.id };
+    if (msg.replyTo) frame.reply_to = msg.replyTo;
+    if (msg.conversation && msg.conversation.length) frame.conversation = msg.conversation.slice();
+    // Within the smallest frame any server accepts (6 bytes a character of max-text, and 1 KiB): the
+    // oldest lines go first.
+    const budget = 6 * state.maxText + 1024;
+    while (frame.conversation && utf8Length(JSON.stringify(frame)) > budget) {
+      frame.conversation.shift();
+      if (!frame.conversation.length) delete frame.conversation;
+    }
+    return frame;
+  }
+
+  function transmitContact() {
+    const msg = state.contact;
+    if (!msg || msg.status !== 'queued' || !socket || socket.readyState !== 1) return false;
+    try {
+      socket.send(JSON.stringify(contactFrame(msg)));
+    } catch (e) {
+      return false;
+    }
+    msg.status = 'sent';
+    return true;
+  }
+
+  // What the resident saw, for staff: questions and answers, newest last, each cut to the server's limit.
+  function conversationForStaff() {
+    const offer = state.contactOffer || cleanOffer({ retention_days: 1 });
+    const lines = [];
+    state.messages.forEach(function (m) {
+      if (m.kind === 'welcome' || m.kind === 'error' || m.kind === 'contact' || m.kind === 'contact_ack') return;
+      if (typeof m.text !== 'string' || !m.text) return;
+      lines.push({ from: m.from === 'user' ? 'resident' : 'bot', text: cutChars(m.text, offer.conversation_chars) });
+    });
+    return offer.conversation_entries > 0 ? lines.slice(-offer.conversation_entries) : [];
+  }
+
+  function onContactAck(frame) {
+    const msg = state.contact;
+    if (!msg || frame.key !== msg.key) return; // an acknowledgement already shown
+    state.contact = null;
+    const wasOpen = state.contactView;
+    state.contactView = false;
+    state.messages.push({ from: 'user', kind: 'contact', text: msg.text, lang: msg.lang, id: msg.id, status: 'done' });
+    addBotMessage({
+      from: 'bot',
+      kind: 'contact_ack',
+      text: typeof frame.text === 'string' ? frame.text : '',
+      lang: typeof frame.lang === 'string' ? frame.lang : state.lang
+    });
+    renderAll();
+    if (wasOpen) ui.input.focus({ preventScroll: true });
+    save();
+  }
+
+  // A message to staff refused (its contact is not an e-mail nor a phone, the service cannot take it
+  // now...): said in the form, whose content stays, to correct or send later. Returns whether the error
+  // was about it.
+  function onContactError(frame) {
+    const msg = state.contact;
+    if (!msg || !msg.id || frame.id !== msg.id) return false;
+    msg.status = 'draft';
+    const text = display(typeof frame.message === 'string' ? frame.message : String(frame.code || ''), frame.lang);
+    if (!state.contactOffer) {
+      // The server no longer takes messages (it restarted without): say so in the conversation.
+      state.contact = null;
+      addBotMessage({ from: 'bot', kind: 'error', text: text, lang: typeof frame.lang === 'string' ? frame.lang : state.lang });
+      renderAll();
+      save();
+      return true;
+    }
+    if (!state.contactView) {
+      state.contactView = true; // the resident closed it while it was on its way: reopen it to say why
+    }
+    renderContact();
+    showContactError(text, frame.code === 'bad_reply_to' ? ui.contact.reply : ui.contact.text);
+    save();
+    return true;
+  }
+
+  function newKey() {
+    const c = window.crypto;
+    if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+    const b = new Uint8Array(16); // outside a secure context (plain http): the same, by hand
+    c.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
+    return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
+  }
+
+  function utf8Length(text) {
+    return new TextEncoder().encode(text).length;
+  }
+
+  function cutChars(text, max) {
+    const chars = Array.from(text);
+    return chars.length <= max ? text : chars.slice(0, Math.max(0, max - 1)).join('') + '\u2026';
   }
 
   /* ---------------------------------------------------------------- keep-alive */
@@ -1073,6 +1519,9 @@
       state.messages.forEach(function (m) {
         if (m.from === 'user' && m.status === 'sent') m.status = 'queued';
       });
+      // A message to staff whose acknowledgement did not come goes again, with its key: the server
+      // keeps one copy whatever the number of sends.
+      if (state.contact && state.contact.status === 'sent') state.contact.status = 'queued';
       renderConnection();
       renderMessages();
       save();

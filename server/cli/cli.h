@@ -2,6 +2,7 @@
 #ifndef PA_CLI_H
 #define PA_CLI_H
 
+#include "pa_diag_catalog.h"
 #include "pa_snapshot.h"
 
 /* Exit codes, as interfaces.md documents them. */
@@ -22,9 +23,24 @@ typedef struct {
 void cli_default_paths(cli_paths *p);
 /* The same without the environment: those installed, else the source tree. */
 void cli_bundled_paths(cli_paths *p);
-/* Loads the knowledge, printing every problem to stderr. Returns NULL on
- * failure. */
+/* Loads the knowledge, printing every problem to stderr (in the staff's
+ * language, cli_staff_catalog). Returns NULL on failure. */
 pa_snapshot *cli_load(const cli_paths *p);
+
+/* The catalog of the messages of check in lang ("fr", "en"): the file
+ * locales/staff/check.<lang>.json of the bundled folders (those installed
+ * beside the program, else the source tree's; never --locales, which names
+ * the knowledge being checked). When it cannot be read, says so once on
+ * stderr and returns NULL: messages are then shown by their id and
+ * arguments. Free with pa_diag_catalog_free. */
+pa_diag_catalog *cli_staff_catalog(const char *lang);
+/* The staff language of the environment (LC_ALL, LC_MESSAGES, LANG), or of
+ * flag when not NULL: pa_diag_staff_lang. NULL for a flag that is not a
+ * staff language. */
+const char *cli_staff_lang(const char *flag);
+/* Prints the problems of diag to out in the staff language of the
+ * environment (nothing when there are none). */
+void cli_print_diag(const pa_diag *diag, FILE *out);
 
 /* An option of one command besides --intents, --locales and --help, which
  * every command shares: a string (value set) or a flag (flag set to 1). */
@@ -53,5 +69,6 @@ int cmd_check(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

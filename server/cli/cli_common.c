@@ -68,13 +68,43 @@ void cli_bundled_paths(cli_paths *p)
     fill_paths(p, 0);
 }
 
+const char *cli_staff_lang(const char *flag)
+{
+    return pa_diag_staff_lang(flag, getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG"));
+}
+
+pa_diag_catalog *cli_staff_catalog(const char *lang)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/locales/staff/check.%s.json", data_root(), lang);
+    char err[PA_DIAG_CATALOG_ERROR_MAX];
+    pa_diag_catalog *cat = pa_diag_catalog_load(path, err);
+    /* No catalog to say it in the staff's language: both languages, once. */
+    if (!cat)
+        fprintf(stderr,
+                "passerelle: catalogue des messages illisible, messages affichés par leur "
+                "identifiant / cannot read the message catalog, messages shown by their id: "
+                "%s: %s\n",
+                path, err);
+    return cat;
+}
+
+void cli_print_diag(const pa_diag *diag, FILE *out)
+{
+    if (diag->count == 0)
+        return;
+    pa_diag_catalog *cat = cli_staff_catalog(cli_staff_lang(NULL));
+    pa_diag_print(diag, cat, out);
+    pa_diag_catalog_free(cat);
+}
+
 pa_snapshot *cli_load(const cli_paths *p)
 {
     pa_diag diag;
     pa_diag_init(&diag);
     pa_snapshot *s = pa_snapshot_load(p->intents_dir, p->locales_dir, &diag);
     if (!s) {
-        pa_diag_print(&diag, stderr);
+        cli_print_diag(&diag, stderr);
         fprintf(stderr, "passerelle: the knowledge has errors; 'passerelle check' lists them\n");
     }
     pa_diag_clear(&diag);

@@ -179,7 +179,7 @@ int cmd_eval(int argc, char **argv)
     pa_diag diag;
     pa_diag_init(&diag);
     json_t *report = pa_eval_run(s, argv[first], &diag);
-    pa_diag_print(&diag, stderr);
+    cli_print_diag(&diag, stderr);
     pa_diag_clear(&diag);
     rc = CLI_FAILED;
     if (report) {

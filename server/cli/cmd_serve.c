@@ -24,9 +24,12 @@ static const char help[] =
     "Edits to the intent and locale files are picked up while running (checked\n"
     "every 2 seconds, or at once on SIGHUP); a broken edit is reported and the\n"
     "previous knowledge keeps serving. SIGINT or SIGTERM stops the server, after\n"
-    "answering the questions already asked.\n";
+    "answering the questions already asked.\n"
+    "Questions, votes and messages to staff are events of the staff log\n"
+    "(--staff-log FILE; default: stderr), emails, phone numbers and long numbers\n"
+    "masked; the server removes events older than --staff-log-retention days (90).\n";
 
-enum { SERVE_SETTINGS_MAX = 48 };
+enum { SERVE_SETTINGS_MAX = 128 };
 
 /* The flags of every setting but --intents and --locales, which cli_parse
  * reads for every command. */

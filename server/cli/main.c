@@ -16,6 +16,7 @@ static const command commands[] = {
     {"ask", cmd_ask, "answer one question on the command line"},
     {"export", cmd_export, "print the loaded knowledge as JSON"},
     {"eval", cmd_eval, "score a labelled question set"},
+    {"report", cmd_report, "what residents asked, from the staff log (for staff)"},
 };
 
 static void usage(FILE *out)

@@ -61,50 +61,46 @@ static int known_kind(const char *name)
     return 0;
 }
 
-/* What is wrong with one line of the set, or NULL; *code says what kind. */
-static const char *line_problem(json_t *q, const pa_snapshot *s, pa_diag_code *code)
+/* What is wrong with one line of the set (a message of pa_diag, which
+ * carries its code), or PA_DM_END when nothing is. */
+static pa_diag_msg line_problem(json_t *q, const pa_snapshot *s)
 {
     json_t *text = json_object_get(q, "text"), *lang = json_object_get(q, "lang");
     json_t *expect = json_object_get(q, "expect");
     pa_turn_limits limits = pa_turn_limits_default();
-    *code = PA_DIAG_WRONG_TYPE;
     if (!json_is_string(text))
-        return "\"text\" must be a string";
+        return PA_DM_EVAL_TEXT_TYPE;
     if (!json_is_array(expect) || json_array_size(expect) == 0)
-        return "\"expect\" must be a non-empty list of intent ids or null";
-    *code = PA_DIAG_BAD_VALUE;
+        return PA_DM_EVAL_EXPECT_TYPE;
     if (question_error(text, limits.max_text_chars) != PA_PROTO_OK)
-        return "\"text\" must be a question a client could send: words, within the length limit";
+        return PA_DM_EVAL_TEXT_INVALID;
     json_t *context = json_object_get(q, "context");
     if (context &&
         (!json_is_string(context) || question_error(context, limits.max_text_chars) != PA_PROTO_OK))
-        return "\"context\" must be a question a client could send";
+        return PA_DM_EVAL_CONTEXT_INVALID;
     json_t *kind = json_object_get(q, "kind");
     if (kind && (!json_is_string(kind) || !known_kind(json_string_value(kind))))
-        return "\"kind\" must be a reply kind: answer, fallback, clarify or languages";
-    *code = PA_DIAG_UNKNOWN_LANGUAGE;
+        return PA_DM_EVAL_KIND_INVALID;
     if (!json_is_string(lang) || pa_snapshot_lang(s, json_string_value(lang)) < 0)
-        return "\"lang\" must be the code of a loaded locale";
+        return PA_DM_EVAL_LANG_UNKNOWN;
     json_t *hint = json_object_get(q, "hint");
     if (hint && (!json_is_string(hint) || pa_snapshot_lang(s, json_string_value(hint)) < 0))
-        return "\"hint\" must be the code of a loaded locale";
-    *code = PA_DIAG_UNKNOWN_INTENT;
+        return PA_DM_EVAL_HINT_UNKNOWN;
     for (size_t i = 0; i < json_array_size(expect); i++) {
         json_t *v = json_array_get(expect, i);
         if (!json_is_null(v) &&
             (!json_is_string(v) || pa_snapshot_intent(s, json_string_value(v)) < 0))
-            return "\"expect\" names an intent that does not exist";
+            return PA_DM_EVAL_EXPECT_UNKNOWN;
     }
-    return NULL;
+    return PA_DM_END;
 }
 
 static int validate_line(json_t *q, const pa_snapshot *s, const char *path, int line, pa_diag *diag)
 {
-    pa_diag_code code;
-    const char *problem = line_problem(q, s, &code);
-    if (problem)
-        pa_diag_add(diag, PA_DIAG_ERROR, code, path, line, 1, "%s", problem);
-    return problem ? -1 : 0;
+    pa_diag_msg problem = line_problem(q, s);
+    if (problem != PA_DM_END)
+        pa_diag_report(diag, PA_DIAG_ERROR, problem, path, line, 1, NULL, 0);
+    return problem != PA_DM_END ? -1 : 0;
 }
 
 /* Asks the line's question as the widget would: with its hint, after its
@@ -251,8 +247,7 @@ json_t *pa_eval_run(const pa_snapshot *s, const char *path, pa_diag *diag)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        pa_diag_add(diag, PA_DIAG_ERROR, PA_DIAG_CANNOT_READ, path, 0, 0,
-                    "cannot open the question set");
+        pa_diag_report(diag, PA_DIAG_ERROR, PA_DM_EVAL_CANNOT_OPEN, path, 0, 0, NULL, 0);
         return NULL;
     }
     json_t *report = json_object();
@@ -269,8 +264,7 @@ json_t *pa_eval_run(const pa_snapshot *s, const char *path, pa_diag *diag)
         json_error_t err;
         json_t *q = json_loadb(line, (size_t)n, 0, &err);
         if (!q) {
-            pa_diag_add(diag, PA_DIAG_ERROR, PA_DIAG_SYNTAX, path, lineno, err.column, "%s",
-                        err.text);
+            pa_diag_json_error(diag, path, lineno - 1, &err);
             failed = 1;
             continue;
         }

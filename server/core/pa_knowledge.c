@@ -2,11 +2,11 @@
 
 #include "pa_alloc.h"
 #include "pa_jsonpos.h"
+#include "pa_link.h"
 #include "pa_stem.h"
 
 #include <dirent.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,27 +130,17 @@ typedef struct {
     size_t errors;
 } doc;
 
-static void doc_report(doc *d, pa_diag_code code, const char *pointer, int at_key, const char *fmt,
-                       va_list ap)
+/* Reports message msg (with its n arguments: PA_DIAG_ARGS) at the value
+ * pointer designates, or at its key when at_key is set (an unknown key, a
+ * language code that names no locale). */
+static void doc_error(doc *d, pa_diag_msg msg, const char *pointer, int at_key,
+                      const pa_diag_arg *args, size_t n)
 {
-    char text[PA_DIAG_TEXT_MAX];
-    vsnprintf(text, sizeof text, fmt, ap);
     const pa_jsonpos_entry *e = pa_jsonpos_find(&d->pos, pointer);
     int line = e ? (at_key && e->key_line ? e->key_line : e->line) : 0;
     int col = e ? (at_key && e->key_line ? e->key_column : e->column) : 0;
-    pa_diag_add(d->diag, PA_DIAG_ERROR, code, d->path, line, col, "%s", text);
+    pa_diag_report(d->diag, PA_DIAG_ERROR, msg, d->path, line, col, args, n);
     d->errors++;
-}
-
-/* Reports an error at the value pointer designates, or at its key when
- * at_key is set (an unknown key, a language code that names no locale). */
-__attribute__((format(printf, 5, 6))) static void
-doc_error(doc *d, pa_diag_code code, const char *pointer, int at_key, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    doc_report(d, code, pointer, at_key, fmt, ap);
-    va_end(ap);
 }
 
 static void doc_position(const doc *d, const char *pointer, int *line, int *col)
@@ -188,7 +178,7 @@ static int doc_open(doc *d, const char *path, size_t root_len, pa_diag *diag, ui
     size_t len;
     char *text = read_all(path, &len);
     if (!text) {
-        pa_diag_add(diag, PA_DIAG_ERROR, PA_DIAG_CANNOT_READ, path, 0, 0, "cannot read the file");
+        pa_diag_report(diag, PA_DIAG_ERROR, PA_DM_CANNOT_READ, path, 0, 0, NULL, 0);
         return -1;
     }
     const char *name = path + root_len;
@@ -199,15 +189,14 @@ static int doc_open(doc *d, const char *path, size_t root_len, pa_diag *diag, ui
     json_error_t err;
     d->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
     if (!d->root) {
-        pa_diag_add(diag, PA_DIAG_ERROR, PA_DIAG_SYNTAX, path, err.line > 0 ? err.line : 1,
-                    err.column > 0 ? err.column : 1, "%s", err.text);
+        pa_diag_json_error(diag, path, 0, &err);
         free(text);
         return -1;
     }
     pa_jsonpos_scan(&d->pos, text, len);
     free(text);
     if (!json_is_object(d->root)) {
-        doc_error(d, PA_DIAG_NOT_OBJECT, "", 0, "the file must hold one JSON object ({ ... })");
+        doc_error(d, PA_DM_NOT_OBJECT, "", 0, NULL, 0);
         return -1;
     }
     return 0;
@@ -232,52 +221,54 @@ static void check_keys(doc *d, json_t *obj, const char *pointer, const char *con
             ok = !strcmp(*a, key);
         char ptr[PA_POINTER_MAX];
         if (!ok)
-            doc_error(d, PA_DIAG_UNKNOWN_KEY, child_key(ptr, pointer, key), 1,
-                      "unknown key \"%s\" (allowed here: %s)", key, list);
+            doc_error(d, PA_DM_UNKNOWN_KEY, child_key(ptr, pointer, key), 1,
+                      PA_DIAG_ARGS(PA_TEXT("key", key), PA_TEXT("allowed", list)));
     }
 }
 
-/* A non-empty string of at most max characters, or reports why not. */
+/* A non-empty string of at most max characters, or reports why not. what
+ * is the catalog's term for the text ("term.example"). */
 static const char *get_text(doc *d, json_t *v, const char *pointer, const char *what, size_t max)
 {
     if (!json_is_string(v)) {
-        doc_error(d, PA_DIAG_WRONG_TYPE, pointer, 0, "%s must be a string in double quotes", what);
+        doc_error(d, PA_DM_TEXT_WRONG_TYPE, pointer, 0, PA_DIAG_ARGS(PA_TERM("what", what)));
         return NULL;
     }
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     if (strlen(s) != len) {
-        doc_error(d, PA_DIAG_NUL_IN_TEXT, pointer, 0, "%s contains a NUL character", what);
+        doc_error(d, PA_DM_TEXT_NUL, pointer, 0, PA_DIAG_ARGS(PA_TERM("what", what)));
         return NULL;
     }
     if (!pa_text_has_words(s, len)) {
-        doc_error(d, PA_DIAG_EMPTY_TEXT, pointer, 0, "%s is empty", what);
+        doc_error(d, PA_DM_TEXT_EMPTY, pointer, 0, PA_DIAG_ARGS(PA_TERM("what", what)));
         return NULL;
     }
     size_t chars = pa_text_chars(s, len);
     if (max && chars > max) {
-        doc_error(d, PA_DIAG_TEXT_TOO_LONG, pointer, 0,
-                  "%s is %zu characters long; the limit is %zu", what, chars, max);
+        doc_error(d, PA_DM_TEXT_TOO_LONG, pointer, 0,
+                  PA_DIAG_ARGS(PA_TERM("what", what), PA_NUM("chars", chars), PA_NUM("max", max)));
         return NULL;
     }
     return s;
 }
 
 /* obj[key] when it has the type, else NULL after reporting it missing (when
- * required) or of the wrong type. */
+ * required) or of the wrong type; type_name is the catalog's term for the
+ * type ("type.object"). */
 static json_t *get_member(doc *d, json_t *obj, const char *pointer, const char *key, int required,
                           json_type type, const char *type_name)
 {
     json_t *v = json_object_get(obj, key);
     if (!v) {
         if (required)
-            doc_error(d, PA_DIAG_MISSING_KEY, pointer, 0, "missing \"%s\"", key);
+            doc_error(d, PA_DM_MISSING_KEY, pointer, 0, PA_DIAG_ARGS(PA_TEXT("key", key)));
         return NULL;
     }
     char ptr[PA_POINTER_MAX];
     if (json_typeof(v) != type) {
-        doc_error(d, PA_DIAG_WRONG_TYPE, child_key(ptr, pointer, key), 0, "\"%s\" must be %s", key,
-                  type_name);
+        doc_error(d, PA_DM_WRONG_TYPE, child_key(ptr, pointer, key), 0,
+                  PA_DIAG_ARGS(PA_TEXT("key", key), PA_TERM("type", type_name)));
         return NULL;
     }
     return v;
@@ -292,17 +283,11 @@ typedef struct {
     uint64_t digest;
 } builder;
 
-static void build_error(builder *b, pa_diag_code code, const char *source, int line, int column,
-                        const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void build_error(builder *b, pa_diag_code code, const char *source, int line, int column,
-                        const char *fmt, ...)
+/* Reports message msg with its n arguments (PA_DIAG_ARGS) about source. */
+static void build_error(builder *b, pa_diag_msg msg, const char *source, int line, int column,
+                        const pa_diag_arg *args, size_t n)
 {
-    char text[PA_DIAG_TEXT_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    pa_diag_add(b->diag, PA_DIAG_ERROR, code, source, line, column, "%s", text);
+    pa_diag_report(b->diag, PA_DIAG_ERROR, msg, source, line, column, args, n);
     b->errors++;
 }
 
@@ -371,37 +356,41 @@ typedef struct field {
     int required;
     size_t offset, count_offset; /* in pa_locale */
     size_t max_chars;            /* of each text */
-    const char *type_name;       /* what a value must be, in "must be ..." */
-    const char *item;            /* what one text is, in messages about it */
+    const char *type_name;       /* what a value must be: a catalog term ("type.list") */
+    const char *item;            /* what one text is: a catalog term ("term.stopword") */
     const struct field *sub;     /* of FIELD_OBJECT, ended by a NULL key */
 } field;
 
 #define AT(member) offsetof(pa_locale, member)
 
 static const field processing_fields[] = {
-    {"stemmer", FIELD_STEMMER, 1, AT(stemmer), 0, 0, "a string", NULL, NULL},
-    {"stopwords", FIELD_WORDS, 0, AT(stopwords), AT(n_stopwords), PA_STOPWORD_MAX_CHARS, "a list",
-     "a stopword", NULL},
-    {"decompound", FIELD_BOOLEAN, 0, AT(decompound), 0, 0, "true or false", NULL, NULL},
+    {"stemmer", FIELD_STEMMER, 1, AT(stemmer), 0, 0, "type.string", NULL, NULL},
+    {"stopwords", FIELD_WORDS, 0, AT(stopwords), AT(n_stopwords), PA_STOPWORD_MAX_CHARS,
+     "type.list", "term.stopword", NULL},
+    {"decompound", FIELD_BOOLEAN, 0, AT(decompound), 0, 0, "type.boolean", NULL, NULL},
     {"accent_suffixes", FIELD_TABLE, 0, AT(accent_suffixes), AT(n_accent_suffixes), 0,
-     "an object such as {\"cao\": \"ção\"}", "an accented ending", NULL},
+     "type.accent_table", "term.accent_ending", NULL},
     {"strip_prefixes", FIELD_WORDS, 0, AT(strip_prefixes), AT(n_strip_prefixes),
-     PA_PREFIX_MAX_CHARS, "a list of prefixes", "a prefix", NULL},
-    {"respell", FIELD_TABLE, 0, AT(respell), AT(n_respell), 0, "an object such as {\"ae\": \"ä\"}",
-     "a spelling", NULL},
+     PA_PREFIX_MAX_CHARS, "type.prefixes", "term.prefix", NULL},
+    {"respell", FIELD_TABLE, 0, AT(respell), AT(n_respell), 0, "type.respell_table",
+     "term.respelling", NULL},
     {NULL, FIELD_SKIP, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
 static const field locale_fields[] = {
     {"$schema", FIELD_SKIP, 0, 0, 0, 0, NULL, NULL, NULL},
     {"code", FIELD_CODE, 0, 0, 0, 0, NULL, NULL, NULL},
-    {"name", FIELD_TEXT, 1, AT(name), 0, PA_LABEL_MAX_CHARS, "a string", "\"name\"", NULL},
-    {"dir", FIELD_DIRECTION, 1, AT(rtl), 0, 0, "\"ltr\" or \"rtl\"", NULL, NULL},
-    {"order", FIELD_INTEGER, 0, AT(order), 0, 0, "a whole number", NULL, NULL},
-    {"processing", FIELD_OBJECT, 1, 0, 0, 0, "an object", NULL, processing_fields},
-    {"messages", FIELD_TABLE, 1, AT(messages), AT(n_messages), 0, "an object", "a message", NULL},
-    {"errors", FIELD_TABLE, 1, AT(errors), AT(n_errors), 0, "an object", "an error message", NULL},
-    {"labels", FIELD_TABLE, 1, AT(labels), AT(n_labels), 0, "an object", "a label", NULL},
+    {"name", FIELD_TEXT, 1, AT(name), 0, PA_LABEL_MAX_CHARS, "type.string", "term.language_name",
+     NULL},
+    {"dir", FIELD_DIRECTION, 1, AT(rtl), 0, 0, "type.direction", NULL, NULL},
+    {"order", FIELD_INTEGER, 0, AT(order), 0, 0, "type.integer", NULL, NULL},
+    {"processing", FIELD_OBJECT, 1, 0, 0, 0, "type.object", NULL, processing_fields},
+    {"messages", FIELD_TABLE, 1, AT(messages), AT(n_messages), 0, "type.object", "term.message",
+     NULL},
+    {"errors", FIELD_TABLE, 1, AT(errors), AT(n_errors), 0, "type.object", "term.error_message",
+     NULL},
+    {"labels", FIELD_TABLE, 1, AT(labels), AT(n_labels), 0, "type.object", "term.widget_label",
+     NULL},
     {NULL, FIELD_SKIP, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -445,8 +434,7 @@ static void read_field(builder *b, doc *d, const field *f, json_t *v, const char
     case FIELD_SKIP: break;
     case FIELD_CODE:
         if (!json_is_string(v) || strcmp(json_string_value(v), loc->code))
-            doc_error(d, PA_DIAG_BAD_VALUE, ptr, 0,
-                      "\"code\" must be \"%s\", the name of this file", loc->code);
+            doc_error(d, PA_DM_LOCALE_CODE, ptr, 0, PA_DIAG_ARGS(PA_TEXT("expected", loc->code)));
         break;
     case FIELD_TEXT: {
         const char *s = get_text(d, v, ptr, f->item, f->max_chars);
@@ -456,18 +444,17 @@ static void read_field(builder *b, doc *d, const field *f, json_t *v, const char
     }
     case FIELD_DIRECTION:
         if (strcmp(json_string_value(v), "ltr") && strcmp(json_string_value(v), "rtl"))
-            doc_error(d, PA_DIAG_BAD_VALUE, ptr, 0,
-                      "\"dir\" must be \"ltr\" (left to right) or \"rtl\" (right to left)");
+            doc_error(d, PA_DM_LOCALE_DIR, ptr, 0, NULL, 0);
         *(int *)(base + f->offset) = !strcmp(json_string_value(v), "rtl");
         break;
     case FIELD_INTEGER: *(int *)(base + f->offset) = (int)json_integer_value(v); break;
     case FIELD_BOOLEAN: *(int *)(base + f->offset) = json_is_true(v); break;
     case FIELD_STEMMER:
         if (!pa_stemmer_exists(json_string_value(v)))
-            doc_error(d, PA_DIAG_BAD_VALUE, ptr, 0,
-                      "unknown stemmer \"%s\" (use a Snowball name such as \"french\", or \"%s\" "
-                      "or \"%s\")",
-                      json_string_value(v), PA_STEM_POLISH_LIGHT, PA_STEM_NONE);
+            doc_error(d, PA_DM_LOCALE_STEMMER, ptr, 0,
+                      PA_DIAG_ARGS(PA_TEXT("stemmer", json_string_value(v)),
+                                   PA_TEXT("light", PA_STEM_POLISH_LIGHT),
+                                   PA_TEXT("none", PA_STEM_NONE)));
         else
             *(const char **)(base + f->offset) = pa_arena_strdup(b->k->arena, json_string_value(v));
         break;
@@ -499,7 +486,8 @@ static void read_fields(builder *b, doc *d, json_t *obj, const char *pointer, co
         if (f->kind == FIELD_SKIP || f->kind == FIELD_CODE || f->kind == FIELD_BOOLEAN) {
             v = json_object_get(obj, f->key);
             if (v && f->kind == FIELD_BOOLEAN && !json_is_boolean(v)) {
-                doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0, "\"%s\" must be %s", f->key, f->type_name);
+                doc_error(d, PA_DM_WRONG_TYPE, ptr, 0,
+                          PA_DIAG_ARGS(PA_TEXT("key", f->key), PA_TERM("type", f->type_name)));
                 v = NULL;
             }
         } else {
@@ -517,14 +505,14 @@ static void link_messages(doc *d, pa_locale *loc)
     for (int m = 0; loc->messages && m < PA_MSG_END; m++) {
         loc->message_text[m] = pa_kv_get(loc->messages, loc->n_messages, pa_message_key(m));
         if (!loc->message_text[m])
-            doc_error(d, PA_DIAG_MISSING_MESSAGE, "/messages", 0, "missing message \"%s\"",
-                      pa_message_key(m));
+            doc_error(d, PA_DM_LOCALE_MISSING_MESSAGE, "/messages", 0,
+                      PA_DIAG_ARGS(PA_TEXT("key", pa_message_key(m))));
     }
     for (int c = PA_PROTO_FIRST_ERROR; loc->errors && c < PA_PROTO_END; c++) {
         loc->error_text[c] = pa_kv_get(loc->errors, loc->n_errors, pa_protocol_error_name(c));
         if (!loc->error_text[c])
-            doc_error(d, PA_DIAG_MISSING_MESSAGE, "/errors", 0,
-                      "missing the message for error code \"%s\"", pa_protocol_error_name(c));
+            doc_error(d, PA_DM_LOCALE_MISSING_ERROR, "/errors", 0,
+                      PA_DIAG_ARGS(PA_TEXT("key", pa_protocol_error_name(c))));
     }
 }
 
@@ -562,10 +550,10 @@ static void compare_locale_keys(builder *b, int which, const char *table, pa_kv 
             for (size_t e = 0; e < counts[j]; e++) {
                 if (pa_kv_get(tables[i], counts[i], tables[j][e].key))
                     continue;
-                build_error(b, PA_DIAG_LOCALES_DIFFER, k->locales[i].source,
+                build_error(b, PA_DM_LOCALE_DIFFER, k->locales[i].source,
                             k->locales[i].table_line[which], k->locales[i].table_column[which],
-                            "\"%s\" has no \"%s\", but %s has it", table, tables[j][e].key,
-                            k->locales[j].source);
+                            PA_DIAG_ARGS(PA_TEXT("table", table), PA_TEXT("key", tables[j][e].key),
+                                         PA_TEXT("other", k->locales[j].source)));
             }
         }
     }
@@ -603,14 +591,13 @@ static void load_locales(builder *b, const char *dir)
 {
     path_list files = {0};
     if (list_json(dir, 0, &files) != 0 || files.count == 0) {
-        build_error(b, PA_DIAG_NO_FILES, dir, 0, 0, "no locale files (*.json) in this folder");
+        build_error(b, PA_DM_NO_LOCALE_FILES, dir, 0, 0, NULL, 0);
         path_list_free(&files);
         return;
     }
     if (files.count > PA_LANG_MAX) {
-        build_error(b, PA_DIAG_TOO_MANY_LOCALES, dir, 0, 0,
-                    "%zu locale files; a knowledge holds at most %d languages", files.count,
-                    PA_LANG_MAX);
+        build_error(b, PA_DM_TOO_MANY_LOCALES, dir, 0, 0,
+                    PA_DIAG_ARGS(PA_NUM("count", files.count), PA_NUM("max", PA_LANG_MAX)));
         path_list_free(&files);
         return;
     }
@@ -675,8 +662,7 @@ static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map 
     pa_jsonpos_append_key(ptr, PA_POINTER_MAX, id);
     out->id = pa_arena_strdup(k->arena, id);
     if (!json_is_object(langs)) {
-        doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0,
-                  "a name must be an object of lists: {\"all\": [...], \"pl\": [...]}");
+        doc_error(d, PA_DM_NAME_NOT_OBJECT, ptr, 0, NULL, 0);
         return;
     }
     size_t total = 0;
@@ -690,17 +676,16 @@ static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map 
         snprintf(lptr, PA_POINTER_MAX, "%s", ptr);
         pa_jsonpos_append_key(lptr, PA_POINTER_MAX, lang);
         if (strcmp(lang, "all") && pa_knowledge_lang(k, lang) < 0) {
-            doc_error(d, PA_DIAG_UNKNOWN_LANGUAGE, lptr, 1,
-                      "unknown language \"%s\" (use \"all\" or a locale code)", lang);
+            doc_error(d, PA_DM_NAME_UNKNOWN_LANGUAGE, lptr, 1, PA_DIAG_ARGS(PA_TEXT("lang", lang)));
             continue;
         }
         if (!json_is_array(list)) {
-            doc_error(d, PA_DIAG_WRONG_TYPE, lptr, 0, "the variants must be a list of strings");
+            doc_error(d, PA_DM_NAME_NOT_LIST, lptr, 0, NULL, 0);
             continue;
         }
         size_t n;
         const char **texts =
-            strings_of(b, d, list, lptr, "a name variant", PA_VARIANT_MAX_CHARS, 0, &n);
+            strings_of(b, d, list, lptr, "term.name_variant", PA_VARIANT_MAX_CHARS, 0, &n);
         int l = pa_knowledge_lang(k, lang);
         unsigned mask = l >= 0 ? 1u << l : ~0u;
         for (size_t i = 0; i < n; i++) {
@@ -713,9 +698,9 @@ static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map 
                 char iptr[PA_POINTER_MAX];
                 snprintf(iptr, PA_POINTER_MAX, "%s", lptr);
                 pa_jsonpos_append_index(iptr, PA_POINTER_MAX, i);
-                doc_error(d, PA_DIAG_DUPLICATE_VARIANT, iptr, 0,
-                          "\"%s\" is already a variant of the name \"%s\"", texts[i],
-                          k->names[owner].id);
+                doc_error(d, PA_DM_NAME_DUPLICATE_VARIANT, iptr, 0,
+                          PA_DIAG_ARGS(PA_TEXT("variant", texts[i]),
+                                       PA_TEXT("name", k->names[owner].id)));
                 free(key);
                 continue;
             }
@@ -763,7 +748,7 @@ static void load_shared_file(builder *b, const char *dir, const char *name, cons
         char list[PA_POINTER_MAX];
         snprintf(list, sizeof list, "$schema, %s", key);
         check_keys(&d, d.root, "", keys, list);
-        json_t *obj = get_member(&d, d.root, "", key, 1, JSON_OBJECT, "an object");
+        json_t *obj = get_member(&d, d.root, "", key, 1, JSON_OBJECT, "type.object");
         read(b, &d, obj);
         b->errors += d.errors;
     } else {
@@ -801,14 +786,12 @@ static void load_other_language(builder *b, doc *d, const char *code, json_t *wo
     child_key(ptr, "/languages", code);
     out->code = pa_arena_strdup(b->k->arena, code);
     if (pa_knowledge_lang(b->k, code) >= 0)
-        doc_error(d, PA_DIAG_BAD_VALUE, ptr, 1,
-                  "\"%s\" is a language the bot speaks (locales/%s.json): list only others", code,
-                  code);
+        doc_error(d, PA_DM_OTHER_SPOKEN, ptr, 1, PA_DIAG_ARGS(PA_TEXT("lang", code)));
     if (!json_is_array(words) || json_array_size(words) == 0) {
-        doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0, "the words must be a non-empty list of strings");
+        doc_error(d, PA_DM_OTHER_NOT_LIST, ptr, 0, NULL, 0);
         return;
     }
-    out->words = strings_of(b, d, words, ptr, "a word", PA_STOPWORD_MAX_CHARS, 1, &out->n_words);
+    out->words = strings_of(b, d, words, ptr, "term.word", PA_STOPWORD_MAX_CHARS, 1, &out->n_words);
 }
 
 /* intents/other-languages.json: common words of languages the bot does not
@@ -834,9 +817,11 @@ typedef struct {
 } pending_suggestions;
 
 typedef struct {
-    pa_map examples; /* folded example + language → intent index */
-    pa_map ids;      /* intent id → index */
-    char **keys;     /* owned copies of the example keys */
+    pa_map examples;         /* folded example + language → its index in keys */
+    pa_map ids;              /* intent id → index */
+    char **keys;             /* owned copies of the example keys */
+    size_t *key_owner;       /* the intent of each key's first example */
+    int *key_line, *key_col; /* where that example stands, for duplicate reports */
     size_t n_keys, cap_keys;
     pending_suggestions *pending;
     char **where;       /* "path:line:col" of each intent's id, for duplicate reports */
@@ -854,6 +839,22 @@ static int valid_id(const char *id)
     return 1;
 }
 
+/* An example (at pointer, in intent index) already given at key first:
+ * says where, so that staff find the other one at once. */
+static void report_duplicate_example(const pa_knowledge *k, doc *d, const intent_state *st,
+                                     size_t first, size_t index, const char *pointer)
+{
+    const pa_intent *owner = &k->intents[st->key_owner[first]];
+    char where[PA_WHERE_MAX];
+    snprintf(where, sizeof where, "%s:%d:%d", owner->source, st->key_line[first],
+             st->key_col[first]);
+    if (st->key_owner[first] == index)
+        doc_error(d, PA_DM_EXAMPLE_REPEATED, pointer, 0, PA_DIAG_ARGS(PA_TEXT("where", where)));
+    else
+        doc_error(d, PA_DM_EXAMPLE_ELSEWHERE, pointer, 0,
+                  PA_DIAG_ARGS(PA_TEXT("intent", owner->id), PA_TEXT("where", where)));
+}
+
 static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t index,
                                  json_t *examples)
 {
@@ -865,18 +866,17 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
         pa_jsonpos_append_key(ptr, PA_POINTER_MAX, code);
         json_t *list = json_object_get(examples, code);
         if (!list) {
-            doc_error(d, PA_DIAG_MISSING_LANGUAGE, "/examples", 0, "no examples in language \"%s\"",
-                      code);
+            doc_error(d, PA_DM_MISSING_EXAMPLES, "/examples", 0,
+                      PA_DIAG_ARGS(PA_TEXT("lang", code)));
             continue;
         }
         if (!json_is_array(list) || json_array_size(list) == 0) {
-            doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0,
-                      "the examples must be a non-empty list of strings");
+            doc_error(d, PA_DM_EXAMPLES_NOT_LIST, ptr, 0, NULL, 0);
             continue;
         }
         pa_intent_lang *il = &in->langs[l];
         il->examples =
-            strings_of(b, d, list, ptr, "an example", PA_EXAMPLE_MAX_CHARS, 0, &il->n_examples);
+            strings_of(b, d, list, ptr, "term.example", PA_EXAMPLE_MAX_CHARS, 0, &il->n_examples);
         il->example_lines = pa_arena_alloc(k->arena, (il->n_examples + 1) * sizeof(int));
         il->example_columns = pa_arena_alloc(k->arena, (il->n_examples + 1) * sizeof(int));
         for (size_t i = 0; i < il->n_examples; i++) {
@@ -885,28 +885,28 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
             char *key = pa_xmalloc(n);
             snprintf(key, n, "%s\x1f%s", code, folded);
             free(folded);
-            long owner = pa_map_get(&st->examples, key, -1);
+            long first = pa_map_get(&st->examples, key, -1);
             char iptr[PA_POINTER_MAX];
             snprintf(iptr, PA_POINTER_MAX, "%s", ptr);
             pa_jsonpos_append_index(iptr, PA_POINTER_MAX, i);
             doc_position(d, iptr, &il->example_lines[i], &il->example_columns[i]);
-            if (owner >= 0) {
-                if ((size_t)owner == index)
-                    doc_error(d, PA_DIAG_DUPLICATE_EXAMPLE, iptr, 0,
-                              "this example is repeated in this intent");
-                else
-                    doc_error(d, PA_DIAG_DUPLICATE_EXAMPLE, iptr, 0,
-                              "this example is also in intent \"%s\" (%s)", k->intents[owner].id,
-                              st->where[owner]);
+            if (first >= 0) {
+                report_duplicate_example(k, d, st, (size_t)first, index, iptr);
                 free(key);
                 continue;
             }
             if (st->n_keys == st->cap_keys) {
                 st->cap_keys = st->cap_keys ? st->cap_keys * 2 : 256;
                 st->keys = pa_xrealloc(st->keys, st->cap_keys * sizeof *st->keys);
+                st->key_owner = pa_xrealloc(st->key_owner, st->cap_keys * sizeof *st->key_owner);
+                st->key_line = pa_xrealloc(st->key_line, st->cap_keys * sizeof *st->key_line);
+                st->key_col = pa_xrealloc(st->key_col, st->cap_keys * sizeof *st->key_col);
             }
+            st->key_owner[st->n_keys] = index;
+            st->key_line[st->n_keys] = il->example_lines[i];
+            st->key_col[st->n_keys] = il->example_columns[i];
+            pa_map_put(&st->examples, key, (long)st->n_keys);
             st->keys[st->n_keys++] = key;
-            pa_map_put(&st->examples, key, (long)index);
         }
     }
     const char *key;
@@ -916,8 +916,7 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
         if (pa_knowledge_lang(k, key) < 0) {
             char ptr[PA_POINTER_MAX] = "/examples";
             pa_jsonpos_append_key(ptr, PA_POINTER_MAX, key);
-            doc_error(d, PA_DIAG_UNKNOWN_LANGUAGE, ptr, 1,
-                      "unknown language \"%s\" (no locale file %s.json)", key, key);
+            doc_error(d, PA_DM_INTENT_UNKNOWN_LANGUAGE, ptr, 1, PA_DIAG_ARGS(PA_TEXT("lang", key)));
         }
     }
 }
@@ -932,13 +931,12 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
         pa_jsonpos_append_key(ptr, PA_POINTER_MAX, code);
         json_t *ans = answers ? json_object_get(answers, code) : NULL;
         if (answers && !ans) {
-            doc_error(d, PA_DIAG_MISSING_LANGUAGE, "/answers", 0, "no answer in language \"%s\"",
-                      code);
+            doc_error(d, PA_DM_MISSING_ANSWER, "/answers", 0, PA_DIAG_ARGS(PA_TEXT("lang", code)));
         } else if (json_is_array(ans) && json_array_size(ans) > 0) {
-            il->answers =
-                strings_of(b, d, ans, ptr, "an answer", PA_ANSWER_MAX_CHARS, 0, &il->n_answers);
+            il->answers = strings_of(b, d, ans, ptr, "term.answer_variant", PA_ANSWER_MAX_CHARS, 0,
+                                     &il->n_answers);
         } else if (ans) {
-            const char *t = get_text(d, ans, ptr, "the answer", PA_ANSWER_MAX_CHARS);
+            const char *t = get_text(d, ans, ptr, "term.answer", PA_ANSWER_MAX_CHARS);
             if (t) {
                 il->answers = pa_arena_alloc(k->arena, sizeof *il->answers);
                 il->answers[0] = pa_arena_strdup(k->arena, t);
@@ -949,9 +947,8 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
         pa_jsonpos_append_key(lptr, PA_POINTER_MAX, code);
         json_t *lab = labels ? json_object_get(labels, code) : NULL;
         if (labels && !lab)
-            doc_error(d, PA_DIAG_MISSING_LANGUAGE, "/label", 0, "no label in language \"%s\"",
-                      code);
-        const char *t = lab ? get_text(d, lab, lptr, "the label", PA_LABEL_MAX_CHARS) : NULL;
+            doc_error(d, PA_DM_MISSING_LABEL, "/label", 0, PA_DIAG_ARGS(PA_TEXT("lang", code)));
+        const char *t = lab ? get_text(d, lab, lptr, "term.label", PA_LABEL_MAX_CHARS) : NULL;
         il->label = pa_arena_strdup(k->arena, t ? t : in->id);
     }
     const char *key;
@@ -965,39 +962,128 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
                 char ptr[PA_POINTER_MAX];
                 snprintf(ptr, PA_POINTER_MAX, "%s", names[t]);
                 pa_jsonpos_append_key(ptr, PA_POINTER_MAX, key);
-                doc_error(d, PA_DIAG_UNKNOWN_LANGUAGE, ptr, 1,
-                          "unknown language \"%s\" (no locale file %s.json)", key, key);
+                doc_error(d, PA_DM_INTENT_UNKNOWN_LANGUAGE, ptr, 1,
+                          PA_DIAG_ARGS(PA_TEXT("lang", key)));
             }
         }
     }
 }
 
+/* One entry of "links": {"url": "https://...", "label": {"fr": ..., ...}}. */
+static int load_link(builder *b, doc *d, json_t *item, const char *pointer, pa_link *out)
+{
+    static const char *const keys[] = {"url", "label", NULL};
+    pa_knowledge *k = b->k;
+    if (!json_is_object(item)) {
+        doc_error(d, PA_DM_LINK_NOT_OBJECT, pointer, 0, NULL, 0);
+        return -1;
+    }
+    size_t errors = d->errors;
+    check_keys(d, item, pointer, keys, "url, label");
+    char ptr[PA_POINTER_MAX];
+    json_t *url = get_member(d, item, pointer, "url", 1, JSON_STRING, "type.string");
+    if (url && !pa_link_valid_url(json_string_value(url)))
+        doc_error(d, PA_DM_BAD_URL, child_key(ptr, pointer, "url"), 0,
+                  PA_DIAG_ARGS(PA_TEXT("url", json_string_value(url))));
+    json_t *labels = get_member(d, item, pointer, "label", 1, JSON_OBJECT, "type.object");
+    out->labels = pa_arena_alloc(k->arena, (k->n_locales + 1) * sizeof *out->labels);
+    for (size_t l = 0; labels && l < k->n_locales; l++) {
+        json_t *lab = json_object_get(labels, k->locales[l].code);
+        char lptr[PA_POINTER_MAX];
+        child_key(lptr, child_key(ptr, pointer, "label"), k->locales[l].code);
+        if (!lab)
+            doc_error(d, PA_DM_MISSING_LABEL, ptr, 0,
+                      PA_DIAG_ARGS(PA_TEXT("lang", k->locales[l].code)));
+        const char *t = lab ? get_text(d, lab, lptr, "term.link_label", PA_LABEL_MAX_CHARS) : NULL;
+        out->labels[l] = t ? pa_arena_strdup(k->arena, t) : NULL;
+    }
+    const char *code;
+    json_t *v;
+    json_object_foreach(labels, code, v)
+    {
+        char lptr[PA_POINTER_MAX];
+        if (pa_knowledge_lang(k, code) < 0)
+            doc_error(d, PA_DM_INTENT_UNKNOWN_LANGUAGE,
+                      child_key(lptr, child_key(ptr, pointer, "label"), code), 1,
+                      PA_DIAG_ARGS(PA_TEXT("lang", code)));
+    }
+    if (d->errors != errors)
+        return -1;
+    out->url = pa_arena_strdup(k->arena, json_string_value(url));
+    return 0;
+}
+
+/* The "email", "phone" and "links" of an intent, each optional and each
+ * "not given yet" when empty ("", []), checked before any resident is sent
+ * to them. */
+static void load_intent_links(builder *b, doc *d, pa_intent *in)
+{
+    pa_knowledge *k = b->k;
+    pa_links *ln = &in->links;
+    json_t *email = get_member(d, d->root, "", "email", 0, JSON_STRING, "type.string");
+    if (email && *json_string_value(email)) {
+        if (pa_link_valid_email(json_string_value(email)))
+            ln->email = pa_arena_strdup(k->arena, json_string_value(email));
+        else
+            doc_error(d, PA_DM_BAD_EMAIL, "/email", 0, NULL, 0);
+    }
+    json_t *phone = get_member(d, d->root, "", "phone", 0, JSON_STRING, "type.string");
+    char tel[PA_PHONE_TEL_MAX];
+    if (phone && *json_string_value(phone)) {
+        if (pa_link_phone_tel(json_string_value(phone), tel, sizeof tel) == 0) {
+            ln->phone = pa_arena_strdup(k->arena, json_string_value(phone));
+            ln->phone_tel = pa_arena_strdup(k->arena, tel);
+        } else {
+            doc_error(d, PA_DM_BAD_PHONE, "/phone", 0, NULL, 0);
+        }
+    }
+    json_t *links = get_member(d, d->root, "", "links", 0, JSON_ARRAY, "type.links");
+    size_t n = json_array_size(links);
+    if (n > PA_LINKS_MAX) {
+        doc_error(d, PA_DM_TOO_MANY_LINKS, "/links", 0, PA_DIAG_ARGS(PA_NUM("max", PA_LINKS_MAX)));
+        n = 0;
+    }
+    ln->links = pa_arena_alloc(k->arena, (n + 1) * sizeof *ln->links);
+    for (size_t i = 0; i < n; i++) {
+        char ptr[PA_POINTER_MAX];
+        if (load_link(b, d, json_array_get(links, i), child_index(ptr, "/links", i),
+                      &ln->links[ln->n_links]) == 0)
+            ln->n_links++;
+    }
+    /* where a warning sends staff to fill them in: the first one written */
+    static const char *const where[] = {"/email", "/phone", "/links", "/id"};
+    for (size_t i = 0; i < sizeof where / sizeof *where && !ln->line; i++)
+        doc_position(d, where[i], &ln->line, &ln->column);
+}
+
 static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
 {
     static const char *const keys[] = {"$schema", "id",          "about",    "label", "examples",
-                                       "answers", "suggestions", "fallback", "alone", NULL};
+                                       "answers", "suggestions", "fallback", "alone", "links",
+                                       "email",   "phone",       NULL};
     pa_knowledge *k = b->k;
     pa_intent *in = &k->intents[index];
     check_keys(d, d->root, "", keys,
-               "$schema, id, about, label, examples, answers, suggestions, fallback, alone");
+               "$schema, id, about, label, examples, answers, suggestions, fallback, alone, "
+               "links, email, phone");
     json_t *fallback = json_object_get(d->root, "fallback");
     if (fallback && !json_is_boolean(fallback))
-        doc_error(d, PA_DIAG_WRONG_TYPE, "/fallback", 0, "\"fallback\" must be true or false");
+        doc_error(d, PA_DM_WRONG_TYPE, "/fallback", 0,
+                  PA_DIAG_ARGS(PA_TEXT("key", "fallback"), PA_TERM("type", "type.boolean")));
     in->fallback = json_is_true(fallback);
     json_t *alone = json_object_get(d->root, "alone");
     if (alone && !json_is_boolean(alone))
-        doc_error(d, PA_DIAG_WRONG_TYPE, "/alone", 0, "\"alone\" must be true or false");
+        doc_error(d, PA_DM_WRONG_TYPE, "/alone", 0,
+                  PA_DIAG_ARGS(PA_TEXT("key", "alone"), PA_TERM("type", "type.boolean")));
     in->alone = json_is_true(alone);
     in->source = pa_arena_strdup(k->arena, d->path);
     in->langs = pa_arena_alloc(k->arena, k->n_locales * sizeof *in->langs);
 
-    json_t *id = get_member(d, d->root, "", "id", 1, JSON_STRING, "a string");
+    json_t *id = get_member(d, d->root, "", "id", 1, JSON_STRING, "type.string");
     const char *idv = id ? json_string_value(id) : "";
     if (id && !valid_id(idv))
-        doc_error(d, PA_DIAG_INVALID_ID, "/id", 0,
-                  "\"%s\" is not a valid id: use lower-case letters, digits and _, in parts "
-                  "separated by dots (partner.sopot), %d characters at most",
-                  idv, PA_INTENT_ID_MAX);
+        doc_error(d, PA_DM_INVALID_ID, "/id", 0,
+                  PA_DIAG_ARGS(PA_TEXT("id", idv), PA_NUM("max", PA_INTENT_ID_MAX)));
     in->id = pa_arena_strdup(k->arena, idv);
     int line, col;
     doc_position(d, "/id", &line, &col);
@@ -1006,44 +1092,42 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
     st->where[index] = pa_xstrdup(where);
     long first = id ? pa_map_get(&st->ids, in->id, -1) : -1;
     if (first >= 0) {
-        doc_error(d, PA_DIAG_DUPLICATE_ID, "/id", 0, "duplicate id \"%s\" (first defined at %s)",
-                  idv, st->where[first]);
+        doc_error(d, PA_DM_DUPLICATE_ID, "/id", 0,
+                  PA_DIAG_ARGS(PA_TEXT("id", idv), PA_TEXT("where", st->where[first])));
         st->ids_unreliable = 1;
     } else if (id && *idv)
         pa_map_put(&st->ids, in->id, (long)index);
 
-    json_t *about = get_member(d, d->root, "", "about", 0, JSON_STRING, "a string");
+    json_t *about = get_member(d, d->root, "", "about", 0, JSON_STRING, "type.string");
     if (about) {
         const char *name = json_string_value(about);
         size_t i = 0;
         while (i < k->n_names && strcmp(k->names[i].id, name))
             i++;
         if (i == k->n_names)
-            doc_error(d, PA_DIAG_UNKNOWN_NAME, "/about", 0,
-                      "\"%s\" is not a name declared in names.json", name);
+            doc_error(d, PA_DM_UNKNOWN_NAME, "/about", 0, PA_DIAG_ARGS(PA_TEXT("name", name)));
         else
             in->about = k->names[i].id;
     }
-    json_t *examples = get_member(d, d->root, "", "examples", 1, JSON_OBJECT, "an object");
+    json_t *examples = get_member(d, d->root, "", "examples", 1, JSON_OBJECT, "type.object");
     if (examples)
         load_intent_examples(b, d, st, index, examples);
     /* Examples of what the bot does not answer need no answer of their own:
      * matching them gives the fallback message. */
     int needs_answers = !in->fallback;
     json_t *answers =
-        get_member(d, d->root, "", "answers", needs_answers, JSON_OBJECT, "an object");
-    json_t *labels = get_member(d, d->root, "", "label", needs_answers, JSON_OBJECT, "an object");
+        get_member(d, d->root, "", "answers", needs_answers, JSON_OBJECT, "type.object");
+    json_t *labels = get_member(d, d->root, "", "label", needs_answers, JSON_OBJECT, "type.object");
     if (in->fallback && (answers || labels || json_object_get(d->root, "suggestions")))
-        doc_error(d, PA_DIAG_FALLBACK_MISUSE,
+        doc_error(d, PA_DM_FALLBACK_EXTRA,
                   answers  ? "/answers"
                   : labels ? "/label"
                            : "/suggestions",
-                  1,
-                  "a fallback intent has only examples: remove its answers, label and "
-                  "suggestions");
+                  1, NULL, 0);
     load_intent_answers(b, d, in, answers, labels);
+    load_intent_links(b, d, in);
 
-    json_t *sug = get_member(d, d->root, "", "suggestions", 0, JSON_ARRAY, "a list of intent ids");
+    json_t *sug = get_member(d, d->root, "", "suggestions", 0, JSON_ARRAY, "type.intent_ids");
     pending_suggestions *p = &st->pending[index];
     size_t n = json_array_size(sug);
     p->ids = pa_xcalloc(n + 1, sizeof *p->ids);
@@ -1054,8 +1138,7 @@ static void load_intent(builder *b, doc *d, intent_state *st, size_t index)
         pa_jsonpos_append_index(ptr, PA_POINTER_MAX, i);
         json_t *v = json_array_get(sug, i);
         if (!json_is_string(v)) {
-            doc_error(d, PA_DIAG_WRONG_TYPE, ptr, 0,
-                      "a follow-up must be an intent id in double quotes");
+            doc_error(d, PA_DM_FOLLOW_UP_TYPE, ptr, 0, NULL, 0);
             continue;
         }
         doc_position(d, ptr, &p->lines[p->count], &p->cols[p->count]);
@@ -1073,15 +1156,14 @@ static void resolve_suggestions(builder *b, intent_state *st)
         for (size_t f = 0; f < p->count; f++) {
             int target = pa_knowledge_intent(k, p->ids[f]);
             if (target >= 0 && k->intents[target].fallback)
-                build_error(b, PA_DIAG_FALLBACK_MISUSE, in->source, p->lines[f], p->cols[f],
-                            "follow-up \"%s\" is a fallback intent, which has no answer",
-                            p->ids[f]);
+                build_error(b, PA_DM_FOLLOW_UP_FALLBACK, in->source, p->lines[f], p->cols[f],
+                            PA_DIAG_ARGS(PA_TEXT("id", p->ids[f])));
             else if (target < 0)
-                build_error(b, PA_DIAG_UNKNOWN_INTENT, in->source, p->lines[f], p->cols[f],
-                            "follow-up \"%s\" is not the id of any intent", p->ids[f]);
+                build_error(b, PA_DM_FOLLOW_UP_UNKNOWN, in->source, p->lines[f], p->cols[f],
+                            PA_DIAG_ARGS(PA_TEXT("id", p->ids[f])));
             else if ((size_t)target == i)
-                build_error(b, PA_DIAG_BAD_VALUE, in->source, p->lines[f], p->cols[f],
-                            "follow-up \"%s\" is this intent itself", p->ids[f]);
+                build_error(b, PA_DM_FOLLOW_UP_SELF, in->source, p->lines[f], p->cols[f],
+                            PA_DIAG_ARGS(PA_TEXT("id", p->ids[f])));
             else
                 in->suggestions[in->n_suggestions++] = (size_t)target;
         }
@@ -1126,6 +1208,55 @@ static int is_shared_file(const char *dir, const char *path)
     return 0;
 }
 
+static int has_links(const pa_links *ln)
+{
+    return ln->n_links || ln->email || ln->phone;
+}
+
+/* The fallback reply carries the links of the one fallback intent that gives
+ * some: with two, staff could not tell which residents are shown. */
+static void find_fallback_links(builder *b)
+{
+    pa_knowledge *k = b->k;
+    for (size_t i = 0; i < k->n_intents; i++) {
+        const pa_intent *in = &k->intents[i];
+        if (!in->fallback || !has_links(&in->links))
+            continue;
+        if (k->fallback_links < 0) {
+            k->fallback_links = (int)i;
+            continue;
+        }
+        const pa_intent *first = &k->intents[k->fallback_links];
+        char where[PA_WHERE_MAX];
+        snprintf(where, sizeof where, "%s:%d:%d", first->source, first->links.line,
+                 first->links.column);
+        build_error(b, PA_DM_CONTACT_TWICE, in->source, in->links.line, in->links.column,
+                    PA_DIAG_ARGS(PA_TEXT("intent", first->id), PA_TEXT("where", where)));
+    }
+}
+
+/* The contact intent and the fallback reply are where a resident looks for
+ * a person: a warning, not an error, when they give no way to reach one
+ * (the knowledge may not have an address to give yet). */
+static void warn_unreachable(builder *b)
+{
+    pa_knowledge *k = b->k;
+    int contact = pa_knowledge_intent(k, PA_CONTACT_INTENT);
+    if (contact >= 0 && !has_links(&k->intents[contact].links)) {
+        const pa_intent *in = &k->intents[contact];
+        pa_diag_report(b->diag, PA_DIAG_WARNING, PA_DM_CONTACT_UNREACHABLE, in->source,
+                       in->links.line, in->links.column, PA_DIAG_ARGS(PA_TEXT("intent", in->id)));
+    }
+    for (size_t i = 0; k->fallback_links < 0 && i < k->n_intents; i++) {
+        const pa_intent *in = &k->intents[i];
+        if (!in->fallback)
+            continue;
+        pa_diag_report(b->diag, PA_DIAG_WARNING, PA_DM_FALLBACK_UNREACHABLE, in->source,
+                       in->links.line, in->links.column, NULL, 0);
+        break;
+    }
+}
+
 static void load_intents(builder *b, const char *dir)
 {
     path_list files = {0};
@@ -1136,7 +1267,7 @@ static void load_intents(builder *b, const char *dir)
         shared += is_shared_file(dir, files.paths[i]);
     size_t n = files.count - shared;
     if (n == 0) {
-        build_error(b, PA_DIAG_NO_FILES, dir, 0, 0, "no intent files (*.json) in this folder");
+        build_error(b, PA_DM_NO_INTENT_FILES, dir, 0, 0, NULL, 0);
         path_list_free(&files);
         return;
     }
@@ -1166,6 +1297,7 @@ static void load_intents(builder *b, const char *dir)
      * each would repeat the real problem, reported above, in other words. */
     if (!st.ids_unreliable)
         resolve_suggestions(b, &st);
+    find_fallback_links(b);
     for (size_t i = 0; i < k->n_intents; i++) {
         for (size_t f = 0; f < st.pending[i].count; f++)
             free(st.pending[i].ids[f]);
@@ -1177,6 +1309,9 @@ static void load_intents(builder *b, const char *dir)
     for (size_t i = 0; i < st.n_keys; i++)
         free(st.keys[i]);
     free(st.keys);
+    free(st.key_owner);
+    free(st.key_line);
+    free(st.key_col);
     free(st.pending);
     free(st.where);
     pa_map_clear(&st.examples);
@@ -1190,6 +1325,7 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
                       pa_diag *diag)
 {
     memset(k, 0, sizeof *k);
+    k->fallback_links = -1;
     k->arena = pa_arena_new();
     builder b = {k, diag, 0, 14695981039346656037ULL};
     load_locales(&b, locales_dir);
@@ -1201,6 +1337,8 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
     }
     for (size_t i = 0; i < k->n_intents; i++)
         k->n_answerable += !k->intents[i].fallback;
+    if (!b.errors)
+        warn_unreachable(&b);
     snprintf(k->version, sizeof k->version, "%016llx", (unsigned long long)b.digest);
     if (b.errors) {
         pa_knowledge_clear(k);
@@ -1215,6 +1353,7 @@ void pa_knowledge_clear(pa_knowledge *k)
         pa_map_clear(&k->locales[l].stopword_set);
     pa_arena_free(k->arena);
     memset(k, 0, sizeof *k);
+    k->fallback_links = -1;
 }
 
 int pa_knowledge_lang(const pa_knowledge *k, const char *code)
@@ -1254,6 +1393,27 @@ int pa_locale_is_content_word(const pa_locale *loc, const pa_token *t)
     if (t->chars < 2 && !(t->folded[0] >= '0' && t->folded[0] <= '9'))
         return 0;
     return strlen(t->folded) < PA_WORD_MAX && pa_map_get(&loc->stopword_set, t->folded, 0) == 0;
+}
+
+/* The links of an intent into o, as the intent file writes them: "email",
+ * "phone", "links" (each only when given). */
+static void export_links(const pa_knowledge *k, const pa_links *ln, json_t *o)
+{
+    if (ln->email)
+        json_object_set_new(o, "email", json_string(ln->email));
+    if (ln->phone)
+        json_object_set_new(o, "phone", json_string(ln->phone));
+    if (!ln->n_links)
+        return;
+    json_t *list = json_array();
+    for (size_t i = 0; i < ln->n_links; i++) {
+        json_t *labels = json_object();
+        for (size_t l = 0; l < k->n_locales; l++)
+            json_object_set_new(labels, k->locales[l].code, json_string(ln->links[i].labels[l]));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:o}", "url", ln->links[i].url, "label", labels));
+    }
+    json_object_set_new(o, "links", list);
 }
 
 char *pa_knowledge_export(const pa_knowledge *k)
@@ -1303,11 +1463,17 @@ char *pa_knowledge_export(const pa_knowledge *k)
         json_object_set_new(o, "answers", ans);
         json_object_set_new(o, "label", lab);
         json_object_set_new(o, "suggestions", sug);
+        export_links(k, &in->links, o);
         json_array_append_new(intents, o);
     }
     json_object_set_new(root, "intents", intents);
     /* what the fallback answers: not intents, but training data all the same */
     json_object_set_new(root, "out_of_scope", outside);
+    if (k->fallback_links >= 0) { /* the links the fallback reply gives */
+        json_t *fallback = json_object();
+        export_links(k, &k->intents[k->fallback_links].links, fallback);
+        json_object_set_new(root, "fallback_links", fallback);
+    }
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     return text;

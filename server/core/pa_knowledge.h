@@ -45,6 +45,32 @@ enum {
  * welcome and after a fallback, when the knowledge has it. */
 #define PA_HELP_INTENT "bot.help"
 
+/* The intent that says how to take part and whom to contact: check warns
+ * when it gives no way to reach a person. */
+#define PA_CONTACT_INTENT "contact"
+
+/* Links one intent may give, beside its e-mail address and phone number:
+ * more would not fit a phone's screen under the answer. */
+enum { PA_LINKS_MAX = 4 };
+
+/* A web page an answer leads to, with its label in each language. */
+typedef struct {
+    const char *url;     /* https://..., checked by pa_link_valid_url */
+    const char **labels; /* indexed like pa_knowledge.locales */
+} pa_link;
+
+/* The ways an answer leads somewhere: links, an e-mail address, a phone
+ * number ("links", "email", "phone" of an intent file; empty values mean
+ * "not given yet"). The widget shows each as a real link. */
+typedef struct {
+    pa_link *links;
+    size_t n_links;
+    const char *email;     /* NULL when none */
+    const char *phone;     /* as staff wrote it, "+33 1 23 45 67 89"; NULL when none */
+    const char *phone_tel; /* what a tel: link dials, "+33123456789" */
+    int line, column;      /* where to fill them in, for check's warnings */
+} pa_links;
+
 typedef struct {
     const char *key;
     const char *value;
@@ -96,6 +122,7 @@ typedef struct {
     pa_intent_lang *langs; /* indexed like pa_knowledge.locales */
     size_t *suggestions;   /* indices into pa_knowledge.intents */
     size_t n_suggestions;
+    pa_links links; /* sent with its answer; a fallback intent's go with the fallback */
 } pa_intent;
 
 /* One declared name variant, as a sequence of folded tokens. */
@@ -132,6 +159,7 @@ typedef struct {
     pa_other_language *other_languages;
     size_t n_other_languages;
     char version[17]; /* hex digest of every file read: changes when any file does */
+    int fallback_links; /* the fallback intent whose links go with the fallback reply; -1 */
     size_t files;
 } pa_knowledge;
 

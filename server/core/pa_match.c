@@ -486,12 +486,14 @@ typedef struct {
 static void warn_pair(size_t l, example_source x, example_source y, pa_diag *diag)
 {
     const pa_intent_lang *lx = &x.intent->langs[l], *ly = &y.intent->langs[l];
-    pa_diag_add(diag, PA_DIAG_WARNING, PA_DIAG_CONFUSABLE, y.intent->source,
-                ly->example_lines[y.index], ly->example_columns[y.index],
-                "example \"%s\" is nearly the same as \"%s\" of intent \"%s\" (%s:%d:%d); "
-                "the two intents may be confused",
-                ly->examples[y.index], lx->examples[x.index], x.intent->id, x.intent->source,
-                lx->example_lines[x.index], lx->example_columns[x.index]);
+    char where[PA_DIAG_SOURCE_MAX + 32];
+    snprintf(where, sizeof where, "%s:%d:%d", x.intent->source, lx->example_lines[x.index],
+             lx->example_columns[x.index]);
+    pa_diag_report(diag, PA_DIAG_WARNING, PA_DM_CONFUSABLE, y.intent->source,
+                   ly->example_lines[y.index], ly->example_columns[y.index],
+                   PA_DIAG_ARGS(PA_TEXT("example", ly->examples[y.index]),
+                                PA_TEXT("other", lx->examples[x.index]),
+                                PA_TEXT("intent", x.intent->id), PA_TEXT("where", where)));
 }
 
 /* Staff should see pairs of examples that teach two intents the same thing. */

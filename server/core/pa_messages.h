@@ -15,7 +15,8 @@
     X(FALLBACK, "fallback")             /* the reply when nothing in the knowledge fits */         \
     X(DID_YOU_MEAN, "did_you_mean")     /* the reply offering two close intents */                 \
     X(OTHER_LANGUAGE, "other_language") /* to a question in a language the bot does not speak,     \
-                                           before the list of those it speaks */
+                                           before the list of those it speaks */                   \
+    X(CONTACT_ACK, "contact_ack")       /* a message to staff is safely kept for delivery */
 
 typedef enum {
 #define PA_X(sym, name) PA_MSG_##sym,
@@ -34,7 +35,11 @@ typedef enum {
     X(BAD_FIELD, "bad_field")           /* a field of the wrong type */                            \
     X(UNKNOWN_INTENT, "unknown_intent") /* a suggestion click naming no intent */                  \
     X(BAD_ENCODING, "bad_encoding")     /* binary frame or invalid UTF-8 */                        \
-    X(RATE_LIMITED, "rate_limited")     /* too many messages in a short time */
+    X(RATE_LIMITED, "rate_limited")     /* too many messages in a short time */                    \
+    X(BAD_REPLY_TO, "bad_reply_to")     /* a contact's reply_to is no e-mail nor phone number */   \
+    X(BAD_KEY, "bad_key")               /* a contact without a valid idempotency key */            \
+    X(CONTACT_UNAVAILABLE, "contact_unavailable") /* messages to staff cannot be taken now */      \
+    X(CONTACT_LIMIT, "contact_limit") /* more messages to staff than one connection may send */
 
 typedef enum {
     PA_PROTO_OK = 0,

@@ -26,6 +26,20 @@ static void read_context(json_t *root, pa_request *req)
         req->context = pa_xstrdup(json_string_value(context));
 }
 
+/* A resident's vote on an answer: {"type":"feedback","intent":..,"useful":true}.
+ * Whether the intent exists is the turn's to say, against the snapshot. */
+static pa_proto_error read_feedback(json_t *root, pa_request *req)
+{
+    json_t *intent = json_object_get(root, "intent");
+    json_t *useful = json_object_get(root, "useful");
+    if (!json_is_string(intent) || !json_is_boolean(useful))
+        return PA_PROTO_BAD_FIELD;
+    req->feedback = 1;
+    req->useful = json_is_true(useful);
+    req->intent = pa_xstrdup(json_string_value(intent));
+    return PA_PROTO_OK;
+}
+
 pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars, pa_request *req)
 {
     memset(req, 0, sizeof *req);
@@ -58,6 +72,10 @@ pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars,
     json_t *type = json_object_get(root, "type");
     if (json_is_string(type) && !strcmp(json_string_value(type), "ping")) {
         req->ping = 1; /* a keep-alive: nothing more to read */
+        goto done;
+    }
+    if (json_is_string(type) && !strcmp(json_string_value(type), "feedback")) {
+        code = read_feedback(root, req);
         goto done;
     }
     if (!json_is_string(type) || strcmp(json_string_value(type), "ask")) {
@@ -112,6 +130,42 @@ pa_proto_error pa_request_check(const pa_request *req, size_t max_chars)
     if (pa_text_chars(req->text, req->text_len) > max_chars)
         return PA_PROTO_TEXT_TOO_LONG;
     return PA_PROTO_OK;
+}
+
+/* One entry of "links": {"kind": "url"|"email"|"phone", "href": ..., "label": ...}. */
+static json_t *link_entry(const char *kind, const char *scheme, const char *target,
+                          const char *label)
+{
+    size_t n = strlen(scheme) + strlen(target) + 1;
+    char *href = pa_xmalloc(n);
+    snprintf(href, n, "%s%s", scheme, target);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "kind", kind, "href", href, "label", label);
+    free(href);
+    return o;
+}
+
+/* Where the reply leads (docs/protocol.md, "links"): the links, e-mail
+ * address and phone number of the answer's intent, or those of the fallback
+ * for a fallback reply, in that order; NULL when there are none. */
+static json_t *link_list(const pa_snapshot *s, const pa_reply *r)
+{
+    const pa_knowledge *k = &s->k;
+    const pa_links *ln = NULL;
+    if (r->kind == PA_REPLY_ANSWER && r->intent >= 0)
+        ln = &k->intents[r->intent].links;
+    else if (r->kind == PA_REPLY_FALLBACK && k->fallback_links >= 0)
+        ln = &k->intents[k->fallback_links].links;
+    if (!ln || !(ln->n_links || ln->email || ln->phone))
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 0; i < ln->n_links; i++)
+        json_array_append_new(
+            list, link_entry("url", "", ln->links[i].url, ln->links[i].labels[r->lang]));
+    if (ln->email)
+        json_array_append_new(list, link_entry("email", "mailto:", ln->email, ln->email));
+    if (ln->phone)
+        json_array_append_new(list, link_entry("phone", "tel:", ln->phone_tel, ln->phone));
+    return list;
 }
 
 static json_t *suggestion_list(const pa_snapshot *s, int lang, const size_t *ids, size_t n)
@@ -217,6 +271,9 @@ char *pa_protocol_answer_context_json(const pa_snapshot *s, const pa_reply *r, j
     json_object_set_new(o, "suggestions",
                         suggestion_list(s, r->lang, r->suggestions, r->n_suggestions));
     json_object_set_new(o, "kind", json_string(pa_reply_kind_name(r->kind)));
+    json_t *links = link_list(s, r);
+    if (links)
+        json_object_set_new(o, "links", links);
     if (context)
         json_object_set_new(o, "context", json_string(context));
     return dump(o);
@@ -234,6 +291,16 @@ char *pa_protocol_error_json(const pa_snapshot *s, int lang, pa_proto_error code
     json_object_set_new(o, "code", json_string(name));
     json_object_set_new(o, "message", json_string(msg));
     json_object_set_new(o, "lang", json_string(loc->code));
+    return dump(o);
+}
+
+char *pa_protocol_feedback_json(json_t *id)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("feedback"));
+    if (id)
+        json_object_set(o, "id", id);
+    json_object_set_new(o, "ok", json_true());
     return dump(o);
 }
 

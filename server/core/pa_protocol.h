@@ -30,6 +30,8 @@ typedef struct {
     char lang[PA_LANG_CODE_MAX]; /* the language hint, "" when none */
     json_t *id;                  /* the client's id to echo (a new reference), or NULL */
     int ping;                    /* 1 for {"type":"ping"}: a keep-alive, not a question */
+    int feedback;                /* 1 for {"type":"feedback"}: a vote on intent's answer */
+    int useful;                  /* the vote: 1 useful, 0 not */
     char *context; /* the "context" token the client sent back, or NULL; malloc'd */
 } pa_request;
 
@@ -38,7 +40,9 @@ typedef struct {
  * hint may have been read) and returns PA_PROTO_OK, or the code of the first
  * problem found. max_chars is the limit on the question's length. A
  * {"type":"ping"} frame (a keep-alive) sets req->ping and is PA_PROTO_OK, with
- * only its id and hint read. */
+ * only its id and hint read. A {"type":"feedback"} frame sets req->feedback,
+ * req->intent and req->useful; PA_PROTO_BAD_FIELD when its intent is not a
+ * string or useful not a boolean (the turn checks that the intent exists). */
 pa_proto_error pa_protocol_parse(const char *data, size_t len, size_t max_chars, pa_request *req);
 
 /* Fills *req with a question typed elsewhere (the command line): a copy of
@@ -65,6 +69,9 @@ char *pa_protocol_welcome_json(const pa_snapshot *s, int lang);
  * nothing is closed: the widget pings more often than that). */
 char *pa_protocol_welcome_limits_json(const pa_snapshot *s, int lang, size_t max_text,
                                       unsigned idle_timeout_s);
+/* {"type":"feedback","ok":true}, the reply to a vote, with its id when it
+ * had one (id may be NULL). */
+char *pa_protocol_feedback_json(json_t *id);
 /* {"type":"pong"} with the id of the ping when it had one (id may be NULL). */
 char *pa_protocol_pong_json(json_t *id);
 /* {"type":"answer",...} for a reply of pa_dialog; id may be NULL. */

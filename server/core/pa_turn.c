@@ -48,6 +48,20 @@ static void answer(const pa_snapshot *s, pa_session *session, pa_turn *out)
     out->lang = out->reply.lang;
 }
 
+/* A vote on an answer: counted and logged by the caller, never a question,
+ * and nothing of the conversation changes. The intent must be one the bot
+ * answers with, so that nobody can make up what staff count. */
+static void take_feedback(const pa_snapshot *s, pa_session *session, pa_turn *t)
+{
+    int intent = answerable_intent(s, t->request.intent);
+    if (intent < 0) {
+        refuse(s, session, PA_PROTO_UNKNOWN_INTENT, t);
+        return;
+    }
+    t->feedback_intent = intent;
+    t->lang = pa_dialog_default_lang(s, session, hint_of(&t->request));
+}
+
 void pa_turn_read(const pa_turn_limits *limits, const char *data, size_t len, pa_turn *out)
 {
     memset(out, 0, sizeof *out);
@@ -60,9 +74,12 @@ void pa_turn_answer(const pa_snapshot *s, pa_session *session, pa_proto_error re
     pa_proto_error code = refused != PA_PROTO_OK ? refused : t->error;
     if (code != PA_PROTO_OK) {
         t->request.ping = 0; /* a refused keep-alive gets the error frame */
+        t->request.feedback = 0;
         refuse(s, session, code, t);
     } else if (t->request.ping) {
         t->lang = pa_dialog_default_lang(s, session, hint_of(&t->request));
+    } else if (t->request.feedback) {
+        take_feedback(s, session, t);
     } else {
         answer(s, session, t);
     }
@@ -94,6 +111,8 @@ char *pa_turn_render(const pa_snapshot *s, const pa_turn *t)
         return pa_protocol_error_json(s, t->lang, t->error, t->request.id);
     if (t->request.ping)
         return pa_protocol_pong_json(t->request.id);
+    if (t->request.feedback)
+        return pa_protocol_feedback_json(t->request.id);
     return pa_protocol_answer_context_json(s, &t->reply, t->request.id, t->context);
 }
 

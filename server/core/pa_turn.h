@@ -28,7 +28,8 @@ typedef struct {
     pa_request request;   /* as read: id, hint, text (for logs); freed by pa_turn_clear */
     pa_proto_error error; /* PA_PROTO_OK: reply holds the answer, fallback or clarification */
     int lang;             /* locale index of the frame */
-    pa_reply reply;       /* valid when error is PA_PROTO_OK and request.ping is 0 */
+    pa_reply reply;       /* valid when error is PA_PROTO_OK and request.ping, .feedback are 0 */
+    int feedback_intent;  /* a vote (request.feedback) accepted: the intent's index */
     /* the conversation-context token the answer frame carries, or NULL: set
      * by a server (pa_token) between pa_turn_answer and pa_turn_render, and
      * freed by pa_turn_clear */
@@ -50,7 +51,9 @@ void pa_turn_frame(const pa_snapshot *s, pa_session *session, const pa_turn_limi
  * without answering: out->error is the problem found, out->request.ping is 1
  * for a keep-alive. pa_turn_answer then answers it as pa_turn_frame would,
  * with refused, when not PA_PROTO_OK, taking precedence over what was read.
- * A keep-alive that is not refused gets a pong. */
+ * A keep-alive that is not refused gets a pong; a vote (request.feedback) on
+ * an intent with an answer gets {"type":"feedback","ok":true} and its index
+ * in feedback_intent, on any other unknown_intent. */
 void pa_turn_read(const pa_turn_limits *limits, const char *data, size_t len, pa_turn *out);
 void pa_turn_answer(const pa_snapshot *s, pa_session *session, pa_proto_error refused, pa_turn *t);
 

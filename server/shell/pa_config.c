@@ -2,6 +2,7 @@
 
 #include "pa_addr.h"
 #include "pa_alloc.h"
+#include "pa_handoff.h"
 #include "pa_origin.h"
 
 #include <ctype.h>
@@ -82,6 +83,54 @@ static const setting settings[] = {
      "secrets that seal conversation contexts, shared by all replicas (empty: a random one)"},
     {"context-ttl", T_SECONDS, AT(context_ttl_ms), "1800", 60, 86400, "SECONDS",
      "a conversation's context older than this is not restored on another connection"},
+    {"staff-log", T_STRING, AT(staff_log), "", 0, 0, "FILE",
+     "the staff event log (JSON lines, personal data masked); empty: on stderr"},
+    {"staff-log-retention", T_COUNT, AT(staff_log_retention_days), "90", 1, 3650, "DAYS",
+     "events older than this are removed from the staff log, by the server itself"},
+    {"mask-digits", T_COUNT, AT(mask_digits), "8", 5, 64, "N",
+     "a run of this many digits or more is masked as [number] in the staff log"},
+    {"handoff-spool", T_STRING, AT(handoff_spool), "", 0, 0, "DIR",
+     "the durable outbox of residents' messages to staff (empty: the widget offers none)"},
+    {"handoff-smtp-url", T_STRING, AT(handoff_smtp_url), "", 0, 0, "URL",
+     "the mail server messages to staff go through (smtp://host:587 or smtps://host:465)"},
+    {"handoff-mail-from", T_STRING, AT(handoff_mail_from), "", 0, 0, "ADDRESS",
+     "the sender of the mails to staff (passerelle@colombes.fr)"},
+    {"handoff-mail-to", T_STRING, AT(handoff_mail_to), "", 0, 0, "ADDRESSES",
+     "who receives the mails: one or more addresses, separated by commas"},
+    {"handoff-smtp-credentials-file", T_STRING, AT(handoff_smtp_credentials_file), "", 0, 0, "FILE",
+     "the mail server's user name and password, one per line (empty: no login)"},
+    {"handoff-webhook-url", T_STRING, AT(handoff_webhook_url), "", 0, 0, "URL",
+     "an HTTPS address each message is also POSTed to, as JSON (empty: none)"},
+    {"handoff-webhook-secret-file", T_STRING, AT(handoff_webhook_secret_file), "", 0, 0, "FILE",
+     "a secret that signs each webhook request (X-Passerelle-Signature; empty: unsigned)"},
+    {"handoff-ca-file", T_STRING, AT(handoff_ca_file), "", 0, 0, "FILE",
+     "certificates to trust for the mail server and the webhook instead of the system's"},
+    {"handoff-staff-lang", T_STRING, AT(handoff_staff_lang), "fr", 0, 0, "fr|en",
+     "the language of the mails to staff (locales/staff/handoff.LANG.json)"},
+    {"handoff-max-attempts", T_COUNT, AT(handoff_max_attempts), "30", 1, 1000, "N",
+     "failed attempts before a message goes to dead/ and is reported (30: about a day)"},
+    {"handoff-retry-base", T_SECONDS, AT(handoff_retry_base_ms), "30", 0.1, 86400, "SECONDS",
+     "the wait after a failed attempt, doubling after each (with jitter)..."},
+    {"handoff-retry-max", T_SECONDS, AT(handoff_retry_max_ms), "3600", 0.1, 86400, "SECONDS",
+     "...up to this"},
+    {"handoff-timeout", T_SECONDS, AT(handoff_timeout_ms), "30", 1, 600, "SECONDS",
+     "the longest one delivery (mail or webhook) may take"},
+    {"handoff-connect-timeout", T_SECONDS, AT(handoff_connect_timeout_ms), "10", 0.1, 300,
+     "SECONDS", "the longest a connection to the mail server or the webhook may take"},
+    {"handoff-retention", T_COUNT, AT(handoff_retention_days), "30", 1, 3650, "DAYS",
+     "a message not delivered after this long is deleted (the widget tells residents)"},
+    {"handoff-dedupe-window", T_COUNT, AT(handoff_dedupe_days), "7", 1, 3650, "DAYS",
+     "how long a delivered message's key is remembered, so that a re-sent copy is not delivered"},
+    {"handoff-spool-max", T_COUNT, AT(handoff_spool_max), "1000", 1, 1000000, "N",
+     "messages waiting at most; beyond, new ones are refused (contact_unavailable)"},
+    {"handoff-stuck-after", T_SECONDS, AT(handoff_stuck_after_ms), "3600", 1, 31536000, "SECONDS",
+     "/healthz reports the outbox stuck when its oldest message waits longer"},
+    {"handoff-max-per-connection", T_COUNT, AT(handoff_max_per_connection), "3", 1, 1000, "N",
+     "messages to staff one connection may send (contact_limit beyond)"},
+    {"handoff-conversation-entries", T_COUNT, AT(handoff_conversation_entries), "10", 0, 200, "N",
+     "lines of the conversation kept with a message (the last ones)"},
+    {"handoff-conversation-chars", T_COUNT, AT(handoff_conversation_chars), "300", 10, 10000,
+     "CHARS", "characters kept of each of those lines"},
     {"log-burst", T_RATE, AT(log_burst), "200", 1, 1e6, "N", "log lines written at once..."},
     {"log-lines-per-second", T_RATE, AT(log_per_second), "20", 0.001, 1e6, "N",
      "...and then per second; the others are counted and dropped"},
@@ -376,6 +425,8 @@ int pa_config_check(const pa_config *c, char err[PA_CONFIG_ERROR_MAX])
         return -1;
     }
     if (check_lists(c, err) != 0)
+        return -1;
+    if (pa_handoff_check_config(c, err) != 0)
         return -1;
     /* a question of max-text characters, each escaped as \uXXXX, in its frame */
     uint64_t need = c->max_text * 6 + 1024;

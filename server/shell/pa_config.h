@@ -49,6 +49,31 @@ typedef struct {
     int64_t reload_debounce_ms;   /* how long an edit must settle */
     char *context_secret_file;    /* secrets sealing conversation contexts; "": random */
     int64_t context_ttl_ms;       /* how long a context stays good */
+
+    /* the staff event log */
+    char *staff_log;                   /* the file; "": stderr */
+    uint64_t staff_log_retention_days; /* events older than this are removed */
+    uint64_t mask_digits;              /* digits from which a run is masked as [number] */
+
+    /* messages to staff (pa_handoff; docs/operations.md, "Messages to staff") */
+    char *handoff_spool;                       /* the durable outbox; "": no messages taken */
+    char *handoff_smtp_url;                    /* smtp:// or smtps://; "": no mail */
+    char *handoff_mail_from, *handoff_mail_to; /* one address; one or more */
+    char *handoff_smtp_credentials_file;       /* user and password lines; "": no login */
+    char *handoff_webhook_url;                 /* https://; "": no webhook */
+    char *handoff_webhook_secret_file;         /* signs the webhook's requests; "": unsigned */
+    char *handoff_ca_file;                     /* a private CA's certificates; "": the system's */
+    char *handoff_staff_lang;                  /* the language of the mail to staff */
+    uint64_t handoff_max_attempts;             /* failed attempts before dead/ */
+    int64_t handoff_retry_base_ms, handoff_retry_max_ms; /* backoff after a failure */
+    int64_t handoff_timeout_ms, handoff_connect_timeout_ms;
+    uint64_t handoff_retention_days;       /* bodies are deleted after this, whatever */
+    uint64_t handoff_dedupe_days;          /* delivery markers are kept this long */
+    uint64_t handoff_spool_max;            /* messages waiting at most */
+    int64_t handoff_stuck_after_ms;        /* /healthz says stuck past this age */
+    uint64_t handoff_max_per_connection;   /* messages one connection may send */
+    uint64_t handoff_conversation_entries; /* conversation lines kept with a message */
+    uint64_t handoff_conversation_chars;   /* characters kept of each line */
     double log_burst, log_per_second;
 } pa_config;
 

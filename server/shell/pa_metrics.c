@@ -67,6 +67,7 @@ void pa_metrics_init(pa_metrics *m)
 {
     memset(m, 0, sizeof *m);
     pa_map_init(&m->intent_index);
+    pa_map_init(&m->feedback_index);
     pa_histogram_init(&m->reply_seconds, reply_bounds, COUNT_OF(reply_bounds));
     pa_histogram_init(&m->reload_seconds, reload_bounds, COUNT_OF(reload_bounds));
     pa_histogram_init(&m->swap_seconds, swap_bounds, COUNT_OF(swap_bounds));
@@ -79,6 +80,10 @@ void pa_metrics_clear(pa_metrics *m)
         free(m->intent_ids[i]);
     free(m->intent_ids);
     free(m->intent_answers);
+    pa_map_clear(&m->feedback_index);
+    for (size_t i = 0; i < m->n_feedback; i++)
+        free(m->feedback[i].key);
+    free(m->feedback);
     memset(m, 0, sizeof *m);
 }
 
@@ -114,6 +119,27 @@ static void count_intent(pa_metrics *m, const char *id)
     m->intent_answers[i]++;
 }
 
+static void count_feedback(pa_metrics *m, const char *intent, const char *lang, int useful)
+{
+    char key[PA_INTENT_ID_MAX + PA_LANG_CODE_MAX + 2];
+    snprintf(key, sizeof key, "%s\t%s", intent, lang);
+    long i = pa_map_get(&m->feedback_index, key, -1);
+    if (i < 0 && m->n_feedback == PA_METRICS_FEEDBACK_MAX) {
+        m->other_feedback[useful != 0]++;
+        return;
+    }
+    if (i < 0) {
+        i = (long)m->n_feedback++;
+        m->feedback = pa_xrealloc(m->feedback, m->n_feedback * sizeof *m->feedback);
+        pa_feedback_counter *c = &m->feedback[i];
+        memset(c, 0, sizeof *c);
+        c->key = pa_xstrdup(key);
+        snprintf(c->lang, sizeof c->lang, "%s", lang);
+        pa_map_put(&m->feedback_index, c->key, i);
+    }
+    m->feedback[i].votes[useful != 0]++;
+}
+
 void pa_metrics_count_turn(pa_metrics *m, const pa_snapshot *s, const pa_turn *t)
 {
     if (t->error != PA_PROTO_OK) {
@@ -122,6 +148,11 @@ void pa_metrics_count_turn(pa_metrics *m, const pa_snapshot *s, const pa_turn *t
     }
     if (t->request.ping) {
         m->pings++;
+        return;
+    }
+    if (t->request.feedback) {
+        count_feedback(m, s->k.intents[t->feedback_intent].id, s->k.locales[t->lang].code,
+                       t->request.useful);
         return;
     }
     m->questions++;
@@ -204,6 +235,25 @@ static void connections(buf *b, const pa_metrics *m, const pa_metrics_info *info
     append(b, "passerelle_accept_failures_total %lu\n", m->accept_failures);
 }
 
+/* The votes: both values of useful for every (intent, language) voted on. */
+static void feedback(buf *b, const pa_metrics *m)
+{
+    family(b, "passerelle_feedback_total", "counter",
+           "Residents' votes on answers (useful or not), by intent and language.");
+    for (size_t i = 0; i < m->n_feedback; i++) {
+        const pa_feedback_counter *c = &m->feedback[i];
+        int intent_len = (int)strcspn(c->key, "\t");
+        for (int useful = 1; useful >= 0; useful--)
+            append(b, "passerelle_feedback_total{intent=\"%.*s\",lang=\"%s\",useful=\"%s\"} %lu\n",
+                   intent_len, c->key, c->lang, useful ? "yes" : "no", c->votes[useful]);
+    }
+    for (int useful = 1; useful >= 0; useful--)
+        if (m->other_feedback[0] + m->other_feedback[1])
+            append(b,
+                   "passerelle_feedback_total{intent=\"other\",lang=\"other\",useful=\"%s\"} %lu\n",
+                   useful ? "yes" : "no", m->other_feedback[useful]);
+}
+
 static void questions(buf *b, const pa_metrics *m)
 {
     family(b, "passerelle_questions_total", "counter", "Questions answered, by reply language.");
@@ -225,6 +275,7 @@ static void questions(buf *b, const pa_metrics *m)
     for (int c = PA_PROTO_FIRST_ERROR; c < PA_PROTO_END; c++)
         append(b, "passerelle_protocol_errors_total{code=\"%s\"} %lu\n", pa_protocol_error_name(c),
                m->errors[c]);
+    feedback(b, m);
     family(b, "passerelle_pings_total", "counter", "Keep-alive pings answered.");
     append(b, "passerelle_pings_total %lu\n", m->pings);
     family(b, "passerelle_context_tokens_total", "counter",

@@ -65,6 +65,17 @@ void pa_histogram_init(pa_histogram *h, const double *bounds, size_t n);
 void pa_histogram_observe(pa_histogram *h, double value);
 
 enum { PA_METRICS_INTENTS_MAX = 1024 }; /* intents counted one by one; the rest in "other" */
+/* (intent, language) pairs whose votes are counted one by one; the rest in
+ * "other". Only intents of the knowledge are counted, so clients cannot
+ * make up labels; this bounds what many reloads could add. */
+enum { PA_METRICS_FEEDBACK_MAX = 4096 };
+
+/* The votes on one intent's answers in one language. */
+typedef struct {
+    char *key; /* "intent\tlang", owned: the map's key */
+    char lang[PA_LANG_CODE_MAX];
+    unsigned long votes[2]; /* [0] not useful, [1] useful */
+} pa_feedback_counter;
 
 typedef struct {
     char code[PA_LANG_CODE_MAX];
@@ -89,6 +100,11 @@ typedef struct {
     unsigned long *intent_answers;
     size_t n_intents;
     unsigned long other_intent_answers;
+    /* residents' votes (feedback frames), by intent and language */
+    pa_map feedback_index;
+    pa_feedback_counter *feedback;
+    size_t n_feedback;
+    unsigned long other_feedback[2];
     pa_histogram reply_seconds;  /* message received to reply written */
     pa_histogram reload_seconds; /* building a snapshot, on the reload worker */
     pa_histogram swap_seconds;   /* the service thread's share of a reload */
@@ -98,8 +114,9 @@ typedef struct {
 void pa_metrics_init(pa_metrics *m);
 void pa_metrics_clear(pa_metrics *m);
 
-/* Counts a turn: its error code, a keep-alive, or the question by language,
- * the reply by kind and its intent. */
+/* Counts a turn: its error code, a keep-alive, a vote by intent, language
+ * and usefulness, or the question by language, the reply by kind and its
+ * intent. */
 void pa_metrics_count_turn(pa_metrics *m, const pa_snapshot *s, const pa_turn *t);
 
 /* What /metrics shows besides the counters. */

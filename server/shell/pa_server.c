@@ -6,6 +6,8 @@
 #include "pa_server.h"
 
 #include "pa_alloc.h"
+#include "pa_delivery.h"
+#include "pa_diag_catalog.h"
 #include "pa_log.h"
 #include "pa_transport.h"
 
@@ -44,6 +46,8 @@ static const struct lws_protocols protocols[] = {
 
 static void send_frame(pa_ws_session *ss, char *json, int64_t asked_us)
 {
+    if (!json)
+        return; /* a reply that comes later (pa_service_hooks.send) */
     if (pa_outbox_push(&ss->out, ss->wsi, json, asked_us) != 0)
         pa_log("passerelle: a client that does not read lost a frame");
 }
@@ -415,6 +419,14 @@ static void wake_loop(void *user)
         lws_cancel_service(srv->ctx);
 }
 
+/* A reply the service has after its message (a message to staff, kept). */
+static void send_later(void *user, pa_conn *conn, char *frame)
+{
+    (void)user;
+    pa_ws_session *ss = lws_container_of(conn, pa_ws_session, conn);
+    send_frame(ss, frame, 0);
+}
+
 /* ---- starting ------------------------------------------------------------- */
 
 /* The descriptors the connections may use: raises the soft limit as far as
@@ -501,9 +513,48 @@ static int load_context_keys(pa_server *srv)
     return 0;
 }
 
+/* The staff's texts of knowledge problems, for the log and /healthz:
+ * locales/staff/check.<lang>.json of the locales folder, in the language of
+ * the environment (LC_ALL, LC_MESSAGES, LANG: English when it starts with
+ * "en", else French), as `passerelle check` writes them. Without it the
+ * problems are written by their message ids. */
+static void load_catalog(pa_server *srv)
+{
+    const char *lang =
+        pa_diag_staff_lang(NULL, getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG"));
+    char path[PATH_MAX + 64], err[PA_DIAG_CATALOG_ERROR_MAX];
+    snprintf(path, sizeof path, "%s/staff/check.%s.json", srv->cfg->locales_dir, lang);
+    srv->catalog = pa_diag_catalog_load(path, err);
+    if (!srv->catalog)
+        fprintf(stderr,
+                "passerelle: warning: cannot read the message catalog %s (%s): knowledge "
+                "problems are logged by their message ids\n",
+                path, err);
+}
+
+/* The staff event log: the file of staff-log (its retention thread starts
+ * with it), or stderr. */
+static int open_events(pa_server *srv)
+{
+    const pa_config *cfg = srv->cfg;
+    pa_events_config ec = {.path = cfg->staff_log,
+                           .retention_days = (unsigned)cfg->staff_log_retention_days,
+                           .mask = {.min_digits = cfg->mask_digits}};
+    char err[PA_CONFIG_ERROR_MAX];
+    srv->events = pa_events_open(&ec, err, sizeof err);
+    if (!srv->events) {
+        fprintf(stderr, "passerelle: staff-log: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 static pa_service *start_service(pa_server *srv, const char *version)
 {
     const pa_config *cfg = srv->cfg;
+    if (open_events(srv) != 0)
+        return NULL;
+    load_catalog(srv);
     if (load_context_keys(srv) != 0)
         return NULL;
     pa_service_config sc = {
@@ -525,13 +576,22 @@ static pa_service *start_service(pa_server *srv, const char *version)
         .reload_debounce_ms = cfg->reload_debounce_ms,
         .context_keys = srv->context_keys,
         .context_ttl_s = cfg->context_ttl_ms / 1000,
+        .catalog = srv->catalog,
+        .events = srv->events,
     };
-    pa_service_hooks hooks = {.user = srv, .wake = wake_loop};
+    char err[PA_CONFIG_ERROR_MAX];
+    /* the staff texts are those installed, like the catalog's, also with a bundle */
+    sc.handoff = pa_handoff_start(cfg, cfg->locales_dir, version, srv->events, wake_loop, srv, err);
+    if (!sc.handoff && err[0]) {
+        fprintf(stderr, "passerelle: %s\n", err);
+        return NULL;
+    }
+    pa_service_hooks hooks = {.user = srv, .wake = wake_loop, .send = send_later};
     pa_diag diag;
     pa_diag_init(&diag);
     pa_service *svc = pa_service_new(&sc, &hooks, &diag);
     if (!svc) {
-        pa_diag_print(&diag, stderr);
+        pa_diag_print(&diag, srv->catalog, stderr);
         fprintf(stderr, "passerelle: cannot start: the knowledge has errors\n");
     }
     pa_diag_clear(&diag);
@@ -549,11 +609,17 @@ static void find_web_root(pa_server *srv)
 
 static void destroy(pa_server *srv)
 {
+    if (srv->svc) { /* their threads wake the loop: they go first */
+        pa_service_stop_handoff(srv->svc);
+        pa_service_stop_reloader(srv->svc);
+    }
     if (srv->ctx)
         lws_context_destroy(srv->ctx);
     srv->ctx = NULL;
     pa_service_free(srv->svc);
+    pa_events_close(srv->events); /* after the service, whose threads may write events */
     pa_token_keys_free(srv->context_keys);
+    pa_diag_catalog_free(srv->catalog);
     free(srv->peek);
     free(srv);
 }
@@ -598,8 +664,14 @@ int pa_server_run(const pa_config *cfg, const char *version)
     srv->cfg = cfg;
     signal_watch watch;
     memset(&watch, 0, sizeof watch);
+    if (pa_delivery_global_init() != 0) { /* here: before any thread starts */
+        fprintf(stderr, "passerelle: libcurl cannot start\n");
+        free(srv);
+        return -1;
+    }
     if (start(srv, version, &watch) != 0) {
         destroy(srv);
+        pa_delivery_global_cleanup();
         return -1;
     }
     pthread_t watcher;
@@ -617,6 +689,7 @@ int pa_server_run(const pa_config *cfg, const char *version)
     pthread_join(watcher, NULL);
     lws_sul_cancel(&srv->tick);
     destroy(srv);
+    pa_delivery_global_cleanup();
     fprintf(stderr, "passerelle: stopped\n");
     return 0;
 }

@@ -79,8 +79,10 @@ pa_service *pa_service_new(const pa_service_config *cfg, const pa_service_hooks 
 {
     uint64_t fingerprint = pa_reload_fingerprint(cfg->intents_dir, cfg->locales_dir);
     pa_snapshot *s = pa_snapshot_load(cfg->intents_dir, cfg->locales_dir, diag);
-    if (!s)
+    if (!s) {
+        pa_handoff_stop(cfg->handoff);
         return NULL;
+    }
     pa_service *svc = pa_xcalloc(1, sizeof *svc);
     svc->cfg = *cfg;
     if (!svc->cfg.ipv6_prefix)
@@ -118,6 +120,7 @@ void pa_service_free(pa_service *svc)
 {
     if (!svc)
         return;
+    pa_handoff_stop(svc->cfg.handoff);
     pa_reloader_stop(svc->reloader);
     pa_snapshot_free(svc->snapshot);
     pa_peers_free(svc->peers);
@@ -131,6 +134,11 @@ void pa_service_free(pa_service *svc)
 const pa_snapshot *pa_service_snapshot(const pa_service *svc)
 {
     return svc->snapshot;
+}
+
+pa_events *pa_service_events(const pa_service *svc)
+{
+    return svc->cfg.events;
 }
 
 /* ---- admission ------------------------------------------------------------ */
@@ -239,7 +247,8 @@ char *pa_service_open(pa_service *svc, pa_conn *conn, const char *lang_code, int
     pa_rate_start(&conn->rate, &svc->cfg.rate, now_us);
     svc->connections++;
     svc->m.connections_total++;
-    return pa_turn_open(svc->snapshot, &conn->dialog, &svc->cfg.limits, lang_code);
+    char *welcome = pa_turn_open(svc->snapshot, &conn->dialog, &svc->cfg.limits, lang_code);
+    return pa_handoff_welcome(svc->cfg.handoff, welcome);
 }
 
 char *pa_service_open_client(pa_service *svc, pa_conn *conn, const pa_upgrade *u,
@@ -255,17 +264,85 @@ char *pa_service_open_client(pa_service *svc, pa_conn *conn, const pa_upgrade *u
     return welcome;
 }
 
-/* Questions the knowledge could not answer go to the log, one JSON line
- * each, so that staff can see what residents ask and add it. */
-static void log_unanswered(const pa_snapshot *s, const pa_turn *t)
+/* ---- the staff event log ------------------------------------------------- */
+
+/* Two decimals, as in the frames: finer digits would promise a precision
+ * the score lacks. */
+static json_t *score_json(double score)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:f}", "event", "unanswered", "lang",
-                          s->k.locales[t->reply.lang].code, "text", t->request.text, "confidence",
-                          t->reply.confidence);
-    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-    pa_log("%s", line);
-    free(line);
-    json_decref(o);
+    return json_real((double)(long)(score * 100 + 0.5) / 100);
+}
+
+static json_t *intent_json(const pa_snapshot *s, int intent)
+{
+    return intent >= 0 ? json_string(s->k.intents[intent].id) : json_null();
+}
+
+/* The intent a question came nearest to, though under the threshold: the
+ * best-ranked one that has an answer (the others hold what the bot must not
+ * answer), for staff to see what was almost understood. */
+static void add_nearest(const pa_snapshot *s, const pa_match_result *m, json_t *f)
+{
+    int nearest = -1;
+    double score = 0;
+    for (size_t i = 0; i < m->n_top && nearest < 0; i++)
+        if (!s->k.intents[m->top[i].intent].fallback) {
+            nearest = m->top[i].intent;
+            score = m->top[i].score;
+        }
+    json_object_set_new(f, "nearest", intent_json(s, nearest));
+    json_object_set_new(f, "score", score_json(score));
+}
+
+static json_t *question_text(const pa_turn *t)
+{
+    return t->request.text ? json_stringn(t->request.text, t->request.text_len) : json_null();
+}
+
+/* Fills the fields of a turn's event and returns its name, or NULL when the
+ * turn is none of staff's business. What residents typed goes in only
+ * for the questions the bot could not answer, and pa_events masks it. */
+static const char *turn_event(const pa_snapshot *s, const pa_turn *t, json_t *f)
+{
+    if (t->request.feedback) {
+        json_object_set_new(f, "intent", intent_json(s, t->feedback_intent));
+        json_object_set_new(f, "useful", json_boolean(t->request.useful));
+        return "feedback";
+    }
+    switch (t->reply.kind) {
+    case PA_REPLY_ANSWER:
+        json_object_set_new(f, "intent", intent_json(s, t->reply.intent));
+        json_object_set_new(f, "confidence", score_json(t->reply.confidence));
+        return "answered";
+    case PA_REPLY_FALLBACK:
+        json_object_set_new(f, "text", question_text(t));
+        add_nearest(s, &t->reply.match, f);
+        return "unanswered";
+    case PA_REPLY_CLARIFY: {
+        json_object_set_new(f, "text", question_text(t));
+        json_t *choices = json_array();
+        for (size_t i = 0; i < t->reply.n_suggestions; i++)
+            json_array_append_new(choices, intent_json(s, (int)t->reply.suggestions[i]));
+        json_object_set_new(f, "choices", choices);
+        return "clarification";
+    }
+    default: return NULL; /* a question in a language the bot does not speak */
+    }
+}
+
+/* One event per question and per vote, so that staff see what residents
+ * ask, what the bot could not answer, and what they found useful. */
+static void write_event(pa_service *svc, const pa_turn *t)
+{
+    if (!svc->cfg.events || t->error != PA_PROTO_OK || t->request.ping)
+        return;
+    const pa_snapshot *s = svc->snapshot;
+    json_t *f = json_object();
+    json_object_set_new(f, "lang", json_string(s->k.locales[t->lang].code));
+    const char *event = turn_event(s, t, f);
+    if (event)
+        pa_events_write(svc->cfg.events, event, f);
+    json_decref(f);
 }
 
 /* The rate limits: the connection's bucket, and its address' when counted. */
@@ -291,7 +368,7 @@ static void restore_context(pa_service *svc, pa_conn *conn, const char *token)
  * bring back if its connection moves. */
 static void seal_context(pa_service *svc, const pa_conn *conn, pa_turn *t)
 {
-    if (t->error != PA_PROTO_OK || t->request.ping)
+    if (t->error != PA_PROTO_OK || t->request.ping || t->request.feedback)
         return;
     char text[PA_CONTEXT_TEXT_MAX];
     size_t n = pa_context_write(svc->snapshot, &conn->dialog, text, sizeof text);
@@ -307,6 +384,18 @@ static int may_ask(pa_service *svc, pa_conn *conn, int64_t now_us)
                              &svc->cfg.address_rate, now_us);
 }
 
+/* A message to staff: answered now when it is refused, else acknowledged
+ * once the worker has it on disk (pa_service_poll). */
+static char *contact(pa_service *svc, pa_conn *conn, const char *data, size_t len)
+{
+    pa_proto_error e;
+    char *frame = pa_handoff_contact(svc->cfg.handoff, svc->snapshot, &conn->dialog, conn,
+                                     &conn->handoff, data, len, &e);
+    if (e != PA_PROTO_OK)
+        svc->m.errors[e]++;
+    return frame;
+}
+
 char *pa_service_message(pa_service *svc, pa_conn *conn, const char *data, size_t len,
                          pa_proto_error refused, int64_t now_us)
 {
@@ -316,13 +405,17 @@ char *pa_service_message(pa_service *svc, pa_conn *conn, const char *data, size_
     int keepalive = refused == PA_PROTO_OK && t.error == PA_PROTO_OK && t.request.ping;
     if (refused == PA_PROTO_OK && !keepalive && !may_ask(svc, conn, now_us))
         refused = PA_PROTO_RATE_LIMITED;
+    if (refused == PA_PROTO_OK && t.error == PA_PROTO_UNKNOWN_TYPE && data &&
+        pa_contact_is_frame(data, len)) {
+        pa_turn_clear(&t);
+        return contact(svc, conn, data, len);
+    }
     if (refused == PA_PROTO_OK && t.error == PA_PROTO_OK && t.request.context)
         restore_context(svc, conn, t.request.context);
     pa_turn_answer(svc->snapshot, &conn->dialog, refused, &t);
     seal_context(svc, conn, &t);
     pa_metrics_count_turn(&svc->m, svc->snapshot, &t);
-    if (t.error == PA_PROTO_OK && !t.request.ping && t.reply.kind == PA_REPLY_FALLBACK)
-        log_unanswered(svc->snapshot, &t);
+    write_event(svc, &t);
     char *frame = pa_turn_render(svc->snapshot, &t);
     pa_turn_clear(&t);
     return frame;
@@ -336,6 +429,7 @@ void pa_service_replied(pa_service *svc, double seconds)
 void pa_service_close(pa_service *svc, pa_conn *conn)
 {
     svc->connections--;
+    pa_handoff_forget(svc->cfg.handoff, conn);
     if (conn->client) {
         conn->client->websockets--;
         pa_peers_release(svc->peers, conn->client, svc->now_us);
@@ -381,6 +475,8 @@ char *pa_service_health(const pa_service *svc)
                           iso_time(svc->loaded_at, loaded, sizeof loaded), "last_reload", "ok",
                           svc->reload_ok, "at", iso_time(svc->reload_at, at, sizeof at), "errors",
                           errors, "connections", (int)svc->connections);
+    if (svc->cfg.handoff)
+        json_object_set_new(o, "handoff", pa_handoff_health(svc->cfg.handoff));
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return text;
@@ -388,9 +484,18 @@ char *pa_service_health(const pa_service *svc)
 
 char *pa_service_metrics(const pa_service *svc)
 {
-    pa_metrics_info info = {svc->cfg.version, svc->snapshot->k.version,   svc->connections,
-                            svc->sockets,     pa_peers_count(svc->peers), pa_log_dropped()};
-    return pa_metrics_text(&svc->m, &info);
+    pa_metrics_info info = {.program_version = svc->cfg.version,
+                            .knowledge_version = svc->snapshot->k.version,
+                            .connections = svc->connections,
+                            .sockets = svc->sockets,
+                            .addresses = pa_peers_count(svc->peers),
+                            .log_dropped = pa_log_dropped()};
+    char *text = pa_metrics_text(&svc->m, &info), *handoff = pa_handoff_metrics(svc->cfg.handoff);
+    size_t a = strlen(text), b = strlen(handoff);
+    text = pa_xrealloc(text, a + b + 1);
+    memcpy(text + a, handoff, b + 1);
+    free(handoff);
+    return text;
 }
 
 /* ---- reloads and requests from other threads ----------------------------- */
@@ -421,7 +526,7 @@ static void report_reload(pa_service *svc, const pa_diag *diag)
         if (diag->items[i].severity != PA_DIAG_ERROR)
             continue;
         char line[sizeof svc->reload_report[0]];
-        pa_diag_format(&diag->items[i], line, sizeof line);
+        pa_diag_format(&diag->items[i], svc->cfg.catalog, line, sizeof line);
         pa_log("passerelle: reload: %s", line);
         relative_line(svc, line, svc->reload_report[svc->reload_report_count++],
                       sizeof svc->reload_report[0]);
@@ -496,8 +601,20 @@ void pa_service_request_stop(pa_service *svc)
     wake(svc);
 }
 
+/* An acknowledgement the handoff worker made ready, to its connection. */
+static void send_later(void *user, void *conn, char *frame)
+{
+    pa_service *svc = user;
+    if (svc->hooks.send)
+        svc->hooks.send(svc->hooks.user, conn, frame);
+    else
+        free(frame);
+}
+
 int pa_service_poll(pa_service *svc)
 {
+    svc->m.errors[PA_PROTO_CONTACT_UNAVAILABLE] +=
+        pa_handoff_poll(svc->cfg.handoff, svc->snapshot, send_later, svc);
     pa_reload_result r;
     if (svc->reloader && pa_reloader_take(svc->reloader, &r))
         install(svc, &r);
@@ -513,4 +630,16 @@ int pa_service_poll(pa_service *svc)
 int pa_service_stopping(const pa_service *svc)
 {
     return svc->stopping;
+}
+
+void pa_service_stop_handoff(pa_service *svc)
+{
+    pa_handoff_stop(svc->cfg.handoff);
+    svc->cfg.handoff = NULL;
+}
+
+void pa_service_stop_reloader(pa_service *svc)
+{
+    pa_reloader_stop(svc->reloader);
+    svc->reloader = NULL;
 }

@@ -22,6 +22,8 @@
 #define PA_SERVICE_H
 
 #include "pa_addr.h"
+#include "pa_events.h"
+#include "pa_handoff.h"
 #include "pa_metrics.h"
 #include "pa_peers.h"
 #include "pa_ratelimit.h"
@@ -35,6 +37,7 @@
 enum { PA_CONTEXT_TTL_DEFAULT_S = 1800 };
 
 struct sockaddr;
+struct pa_conn;
 
 typedef struct {
     const char *intents_dir, *locales_dir; /* borrowed, like every string here */
@@ -54,6 +57,16 @@ typedef struct {
      * NULL: the service makes a random one of its own */
     const pa_token_keys *context_keys;
     int64_t context_ttl_s; /* a context older than this is not restored; 0: 1800 s */
+    /* the texts of knowledge problems in the log and /healthz (borrowed;
+     * pa_diag_catalog); NULL: their message ids */
+    const pa_diag_catalog *catalog;
+    /* the staff event log (pa_events; borrowed): every question, vote and
+     * message to staff is an event there; NULL: none is written */
+    pa_events *events;
+    /* residents' messages to staff (pa_handoff_start), taken over: the
+     * service stops it, also when pa_service_new fails; NULL: none taken,
+     * contact frames get contact_unavailable */
+    pa_handoff *handoff;
 } pa_service_config;
 
 /* What the transport lends the service. */
@@ -62,13 +75,19 @@ typedef struct {
     /* Makes the transport call pa_service_poll on the service thread soon.
      * Called from any thread. */
     void (*wake)(void *user);
+    /* Sends frame (malloc'd, taken) to the connection of conn, on the
+     * service thread, from pa_service_poll: a reply that was not ready when
+     * its message came (a message to staff is acknowledged once it is on
+     * disk). NULL: such replies are dropped. */
+    void (*send)(void *user, struct pa_conn *conn, char *frame);
 } pa_service_hooks;
 
 /* What one connection keeps between messages. */
-typedef struct {
+typedef struct pa_conn {
     pa_session dialog;
     pa_rate_bucket rate;
-    pa_peer *client; /* its client address' entry; NULL when not counted */
+    pa_peer *client;         /* its client address' entry; NULL when not counted */
+    pa_handoff_conn handoff; /* its messages to staff */
 } pa_conn;
 
 /* A WebSocket upgrade, as the transport read it: the TCP peer and the
@@ -91,6 +110,10 @@ void pa_service_free(pa_service *svc);
 
 /* The knowledge now served (borrowed: valid until the next reload). */
 const pa_snapshot *pa_service_snapshot(const pa_service *svc);
+
+/* The staff event log the service writes to (the config's, borrowed; may be
+ * NULL), for work that writes its own events (pa_events_write, any thread). */
+pa_events *pa_service_events(const pa_service *svc);
 
 /* ---- admission ---------------------------------------------------------- */
 
@@ -125,7 +148,9 @@ char *pa_service_open_client(pa_service *svc, pa_conn *conn, const pa_upgrade *u
 /* One complete message of the connection (see pa_turn_frame for data, len
  * and refused); applies the rate limits to questions (not to pings),
  * counts, logs the questions left unanswered, and returns the reply frame,
- * malloc'd: every message gets one. */
+ * malloc'd: every message gets one. The one exception is a message to staff
+ * (a contact frame) the delivery worker is writing to disk: NULL, and its
+ * acknowledgement comes later through the send hook. */
 char *pa_service_message(pa_service *svc, pa_conn *conn, const char *data, size_t len,
                          pa_proto_error refused, int64_t now_us);
 /* A reply to a question left for the client seconds after the question
@@ -162,5 +187,13 @@ void pa_service_request_stop(pa_service *svc);
 int pa_service_poll(pa_service *svc);
 /* 1 once the service is stopping: new connections are refused. */
 int pa_service_stopping(const pa_service *svc);
+/* Stops the delivery thread of messages to staff, which wakes the transport
+ * from its own thread: called before the transport's loop goes away.
+ * Messages not delivered stay in the spool for the next start; contact
+ * frames get contact_unavailable from then on. */
+void pa_service_stop_handoff(pa_service *svc);
+/* Stops the reload thread, which wakes the transport's loop when a build is
+ * ready: called before that loop goes away. Edits are no longer loaded. */
+void pa_service_stop_reloader(pa_service *svc);
 
 #endif

@@ -100,12 +100,13 @@ async function poll(check, ms, what) {
 const serverLog = fs.createWriteStream(path.join(OUT, 'server.log'));
 let server = null;
 let port = 0;
+let adminPort = 0; // /metrics, where the votes are counted
 
 async function startServer() {
   // The port was just freed (a restart) and may linger briefly: retry the bind for a few seconds.
   const deadline = Date.now() + 10000;
   for (;;) {
-    const child = spawn(BIN, ['serve', '--listen', `${HOST}:${port}`, '--admin-listen', `${HOST}:0`,
+    const child = spawn(BIN, ['serve', '--listen', `${HOST}:${port}`, '--admin-listen', `${HOST}:${adminPort}`,
       '--intents', path.join(ROOT, 'intents'), '--locales', path.join(ROOT, 'locales'),
       '--web', path.join(ROOT, 'web')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let exited = false;
@@ -574,7 +575,7 @@ scenario('keyboard: open, tab order, visible focus, Escape', async () => {
     f = await focusInfo(page);
   }
   const seq = order.join(',');
-  assert(/^close,lang,log,(link,)*(suggestion,)*input,send$/.test(seq), `unexpected tab order: ${seq}`);
+  assert(/^close,lang,log,(link,|vote,)*(suggestion,)*input,send$/.test(seq), `unexpected tab order: ${seq}`);
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Escape');
   await page.locator('.pw-panel').waitFor({ state: 'hidden' });
@@ -650,7 +651,7 @@ scenario('links in answers are safe anchors with short labels', async () => {
           if (frame.type === 'answer') {
             frame.text += ' https://example.org/jumelage?x=1. javascript:alert(1) <a href="https://evil.example">x</a> ' +
               LONG_URL + ' https://example.org/programme';
-            frame.links = [{ url: 'https://example.org/programme', label: 'Programme des échanges' }];
+            frame.links = [{ kind: 'url', href: 'https://example.org/programme', label: 'Programme des échanges' }];
             message = JSON.stringify(frame);
           }
         } catch (e) { /* pass through */ }
@@ -867,6 +868,81 @@ scenario('first visit on a phone: a quiet greeting, no keyboard, starting topics
   }
 });
 
+/* The votes /metrics counts for an intent in a language (0 before the first). */
+async function votesCounted(intent, lang, useful) {
+  const res = await fetch(`http://${HOST}:${adminPort}/metrics`);
+  assert(res.ok, `GET /metrics: HTTP ${res.status}`);
+  const line = `passerelle_feedback_total{intent="${intent}",lang="${lang}",useful="${useful ? 'yes' : 'no'}"} `;
+  const found = (await res.text()).split('\n').find((l) => l.startsWith(line));
+  return found ? Number(found.slice(line.length)) : 0;
+}
+
+// What the vote buttons under the latest answer show.
+const VOTES = () => {
+  const root = document.querySelector('passerelle-chat').shadowRoot;
+  const items = root.querySelectorAll('.pw-msg--bot');
+  const box = items[items.length - 1].querySelector('.pw-feedback');
+  if (!box) return null;
+  const buttons = Array.from(box.querySelectorAll('button.pw-vote')).map((b) => {
+    const r = b.getBoundingClientRect();
+    return { text: b.textContent, pressed: b.getAttribute('aria-pressed'), disabled: b.getAttribute('aria-disabled'),
+      left: r.left, width: r.width, height: r.height };
+  });
+  const labelledBy = root.getElementById(box.getAttribute('aria-labelledby'));
+  return { role: box.getAttribute('role'), question: labelledBy ? labelledBy.textContent : null, buttons,
+    status: box.querySelector('[role="status"]').textContent };
+};
+
+scenario('votes under answers: two buttons, one vote each, counted in /metrics', async () => {
+  const ctx = await phoneContext();
+  const shots = [];
+  const counted = [];
+  try {
+    const { p, seen } = await openOnPhone(ctx);
+    for (const [lang, text, useful] of [['fr', FR_QUESTION, true], ['ar', AR_QUESTION, false]]) {
+      if (lang !== 'fr') await switchTo(p, lang);
+      const { reply } = await askIn(p, seen, text);
+      assert(reply.type === 'answer' && typeof reply.intent === 'string', `${lang}: no answer with an intent`);
+      let v = await poll(() => p.evaluate(VOTES), 3000, `${lang}: no vote buttons under the answer`);
+      assert(v.role === 'group' && v.question === localLabel(lang, 'feedback_question'),
+        `${lang}: the buttons' group is ${JSON.stringify([v.role, v.question])}`);
+      assert(JSON.stringify(v.buttons.map((b) => b.text)) ===
+        JSON.stringify([localLabel(lang, 'useful'), localLabel(lang, 'not_useful')]), `${lang}: the buttons read ${JSON.stringify(v.buttons.map((b) => b.text))}`);
+      assert(v.buttons.every((b) => b.height >= 44 && b.width >= 44 && b.pressed === 'false'),
+        `${lang}: on a phone the buttons are ${JSON.stringify(v.buttons)}`);
+      // The row follows the direction: in Arabic "useful" stands at the right.
+      assert((v.buttons[0].left > v.buttons[1].left) === (lang === 'ar'), `${lang}: the buttons are in the wrong order`);
+      const before = await votesCounted(reply.intent, reply.lang, useful);
+      const sentBefore = seen.sent.length;
+      await p.locator('.pw-msg--bot').last().locator('.pw-vote').nth(useful ? 0 : 1).tap();
+      const frame = await poll(() => seen.sent.slice(sentBefore).find((f) => f.type === 'feedback'), 3000, `${lang}: no vote sent`);
+      assert(frame.intent === reply.intent && frame.useful === useful && frame.lang === reply.lang,
+        `${lang}: the vote sent is ${JSON.stringify(frame)}`);
+      const ack = await poll(() => seen.received.find((f) => f.id === frame.id), 5000, `${lang}: no reply to the vote`);
+      assert(ack.type === 'feedback' && ack.ok === true, `${lang}: the vote got ${JSON.stringify(ack)}`);
+      v = await p.evaluate(VOTES);
+      assert(v.status === localLabel(lang, 'feedback_thanks'), `${lang}: the status after the vote is ${JSON.stringify(v.status)}`);
+      assert(v.buttons[useful ? 0 : 1].pressed === 'true' && v.buttons[useful ? 1 : 0].pressed === 'false' &&
+        v.buttons.every((b) => b.disabled === 'true'), `${lang}: after the vote ${JSON.stringify(v.buttons)}`);
+      // One vote per answer: the other button (aria-disabled, which Playwright waits out) sends nothing.
+      await p.locator('.pw-msg--bot').last().locator('.pw-vote').nth(useful ? 1 : 0).tap({ force: true });
+      await sleep(300);
+      assert(seen.sent.slice(sentBefore).filter((f) => f.type === 'feedback').length === 1, `${lang}: a second vote was sent`);
+      const after = await poll(async () => {
+        const n = await votesCounted(reply.intent, reply.lang, useful);
+        return n > before ? n : 0;
+      }, 3000, `${lang}: /metrics did not count the vote`);
+      assert(after === before + 1, `${lang}: /metrics counted ${after - before} votes`);
+      counted.push(`${reply.intent} ${reply.lang} ${useful ? 'yes' : 'no'} ${before}→${after}`);
+      await axeClean(p, `${lang}, after a vote`);
+      await shot(p, `phone-vote-${lang}`, shots);
+    }
+    return `${counted.join('; ')}; ${shots.join(' ')}`;
+  } finally {
+    await ctx.close();
+  }
+});
+
 /* A page of the demo in ctx, the widget opened by touch; seen records its frames. */
 async function openOnPhone(ctx) {
   const p = await ctx.newPage();
@@ -1063,6 +1139,268 @@ scenario('server down when the page loads: a complete panel, axe-clean, then it 
   }
 }, 45000);
 
+/* ------------------------------------------------------------------ answers that lead somewhere */
+
+// The knowledge of tests/fixtures/links: intents whose links, e-mail address and phone number are test
+// data (example.org, a number of the range kept for fiction), served by a second server of its own.
+const LINKS_INTENTS = path.join(ROOT, 'tests', 'fixtures', 'links', 'intents');
+
+async function startLinksServer() {
+  const linksPort = await freePort(HOST);
+  const child = spawn(BIN, ['serve', '--listen', `${HOST}:${linksPort}`, '--admin-listen', `${HOST}:${await freePort(HOST)}`,
+    '--intents', LINKS_INTENTS, '--locales', path.join(ROOT, 'locales'), '--web', path.join(ROOT, 'web')],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(serverLog, { end: false });
+  child.stderr.pipe(serverLog, { end: false });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) child.kill('SIGKILL');
+  };
+  try {
+    await poll(async () => {
+      try {
+        return (await fetch(`http://${HOST}:${linksPort}/`)).ok;
+      } catch (e) {
+        return false; // not listening yet
+      }
+    }, 8000, 'the server of tests/fixtures/links did not start');
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { linksPort, stop };
+}
+
+// The links shown with the latest answer: those under its text, and those inside it.
+const LINKS = () => {
+  const root = document.querySelector('passerelle-chat').shadowRoot;
+  const items = root.querySelectorAll('.pw-msg--bot');
+  const last = items[items.length - 1];
+  const list = last.querySelector('.pw-links');
+  const inline = Array.from(last.querySelectorAll('.pw-text a')).map((a) => ({ href: a.getAttribute('href'), text: a.textContent }));
+  if (!list) return { list: null, inline };
+  const links = Array.from(list.querySelectorAll('a')).map((a) => {
+    const r = a.getBoundingClientRect();
+    return { href: a.getAttribute('href'), target: a.getAttribute('target'), rel: a.getAttribute('rel'), text: a.textContent,
+      textDir: a.querySelector('.pw-links-text').getAttribute('dir'), width: r.width, height: r.height,
+      inView: r.left >= 0 && r.right <= window.innerWidth };
+  });
+  return { list: { lang: list.getAttribute('lang'), dir: list.getAttribute('dir'), role: list.getAttribute('role') }, links, inline };
+};
+
+scenario('answers that lead somewhere: pages, e-mail and phone as real links', async () => {
+  const { linksPort, stop } = await startLinksServer();
+  const ctx = await phoneContext();
+  const shots = [];
+  try {
+    const p = await ctx.newPage();
+    const seen = framesOf(p);
+    await p.goto(`http://${HOST}:${linksPort}/`);
+    await waitForWidget(p);
+    await openByTouch(p);
+    const expectLinks = async (lang, reply, what) => {
+      const want = reply.links || [];
+      assert(want.length > 0, `${what}: the frame has no links`);
+      const got = await p.evaluate(LINKS);
+      assert(got.list && got.list.lang === lang && got.list.dir === (lang === 'ar' ? 'rtl' : 'ltr') && got.list.role === 'list',
+        `${what}: the list of links is ${JSON.stringify(got.list)}`);
+      assert(JSON.stringify(got.links.map((l) => l.href)) === JSON.stringify(want.map((l) => l.href)),
+        `${what}: the links go to ${JSON.stringify(got.links.map((l) => l.href))}, the frame says ${JSON.stringify(want.map((l) => l.href))}`);
+      got.links.forEach((l, i) => {
+        const w = want[i];
+        assert(l.text === shown(w.label, lang) || l.text === w.label, `${what}: link ${i} reads ${JSON.stringify(l.text)}`);
+        // a finger can hit it, and it stays in the window
+        assert(l.height >= 44 && l.inView, `${what}: link ${i} is ${Math.round(l.width)}×${Math.round(l.height)} px, in view ${l.inView}`);
+        if (w.kind === 'url') {
+          assert(l.target === '_blank' && /\bnoopener\b/.test(l.rel || ''), `${what}: the page link has target ${l.target}, rel ${l.rel}`);
+        } else {
+          assert(l.target === null, `${what}: the ${w.kind} link opens a new tab`);
+          assert(l.textDir === 'ltr', `${what}: the ${w.kind} is not set left to right`);
+        }
+      });
+      return got;
+    };
+
+    // French: the contact intent gives a page, an e-mail address and a phone number.
+    let { reply } = await askIn(p, seen, 'comment participer aux échanges ?');
+    assert(reply.type === 'answer' && reply.intent === 'contact', `got ${reply.type} ${reply.intent}`);
+    assert(JSON.stringify(reply.links.map((l) => l.kind)) === '["url","email","phone"]', `kinds ${JSON.stringify(reply.links)}`);
+    assert(reply.links[1].href === 'mailto:international@example.org' && reply.links[2].href === 'tel:+33199001234',
+      `the e-mail and phone links are ${JSON.stringify(reply.links.slice(1))}`);
+    await expectLinks('fr', reply, 'French contact');
+    await axeClean(p, 'links, French');
+    await shot(p, 'phone-links-fr', shots);
+
+    // A page the answer's text names is a link inside the text, with its label, not repeated below.
+    ({ reply } = await askIn(p, seen, 'page des jumelages'));
+    assert(reply.intent === 'twinning.page', `got ${reply.intent}`);
+    let got = await p.evaluate(LINKS);
+    assert(got.list === null, 'the page named in the text is repeated under it');
+    assert(got.inline.length === 1 && got.inline[0].href === reply.links[0].href &&
+      got.inline[0].text === shown(reply.links[0].label, 'fr'), `inside the text: ${JSON.stringify(got.inline)}`);
+
+    // An answer without any shows none.
+    ({ reply } = await askIn(p, seen, 'parle-moi de sopot'));
+    assert(reply.intent === 'partner.sopot' && reply.links === undefined, `sopot: ${JSON.stringify(reply.links)}`);
+    got = await p.evaluate(LINKS);
+    assert(got.list === null && got.inline.length === 0, 'an answer without links shows some');
+
+    // Arabic, right to left: the labels in Arabic, the address and the number still left to right;
+    // the fallback carries the links of the fallback intent.
+    await switchTo(p, 'ar');
+    ({ reply } = await askIn(p, seen, 'كيف أشارك في التبادلات'));
+    assert(reply.intent === 'contact' && reply.lang === 'ar', `Arabic contact: ${reply.intent} ${reply.lang}`);
+    await expectLinks('ar', reply, 'Arabic contact');
+    ({ reply } = await askIn(p, seen, 'الطقس غدا'));
+    assert(reply.kind === 'fallback', `Arabic fallback: ${reply.kind}`);
+    await expectLinks('ar', reply, 'Arabic fallback');
+    await axeClean(p, 'links, Arabic');
+    await shot(p, 'phone-links-ar', shots);
+    return shots.join(' ');
+  } finally {
+    await ctx.close();
+    await stop();
+  }
+}, 30000);
+
+/* ------------------------------------------------------------------ writing to a person */
+
+// A server of its own that takes messages to staff: its spool in a temporary folder, its webhook a
+// loopback port nobody listens on (the message is kept and acknowledged; delivering it is
+// tests/handoff's business, and nothing leaves the machine).
+async function startHandoffServer() {
+  const handoffPort = await freePort(HOST);
+  const spool = fs.mkdtempSync(path.join(OUT, 'handoff-spool-'));
+  const child = spawn(BIN, ['serve', '--listen', `${HOST}:${handoffPort}`, '--admin-listen', `${HOST}:${await freePort(HOST)}`,
+    '--intents', path.join(ROOT, 'intents'), '--locales', path.join(ROOT, 'locales'), '--web', path.join(ROOT, 'web'),
+    '--handoff-spool', spool, '--handoff-webhook-url', `http://${HOST}:${await freePort(HOST)}/hook`],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(serverLog, { end: false });
+  child.stderr.pipe(serverLog, { end: false });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) child.kill('SIGKILL');
+    }
+    fs.rmSync(spool, { recursive: true, force: true });
+  };
+  try {
+    await poll(async () => {
+      try {
+        return (await fetch(`http://${HOST}:${handoffPort}/`)).ok;
+      } catch (e) {
+        return false; // not listening yet
+      }
+    }, 8000, 'the server that takes messages to staff did not start');
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { handoffPort, spool, stop };
+}
+
+// The form to write to a person, as the resident meets it.
+const CONTACT_FORM = () => {
+  const root = document.querySelector('passerelle-chat').shadowRoot;
+  const form = root.querySelector('.pw-contact');
+  const q = (sel) => root.querySelector(sel);
+  const rect = (el) => { const r = el.getBoundingClientRect(); return { w: r.width, h: r.height, left: r.left, right: r.right }; };
+  const active = root.activeElement;
+  return {
+    shown: !form.hidden, logShown: !q('.pw-log').hidden, dir: q('.pw-root').getAttribute('dir'),
+    title: q('.pw-contact-title').textContent, text: q('.pw-contact-text').value, reply: q('.pw-contact-reply').value,
+    textLabel: q('label[for="pw-contact-text"]').textContent, replyLabel: q('label[for="pw-contact-reply"]').textContent,
+    consent: q('.pw-contact-consent').textContent, error: q('.pw-contact-error').hidden ? null : q('.pw-contact-error').textContent,
+    replyInvalid: q('.pw-contact-reply').getAttribute('aria-invalid'), focus: active ? active.className : null,
+    send: q('.pw-contact-send').textContent, sendBox: rect(q('.pw-contact-send')), cancelBox: rect(q('.pw-contact-cancel')),
+    textBox: rect(q('.pw-contact-text')), width: window.innerWidth,
+    offer: Array.from(root.querySelectorAll('.pw-contact-offer-text')).map((n) => n.textContent),
+    opener: q('.pw-contact-open') && !q('.pw-contact-open').hidden ? q('.pw-contact-open').textContent : null,
+    notes: Array.from(root.querySelectorAll('.pw-contact-note')).map((n) => n.textContent)
+  };
+};
+
+scenario('a resident writes to a person, in Arabic, on a phone', async () => {
+  const { handoffPort, spool, stop } = await startHandoffServer();
+  const ctx = await phoneContext();
+  const shots = [];
+  try {
+    const p = await ctx.newPage();
+    const seen = framesOf(p);
+    await p.goto(`http://${HOST}:${handoffPort}/`);
+    await waitForWidget(p);
+    await openByTouch(p);
+    await switchTo(p, 'ar');
+    const offer = seen.received.find((f) => f.type === 'welcome').contact;
+    assert(offer && offer.retention_days === 30, `the welcome offers ${JSON.stringify(offer)}`);
+    let f = await p.evaluate(CONTACT_FORM);
+    assert(f.opener === localLabel('ar', 'contact_open'), `the way to a person under the field reads ${JSON.stringify(f.opener)}`);
+
+    // A question the bot cannot answer: the fallback offers to write to the service.
+    const question = 'هل ستُقام سوق عيد الميلاد في كولومب هذا العام؟';
+    const { reply } = await askIn(p, seen, question);
+    assert(reply.kind === 'fallback' && reply.lang === 'ar', `got ${reply.kind} in ${reply.lang}`);
+    f = await p.evaluate(CONTACT_FORM);
+    assert(f.offer.length === 1 && f.offer[0] === localLabel('ar', 'contact_offer'), `the offer reads ${JSON.stringify(f.offer)}`);
+    await p.locator('.pw-contact-offer-button').tap();
+    await p.locator('.pw-contact').waitFor({ state: 'visible' });
+    f = await p.evaluate(CONTACT_FORM);
+    const days = await numberIn(p, 'ar', 30);
+    assert(f.shown && !f.logShown && f.dir === 'rtl', `form shown ${f.shown}, conversation shown ${f.logShown}, dir ${f.dir}`);
+    assert(f.title === localLabel('ar', 'contact_title') && f.textLabel === localLabel('ar', 'contact_message') &&
+      f.replyLabel === localLabel('ar', 'contact_reply_to'), `the form's labels: ${f.title} / ${f.textLabel} / ${f.replyLabel}`);
+    assert(f.consent === localLabel('ar', 'contact_consent', { days }), `the consent line reads ${JSON.stringify(f.consent)}`);
+    assert(f.text === question, `the message starts as ${JSON.stringify(f.text)}, not the question`);
+    assert(f.sendBox.h >= 44 && f.cancelBox.h >= 44 && f.sendBox.left >= 0 && f.sendBox.right <= f.width && f.textBox.right <= f.width,
+      `on a phone: send ${JSON.stringify(f.sendBox)}, cancel ${JSON.stringify(f.cancelBox)}, field ${JSON.stringify(f.textBox)}`);
+    await axeClean(p, 'the form, Arabic');
+    await shot(p, 'phone-contact-ar', shots);
+
+    // A reply contact that is neither an e-mail nor a phone: refused in the form, in Arabic, kept.
+    const message = `${question} أرغب في المشاركة في تنظيمها مع جمعيتنا.`;
+    await p.locator('.pw-contact-text').fill(message);
+    await p.locator('.pw-contact-reply').fill('عند البلدية');
+    const before = seen.sent.length;
+    await p.locator('.pw-contact-send').tap();
+    const first = await poll(() => seen.sent.slice(before).find((x) => x.type === 'contact'), 5000, 'the form sent nothing');
+    await poll(async () => (await p.evaluate(CONTACT_FORM)).error !== null, 5000, 'no error in the form');
+    f = await p.evaluate(CONTACT_FORM);
+    const refused = seen.received.find((x) => x.type === 'error' && x.id === first.id);
+    assert(refused && refused.code === 'bad_reply_to' && f.error === refused.message && f.replyInvalid === 'true' &&
+      f.focus === 'pw-contact-reply', `the refusal: ${JSON.stringify(refused)}, shown ${JSON.stringify(f.error)}, focus ${f.focus}`);
+    assert(f.text === message, 'the message was lost with the refusal');
+
+    // Corrected and sent again: the same message, the same key; the acknowledgement in Arabic.
+    await p.locator('.pw-contact-reply').fill('+216 71 234 567');
+    await p.locator('.pw-contact-send').tap();
+    const second = await poll(() => seen.sent.slice(before).filter((x) => x.type === 'contact')[1], 5000, 'not sent again');
+    assert(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(first.key) && second.key === first.key,
+      `keys ${first.key} then ${second.key}`);
+    assert(second.lang === 'ar' && second.reply_to === '+216 71 234 567' && second.text === message, `sent ${JSON.stringify(second)}`);
+    const conv = second.conversation || [];
+    assert(conv.some((l) => l.from === 'resident' && l.text === question) && conv.some((l) => l.from === 'bot' && l.text === reply.text),
+      `the conversation sent: ${JSON.stringify(conv).slice(0, 200)}`);
+    const ack = await poll(() => seen.received.find((x) => x.type === 'contact_ack' && x.key === first.key), 5000, 'no acknowledgement');
+    assert(ack.lang === 'ar' && ack.id === second.id, `the acknowledgement: ${JSON.stringify(ack)}`);
+    await poll(async () => !(await p.evaluate(CONTACT_FORM)).shown, 5000, 'the form stayed open');
+    const s = await state(p);
+    const last = s.bot[s.bot.length - 1];
+    assert(last === shown(ack.text, 'ar'), `the conversation ends with ${JSON.stringify(last)}`);
+    f = await p.evaluate(CONTACT_FORM);
+    assert(f.notes.length === 1 && f.notes[0] === localLabel('ar', 'contact_sent'), `notes ${JSON.stringify(f.notes)}`);
+    assert(fs.readdirSync(path.join(spool, 'new')).length === 1, 'the message is not in the spool');
+    await axeClean(p, 'after the acknowledgement, Arabic');
+    await shot(p, 'phone-contact-ar-sent', shots);
+    return shots.join(' ');
+  } finally {
+    await ctx.close();
+    await stop();
+  }
+}, 30000);
+
 /* ------------------------------------------------------------------ running */
 
 async function newContext(viewport, scale = 1, extra = {}) {
@@ -1078,6 +1416,7 @@ async function main() {
   let failed = 0;
   try {
     port = await freePort(HOST);
+    adminPort = await freePort(HOST);
     await startServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await newContext({ width: 1280, height: 800 });

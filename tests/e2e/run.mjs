@@ -615,6 +615,71 @@ for (const p of ['/', '/chat', '/ws/x', '/healthz', '/wss']) {
   });
 }
 
+/* ---- the staff event log, and votes */
+
+// A resident who leaves an email address and phone numbers in a question the bot cannot answer.
+const PERSONAL = ['jan.kowalski@wp.pl', '06 12 34 56 78', '+48 601 234 567'];
+const PERSONAL_QUESTION = `Quel temps fera-t-il demain à Colombes ? Écrivez-moi à ${PERSONAL[0]} ou au ${PERSONAL[1]} (${PERSONAL[2]})`;
+const SPACED_DIGITS = /6\D?12\D?34\D?56\D?78|601\D?234\D?567/; // the numbers, however spaced
+
+function readEvents(file) {
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function nothingPersonal(text, where) {
+  for (const p of PERSONAL) assert(!text.includes(p), `${where} holds ${show(p)}`);
+  const digits = text.match(SPACED_DIGITS);
+  assert(!digits, `${where} holds a phone number: ${show(digits && digits[0])}`);
+}
+
+test('staff log: personal data of an unanswered question is masked, in the log and on stderr; votes counted', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-e2e-log-'));
+  t.cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'staff.jsonl');
+  const srv = await startServer({ extra: ['--staff-log', file] });
+  t.servers.push(srv);
+  const { client } = await connect(t, { srv });
+  checkAnswer(await client.request({ type: 'ask', text: PERSONAL_QUESTION, id: 'q1' }),
+    { id: 'q1', lang: 'fr', intent: null, text: K.locales.fr.messages.fallback }, 'the question');
+  checkAnswer(await client.request({ type: 'ask', text: SOPOT_FR, id: 'q2' }), { id: 'q2', intent: 'partner.sopot' }, 'an answered one');
+  equal(JSON.stringify(await client.request({ type: 'feedback', intent: 'partner.sopot', useful: false, lang: 'fr', id: 'v1' })),
+    JSON.stringify({ type: 'feedback', id: 'v1', ok: true }), 'the reply to a vote');
+  checkError(await client.request({ type: 'feedback', intent: 'no.such.intent', useful: true, id: 'v2' }),
+    { code: 'unknown_intent', id: 'v2' }, 'a vote on an intent the knowledge lacks');
+  const events = await poll(() => {
+    const e = fs.existsSync(file) ? readEvents(file) : [];
+    return e.length >= 3 ? e : { retry: true, seen: e };
+  }, FRAME_TIMEOUT_MS, 'the staff log did not get 3 events');
+  equal(events.map((e) => e.event).join(','), 'unanswered,answered,feedback', 'the events');
+  const [unanswered, answered, vote] = events;
+  assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(unanswered.ts), `ts: ${show(unanswered.ts)}`);
+  equal(unanswered.lang, 'fr', 'lang of the unanswered question');
+  assert(unanswered.text.includes('[email]') && unanswered.text.includes('[phone]'), `the text logged: ${show(unanswered.text)}`);
+  assert('nearest' in unanswered && typeof unanswered.score === 'number', `nearest and score: ${show(unanswered)}`);
+  assert(!('text' in answered) && answered.intent === 'partner.sopot', `the answered question: ${show(answered)}`);
+  equal(`${vote.intent} ${vote.lang} ${vote.useful}`, 'partner.sopot fr false', 'the vote logged');
+  equal(fs.statSync(file).mode & 0o777, 0o640, 'the staff log\'s mode');
+  nothingPersonal(fs.readFileSync(file, 'utf8'), 'the staff log');
+  nothingPersonal(srv.log, 'stderr');
+  const metrics = (await httpGet(srv.adminPort, '/metrics')).body;
+  assert(metrics.includes('passerelle_feedback_total{intent="partner.sopot",lang="fr",useful="no"} 1\n'),
+    'no passerelle_feedback_total{intent="partner.sopot",lang="fr",useful="no"} 1');
+  assert(!metrics.includes('no.such.intent'), 'a vote on an unknown intent made a label');
+});
+
+// A server of its own: on the shared one, the other cases' events share the log limit with this one.
+test('without a staff log the events go to stderr, masked', async (t) => {
+  const srv = await startServer();
+  t.servers.push(srv);
+  const { client } = await connect(t, { srv });
+  checkAnswer(await client.request({ type: 'ask', text: PERSONAL_QUESTION, id: 'q3' }), { id: 'q3', intent: null }, 'the question');
+  const line = await poll(() => srv.log.split('\n').find((l) => l.includes('"event":"unanswered"')) ||
+    { retry: true, seen: srv.log.slice(-200) }, FRAME_TIMEOUT_MS, 'no unanswered event on stderr');
+  const e = JSON.parse(line);
+  assert(e.text.includes('[email]') && e.text.includes('[phone]'), `the event on stderr: ${show(e.text)}`);
+  nothingPersonal(srv.log, 'stderr');
+});
+
 /* ---- servers on a copy of the knowledge */
 
 /* A copy of intents/ and locales/ in a temporary folder, removed after the case. */

@@ -20,7 +20,7 @@ static inline pa_snapshot *load_fixture(const char *dir)
     pa_diag diag;
     pa_diag_init(&diag);
     pa_snapshot *s = pa_snapshot_load(intents, locales, &diag);
-    pa_diag_print(&diag, stderr);
+    pa_diag_print(&diag, NULL, stderr);
     pa_diag_clear(&diag);
     return s;
 }
