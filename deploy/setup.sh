@@ -23,9 +23,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 logs=$root/build/setup-logs # apt's, npm's and the builds' output
 
-# libssl-dev: the context tokens' HMAC; libcurl: messages to staff.
+# libssl-dev: the context tokens' HMAC; libcurl: messages to staff and knowledge
+# bundles; libarchive: knowledge bundles.
 build_packages=(build-essential cmake pkg-config libwebsockets-dev libjansson-dev
-                libutf8proc-dev libstemmer-dev libssl-dev libcurl4-openssl-dev)
+                libutf8proc-dev libstemmer-dev libssl-dev libcurl4-openssl-dev libarchive-dev)
 # Fonts: chromium only recommends them, and the widget's Arabic needs glyphs.
 # debootstrap: tests/setup/ makes a bare Debian 12 to run the serve path in.
 # python3-aiosmtpd: the mail server messages to staff are delivered to (tests/handoff/).

@@ -79,6 +79,18 @@ static const setting settings[] = {
      "how often the knowledge files are looked at for edits"},
     {"reload-debounce", T_SECONDS, AT(reload_debounce_ms), "1", 0, 60, "SECONDS",
      "an edit is loaded once the files have not changed for this long"},
+    {"knowledge-url", T_STRING, AT(knowledge_url), "", 0, 0, "URL",
+     "follow a knowledge bundle (tar.gz of intents/ and locales/) at this URL instead"},
+    {"knowledge-cache", T_STRING, AT(knowledge_cache), "", 0, 0, "DIR",
+     "where bundles from knowledge-url are unpacked and kept, to start without the URL"},
+    {"knowledge-poll", T_SECONDS, AT(knowledge_poll_ms), "30", 1, 86400, "SECONDS",
+     "how often knowledge-url is asked whether the bundle changed"},
+    {"knowledge-timeout", T_SECONDS, AT(knowledge_timeout_ms), "20", 1, 600, "SECONDS",
+     "the longest one request to knowledge-url may take"},
+    {"knowledge-ca-file", T_STRING, AT(knowledge_ca_file), "", 0, 0, "FILE",
+     "certificates to trust for knowledge-url instead of the system's"},
+    {"knowledge-max-bytes", T_COUNT, AT(knowledge_max_bytes), "16777216", 1024, 1073741824,
+     "BYTES", "the largest bundle downloaded"},
     {"context-secret-file", T_STRING, AT(context_secret_file), "", 0, 0, "FILE",
      "secrets that seal conversation contexts, shared by all replicas (empty: a random one)"},
     {"context-ttl", T_SECONDS, AT(context_ttl_ms), "1800", 60, 86400, "SECONDS",
@@ -426,6 +438,11 @@ int pa_config_check(const pa_config *c, char err[PA_CONFIG_ERROR_MAX])
     }
     if (check_lists(c, err) != 0)
         return -1;
+    if (*c->knowledge_url && !*c->knowledge_cache) {
+        snprintf(err, PA_CONFIG_ERROR_MAX,
+                 "knowledge-url needs knowledge-cache: a folder where the bundles are unpacked");
+        return -1;
+    }
     if (pa_handoff_check_config(c, err) != 0)
         return -1;
     /* a question of max-text characters, each escaped as \uXXXX, in its frame */

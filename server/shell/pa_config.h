@@ -47,6 +47,10 @@ typedef struct {
     int64_t shutdown_timeout_ms;  /* the drain on SIGTERM */
     int64_t reload_interval_ms;   /* how often the files are looked at */
     int64_t reload_debounce_ms;   /* how long an edit must settle */
+    char *knowledge_url, *knowledge_cache; /* a bundle to follow, and where it is kept */
+    int64_t knowledge_poll_ms, knowledge_timeout_ms;
+    char *knowledge_ca_file;
+    uint64_t knowledge_max_bytes;
     char *context_secret_file;    /* secrets sealing conversation contexts; "": random */
     int64_t context_ttl_ms;       /* how long a context stays good */
 

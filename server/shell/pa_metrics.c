@@ -305,6 +305,24 @@ static void reloads(buf *b, const pa_metrics *m, const pa_metrics_info *info)
     append(b, "passerelle_log_lines_dropped_total %llu\n", (unsigned long long)info->log_dropped);
 }
 
+/* The knowledge bundle followed at knowledge-url. */
+static void bundle(buf *b, const pa_fetcher_status *st)
+{
+    family(b, "passerelle_bundle_fetches_total", "counter",
+           "Requests for the knowledge bundle, by result: updated, not_modified, failed "
+           "(network, TLS, HTTP status), rejected (the bundle has errors).");
+    for (int r = PA_FETCH_UPDATED; r < PA_FETCH_RESULT_END; r++)
+        append(b, "passerelle_bundle_fetches_total{result=\"%s\"} %lu\n", pa_fetch_result_name(r),
+               st->count[r]);
+    family(b, "passerelle_bundle_ok", "gauge",
+           "1 when the last request for the bundle succeeded (updated or not modified).");
+    append(b, "passerelle_bundle_ok %d\n",
+           st->last == PA_FETCH_UPDATED || st->last == PA_FETCH_NOT_MODIFIED);
+    family(b, "passerelle_bundle_updated_timestamp_seconds", "gauge",
+           "When this process last installed a new bundle (0: not since it started).");
+    append(b, "passerelle_bundle_updated_timestamp_seconds %lld\n", (long long)st->updated_at);
+}
+
 char *pa_metrics_text(const pa_metrics *m, const pa_metrics_info *info)
 {
     buf b = {0};
@@ -314,5 +332,7 @@ char *pa_metrics_text(const pa_metrics *m, const pa_metrics_info *info)
     connections(&b, m, info);
     questions(&b, m);
     reloads(&b, m, info);
+    if (info->bundle)
+        bundle(&b, info->bundle);
     return b.text;
 }

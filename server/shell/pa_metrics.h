@@ -5,6 +5,7 @@
 #ifndef PA_METRICS_H
 #define PA_METRICS_H
 
+#include "pa_fetcher.h"
 #include "pa_map.h"
 #include "pa_turn.h"
 
@@ -126,6 +127,7 @@ typedef struct {
     size_t sockets;     /* TCP connections open on the public listener */
     size_t addresses;   /* client addresses tracked (pa_peers) */
     uint64_t log_dropped;
+    const pa_fetcher_status *bundle; /* when following knowledge-url, else NULL */
 } pa_metrics_info;
 
 /* The Prometheus text exposition of the counters, malloc'd (caller frees). */

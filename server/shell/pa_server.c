@@ -498,6 +498,36 @@ static int create_context(pa_server *srv)
     return srv->public_vh && srv->admin_vh ? 0 : -1;
 }
 
+/* With knowledge-url, the knowledge comes from the bundle there (or the
+ * cache of the last one): fetched once now, then followed by its thread. */
+static int follow_bundle(pa_server *srv, const char *version)
+{
+    const pa_config *cfg = srv->cfg;
+    if (!*cfg->knowledge_url)
+        return 0;
+    char agent[64], err[1024];
+    snprintf(agent, sizeof agent, "passerelle/%s", version);
+    pa_fetcher_config fc = {.url = cfg->knowledge_url,
+                            .cache = cfg->knowledge_cache,
+                            .ca_file = cfg->knowledge_ca_file,
+                            .user_agent = agent,
+                            .poll_ms = cfg->knowledge_poll_ms,
+                            .timeout_ms = cfg->knowledge_timeout_ms,
+                            .max_bytes = cfg->knowledge_max_bytes,
+                            .catalog = srv->catalog};
+    srv->fetcher = pa_fetcher_new(&fc, err, sizeof err);
+    if (!srv->fetcher) {
+        fprintf(stderr, "passerelle: knowledge-url: %s\n", err);
+        return -1;
+    }
+    pa_fetcher_status st;
+    pa_fetcher_status_get(srv->fetcher, &st);
+    if (st.last != PA_FETCH_UPDATED && st.last != PA_FETCH_NOT_MODIFIED)
+        pa_log("passerelle: knowledge-url: %s; serving the bundle in the cache until it answers",
+               st.error);
+    return 0;
+}
+
 /* The secrets replicas share to read each other's context tokens. */
 static int load_context_keys(pa_server *srv)
 {
@@ -557,9 +587,12 @@ static pa_service *start_service(pa_server *srv, const char *version)
     load_catalog(srv);
     if (load_context_keys(srv) != 0)
         return NULL;
+    if (follow_bundle(srv, version) != 0)
+        return NULL;
     pa_service_config sc = {
-        .intents_dir = cfg->intents_dir,
-        .locales_dir = cfg->locales_dir,
+        .intents_dir = srv->fetcher ? pa_fetcher_intents_dir(srv->fetcher) : cfg->intents_dir,
+        .locales_dir = srv->fetcher ? pa_fetcher_locales_dir(srv->fetcher) : cfg->locales_dir,
+        .fetcher = srv->fetcher,
         .version = version,
         .limits = {.max_text_chars = cfg->max_text,
                    .idle_timeout_s = (unsigned)(cfg->idle_timeout_ms / 1000)},
@@ -619,6 +652,7 @@ static void destroy(pa_server *srv)
     pa_service_free(srv->svc);
     pa_events_close(srv->events); /* after the service, whose threads may write events */
     pa_token_keys_free(srv->context_keys);
+    pa_fetcher_free(srv->fetcher);
     pa_diag_catalog_free(srv->catalog);
     free(srv->peek);
     free(srv);
@@ -647,6 +681,10 @@ static int start(pa_server *srv, const char *version, signal_watch *watch)
     srv->svc = start_service(srv, version);
     if (!srv->svc)
         return -1;
+    if (srv->fetcher && pa_fetcher_start(srv->fetcher) != 0) {
+        fprintf(stderr, "passerelle: cannot start the thread that follows knowledge-url\n");
+        return -1;
+    }
     watch->svc = srv->svc;
     if (create_context(srv) != 0) {
         fprintf(stderr, "passerelle: cannot create the libwebsockets context\n");

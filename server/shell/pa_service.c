@@ -458,6 +458,29 @@ static char *iso_time(time_t t, char *buf, size_t size)
     return buf;
 }
 
+/* The bundle followed at knowledge-url: what the last request did, and why
+ * the last bundle refused was refused. */
+static json_t *bundle_health(const pa_fetcher *f)
+{
+    pa_fetcher_status st;
+    pa_fetcher_status_get(f, &st);
+    char last[32], updated[32];
+    json_t *errors = json_array();
+    for (size_t i = 0; i < st.n_errors; i++)
+        json_array_append_new(errors, json_string(st.errors[i]));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "url", pa_fetcher_url(f), "last",
+                          pa_fetch_result_name(st.last), "at",
+                          iso_time(st.last_at, last, sizeof last), "errors", errors);
+    if (st.error[0])
+        json_object_set_new(o, "error", json_string(st.error));
+    json_object_set_new(o, "updated_at",
+                        st.updated_at ? json_string(iso_time(st.updated_at, updated, sizeof updated))
+                                      : json_null());
+    if (st.etag[0])
+        json_object_set_new(o, "etag", json_string(st.etag));
+    return o;
+}
+
 char *pa_service_health(const pa_service *svc)
 {
     char loaded[32], at[32];
@@ -475,6 +498,8 @@ char *pa_service_health(const pa_service *svc)
                           iso_time(svc->loaded_at, loaded, sizeof loaded), "last_reload", "ok",
                           svc->reload_ok, "at", iso_time(svc->reload_at, at, sizeof at), "errors",
                           errors, "connections", (int)svc->connections);
+    if (svc->cfg.fetcher)
+        json_object_set_new(o, "bundle", bundle_health(svc->cfg.fetcher));
     if (svc->cfg.handoff)
         json_object_set_new(o, "handoff", pa_handoff_health(svc->cfg.handoff));
     char *text = json_dumps(o, JSON_COMPACT);
@@ -484,12 +509,17 @@ char *pa_service_health(const pa_service *svc)
 
 char *pa_service_metrics(const pa_service *svc)
 {
+    pa_fetcher_status bundle;
     pa_metrics_info info = {.program_version = svc->cfg.version,
                             .knowledge_version = svc->snapshot->k.version,
                             .connections = svc->connections,
                             .sockets = svc->sockets,
                             .addresses = pa_peers_count(svc->peers),
                             .log_dropped = pa_log_dropped()};
+    if (svc->cfg.fetcher) {
+        pa_fetcher_status_get(svc->cfg.fetcher, &bundle);
+        info.bundle = &bundle;
+    }
     char *text = pa_metrics_text(&svc->m, &info), *handoff = pa_handoff_metrics(svc->cfg.handoff);
     size_t a = strlen(text), b = strlen(handoff);
     text = pa_xrealloc(text, a + b + 1);

@@ -24,6 +24,7 @@
 #include "pa_addr.h"
 #include "pa_events.h"
 #include "pa_handoff.h"
+#include "pa_fetcher.h"
 #include "pa_metrics.h"
 #include "pa_peers.h"
 #include "pa_ratelimit.h"
@@ -57,6 +58,9 @@ typedef struct {
      * NULL: the service makes a random one of its own */
     const pa_token_keys *context_keys;
     int64_t context_ttl_s; /* a context older than this is not restored; 0: 1800 s */
+    /* the bundle the knowledge folders follow (borrowed), for /healthz and
+     * /metrics; NULL: the folders are edited in place */
+    const pa_fetcher *fetcher;
     /* the texts of knowledge problems in the log and /healthz (borrowed;
      * pa_diag_catalog); NULL: their message ids */
     const pa_diag_catalog *catalog;

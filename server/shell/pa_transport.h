@@ -64,6 +64,7 @@ typedef struct pa_server {
     const pa_config *cfg;
     pa_service *svc;
     pa_token_keys *context_keys; /* from context-secret-file; NULL: the service's own */
+    pa_fetcher *fetcher;         /* following knowledge-url; NULL: the folders in place */
     pa_diag_catalog *catalog;    /* the staff's texts of knowledge problems; NULL: their ids */
     pa_events *events;           /* the staff event log (staff-log, or stderr) */
     struct lws_context *ctx;
