@@ -99,8 +99,10 @@ int cmd_check(int argc, char **argv)
     pa_diag diag;
     pa_diag_init(&diag);
     pa_snapshot *s = pa_snapshot_load(p.intents_dir, p.locales_dir, &diag);
-    if (s)
+    if (s) {
         pa_match_warn_confusables(s->index, &diag);
+        pa_match_warn_elsewhere(s->index, &diag);
+    }
     if (as_json)
         print_json(&diag, cat);
     else

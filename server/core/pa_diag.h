@@ -54,6 +54,7 @@ typedef enum { PA_DIAG_ERROR, PA_DIAG_WARNING } pa_diag_severity;
     X(UNKNOWN_INTENT, "unknown_intent")       /* a follow-up or label naming no intent */          \
     X(FALLBACK_MISUSE, "fallback_misuse") /* a fallback intent with answers, or as follow-up */    \
     X(CONFUSABLE, "confusable")           /* two intents' examples nearly the same */              \
+    X(ELSEWHERE, "elsewhere")             /* an example about another town only */                 \
     X(BAD_LINK, "bad_link")               /* a web address, e-mail or phone number malformed */    \
     X(NO_CONTACT, "no_contact")           /* the contact intent or the fallback reaches nobody */
 
@@ -110,6 +111,8 @@ typedef enum {
     X(NAME_UNKNOWN_LANGUAGE, "names.unknown_language", UNKNOWN_LANGUAGE, "lang")                   \
     X(NAME_NOT_LIST, "names.not_list", WRONG_TYPE, "")                                             \
     X(NAME_DUPLICATE_VARIANT, "names.duplicate_variant", DUPLICATE_VARIANT, "variant name")        \
+    X(PLACE_IS_NAME, "places.is_name", DUPLICATE_ID, "id")                                         \
+    X(PLACE_UNKNOWN_HOME, "places.unknown_home", UNKNOWN_NAME, "name")                             \
     X(OTHER_SPOKEN, "languages.spoken", BAD_VALUE, "lang")                                         \
     X(OTHER_NOT_LIST, "languages.not_list", WRONG_TYPE, "")                                        \
     X(MISSING_EXAMPLES, "intent.missing_examples", MISSING_LANGUAGE, "lang")                       \
@@ -128,6 +131,7 @@ typedef enum {
     X(FOLLOW_UP_UNKNOWN, "intent.follow_up_unknown", UNKNOWN_INTENT, "id")                         \
     X(FOLLOW_UP_SELF, "intent.follow_up_self", BAD_VALUE, "id")                                    \
     X(CONFUSABLE, "confusable", CONFUSABLE, "example other intent where")                          \
+    X(EXAMPLE_OTHER_TOWN, "intent.example_other_town", ELSEWHERE, "example")                       \
     X(LINK_NOT_OBJECT, "contact.link_not_object", WRONG_TYPE, "")                                  \
     X(TOO_MANY_LINKS, "contact.too_many_links", BAD_VALUE, "max")                                  \
     X(BAD_URL, "contact.bad_url", BAD_LINK, "url")                                                 \

@@ -182,6 +182,16 @@ static void fall_back(const pa_snapshot *s, pa_session *session, pa_reply *r)
     remember(s, session, -1);
 }
 
+/* 1 when the question names a town of places.json, and neither Colombes
+ * nor a partner: it is about that town ("mit welchen Städten ist Berlin
+ * verschwistert?"), which the knowledge says nothing of, however well its
+ * words match. */
+static int about_elsewhere(const pa_snapshot *s, const pa_match_result *m)
+{
+    /* an example written by staff is theirs to answer (check warns of it) */
+    return !m->exact && pa_names_elsewhere_only(&s->k, m->names, m->n_names);
+}
+
 static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
 {
     const pa_match_result *m = &r->match;
@@ -194,7 +204,7 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
         if (!s->k.intents[top[i].intent].fallback)
             r->confidence = top[i].score;
     double best = n_top ? top[0].score : 0;
-    int outside = n_top && s->k.intents[top[0].intent].fallback;
+    int outside = (n_top && s->k.intents[top[0].intent].fallback) || about_elsewhere(s, m);
     if (best < PA_MATCH_THRESHOLD || outside) {
         /* A short follow-up that only names another partner ("et Sopot ?") */
         int follow = !outside && m->n_names == 1 && m->unknown_words == 0

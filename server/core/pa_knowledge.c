@@ -281,6 +281,9 @@ typedef struct {
     pa_diag *diag;
     size_t errors; /* besides those counted by each doc */
     uint64_t digest;
+    /* every name variant read so far (names.json, then places.json: a variant
+     * may belong to one name only) → its index in its name, and its name */
+    pa_map variants, variant_owner;
 } builder;
 
 /* Reports message msg with its n arguments (PA_DIAG_ARGS) about source. */
@@ -654,11 +657,12 @@ static int variant_from_text(pa_arena *a, const char *text, pa_variant *v)
 
 /* seen maps a folded variant to its index in its name, seen_owner to the
  * name's index, so that a variant is kept once and knows all its languages. */
-static void load_name(builder *b, doc *d, const char *id, json_t *langs, pa_map *seen,
-                      pa_map *seen_owner, pa_name *out)
+static void load_name(builder *b, doc *d, const char *file_key, const char *id, json_t *langs,
+                      pa_map *seen, pa_map *seen_owner, pa_name *out)
 {
     pa_knowledge *k = b->k;
-    char ptr[PA_POINTER_MAX] = "/names";
+    char ptr[PA_POINTER_MAX];
+    snprintf(ptr, sizeof ptr, "/%s", file_key);
     pa_jsonpos_append_key(ptr, PA_POINTER_MAX, id);
     out->id = pa_arena_strdup(k->arena, id);
     if (!json_is_object(langs)) {
@@ -732,21 +736,22 @@ static char *optional_file(const char *dir, const char *name)
     return path;
 }
 
-/* The object under `key` of a file at the top of intents/ ($schema
- * aside), given to read; the file may be missing: not all knowledge has it. */
+/* The object under `key` of a file at the top of intents/ ($schema and an
+ * optional member `extra` aside, which the reader finds in d->root), given
+ * to read; the file may be missing: not all knowledge has it. */
 typedef void (*shared_reader)(builder *b, doc *d, json_t *obj);
 
 static void load_shared_file(builder *b, const char *dir, const char *name, const char *key,
-                             shared_reader read)
+                             const char *extra, shared_reader read)
 {
     char *path = optional_file(dir, name);
     if (!path)
         return;
     doc d;
     if (doc_open(&d, path, strlen(dir), b->diag, &b->digest) == 0) {
-        const char *keys[] = {"$schema", key, NULL};
+        const char *keys[] = {"$schema", key, extra, NULL};
         char list[PA_POINTER_MAX];
-        snprintf(list, sizeof list, "$schema, %s", key);
+        snprintf(list, sizeof list, "$schema, %s%s%s", key, extra ? ", " : "", extra ? extra : "");
         check_keys(&d, d.root, "", keys, list);
         json_t *obj = get_member(&d, d.root, "", key, 1, JSON_OBJECT, "type.object");
         read(b, &d, obj);
@@ -759,22 +764,75 @@ static void load_shared_file(builder *b, const char *dir, const char *name, cons
     free(path);
 }
 
-static void read_names(builder *b, doc *d, json_t *names)
+/* Adds the names of one file (the object under key) to the knowledge's. */
+static void add_names(builder *b, doc *d, const char *key, json_t *names, int elsewhere)
 {
     pa_knowledge *k = b->k;
-    pa_map seen, owner;
-    pa_map_init(&seen);
-    pa_map_init(&owner);
-    k->names = pa_arena_alloc(k->arena, (json_object_size(names) + 1) * sizeof *k->names);
+    pa_name *all =
+        pa_arena_alloc(k->arena, (k->n_names + json_object_size(names) + 1) * sizeof *all);
+    if (k->n_names)
+        memcpy(all, k->names, k->n_names * sizeof *all);
+    k->names = all;
     const char *id;
     json_t *langs;
     json_object_foreach(names, id, langs)
     {
-        load_name(b, d, id, langs, &seen, &owner, &k->names[k->n_names]);
+        pa_name *n = &k->names[k->n_names];
+        for (size_t i = 0; i < k->n_names; i++)
+            if (!strcmp(k->names[i].id, id)) {
+                char ptr[PA_POINTER_MAX];
+                snprintf(ptr, sizeof ptr, "/%s", key);
+                pa_jsonpos_append_key(ptr, PA_POINTER_MAX, id);
+                doc_error(d, PA_DM_PLACE_IS_NAME, ptr, 1, PA_DIAG_ARGS(PA_TEXT("id", id)));
+                break;
+            }
+        load_name(b, d, key, id, langs, &b->variants, &b->variant_owner, n);
+        n->elsewhere = elsewhere;
         k->n_names++;
     }
-    pa_map_clear(&seen);
-    pa_map_clear(&owner);
+}
+
+/* intents/names.json: the names intents may be about, and key words. */
+static void read_names(builder *b, doc *d, json_t *names)
+{
+    add_names(b, d, "names", names, 0);
+}
+
+/* The "home" list of places.json: the names of names.json that are Colombes
+ * itself, so that "I moved from Stuttgart to Colombes..." stays a question
+ * about Colombes. */
+static void read_home(builder *b, doc *d)
+{
+    pa_knowledge *k = b->k;
+    json_t *home = json_object_get(d->root, "home");
+    if (!home)
+        return;
+    if (!json_is_array(home)) {
+        doc_error(d, PA_DM_NAME_NOT_LIST, "/home", 0, NULL, 0);
+        return;
+    }
+    size_t n = 0;
+    const char **ids = strings_of(b, d, home, "/home", "term.name", PA_LABEL_MAX_CHARS, 0, &n);
+    for (size_t i = 0; i < n; i++) {
+        int found = 0;
+        for (size_t j = 0; j < k->n_names && !found; j++)
+            if (!k->names[j].elsewhere && !strcmp(k->names[j].id, ids[i]))
+                found = 1, k->names[j].home = 1;
+        if (!found) {
+            char ptr[PA_POINTER_MAX];
+            doc_error(d, PA_DM_PLACE_UNKNOWN_HOME, child_index(ptr, "/home", i), 0,
+                      PA_DIAG_ARGS(PA_TEXT("name", ids[i])));
+        }
+    }
+}
+
+/* intents/places.json: towns that are neither Colombes nor one of its
+ * partners, so that a question about another town's twinnings is known
+ * for what it is. */
+static void read_places(builder *b, doc *d, json_t *places)
+{
+    add_names(b, d, "places", places, 1);
+    read_home(b, d);
 }
 
 /* ---- languages the bot does not speak ----------------------------------- */
@@ -1197,7 +1255,7 @@ static void sort_intents(pa_knowledge *k, pending_suggestions *pending)
 
 /* The files at the top of intents/ that hold no intent but data shared by
  * all of them. */
-static const char *const shared_files[] = {PA_NAMES_FILE, PA_OTHER_LANGUAGES_FILE};
+static const char *const shared_files[] = {PA_NAMES_FILE, PA_PLACES_FILE, PA_OTHER_LANGUAGES_FILE};
 
 static int is_shared_file(const char *dir, const char *path)
 {
@@ -1327,14 +1385,19 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
     memset(k, 0, sizeof *k);
     k->fallback_links = -1;
     k->arena = pa_arena_new();
-    builder b = {k, diag, 0, 14695981039346656037ULL};
+    builder b = {k, diag, 0, 14695981039346656037ULL, {0}, {0}};
+    pa_map_init(&b.variants);
+    pa_map_init(&b.variant_owner);
     load_locales(&b, locales_dir);
     if (k->n_locales > 0) {
-        load_shared_file(&b, intents_dir, PA_NAMES_FILE, "names", read_names);
-        load_shared_file(&b, intents_dir, PA_OTHER_LANGUAGES_FILE, "languages",
+        load_shared_file(&b, intents_dir, PA_NAMES_FILE, "names", NULL, read_names);
+        load_shared_file(&b, intents_dir, PA_PLACES_FILE, "places", "home", read_places);
+        load_shared_file(&b, intents_dir, PA_OTHER_LANGUAGES_FILE, "languages", NULL,
                          read_other_languages);
         load_intents(&b, intents_dir);
     }
+    pa_map_clear(&b.variants);
+    pa_map_clear(&b.variant_owner);
     for (size_t i = 0; i < k->n_intents; i++)
         k->n_answerable += !k->intents[i].fallback;
     if (!b.errors)

@@ -39,6 +39,7 @@ enum {
 
 /* The files at the top of intents/ that are not intents. */
 #define PA_NAMES_FILE           "names.json"
+#define PA_PLACES_FILE          "places.json"
 #define PA_OTHER_LANGUAGES_FILE "other-languages.json"
 
 /* The intent that says what the bot can answer: offered as a button in the
@@ -138,6 +139,12 @@ typedef struct {
     const char *id;
     pa_variant *variants;
     size_t n_variants;
+    /* 1 for a town of places.json: not Colombes, not a partner; a question
+     * about such a town alone is not one the knowledge answers */
+    int elsewhere;
+    /* 1 for a name of names.json that places.json lists as "home": Colombes
+     * itself; a question naming it is about Colombes, whatever else it names */
+    int home;
 } pa_name;
 
 /* A language the bot does not speak, by its common words. */

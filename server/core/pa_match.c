@@ -542,6 +542,35 @@ pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names)
     return idx;
 }
 
+/* An example that names another town (places.json) and neither Colombes
+ * nor a partner is answered only when asked exactly as written: any other
+ * wording of it is taken for a question about that town. Staff should know. */
+void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag)
+{
+    const pa_knowledge *k = idx->k;
+    for (size_t i = 0; i < k->n_intents; i++) {
+        if (k->intents[i].fallback) /* examples of what is not answered anyway */
+            continue;
+        for (size_t l = 0; l < k->n_locales; l++) {
+            const pa_intent_lang *il = &k->intents[i].langs[l];
+            for (size_t j = 0; j < il->n_examples; j++) {
+                pa_tokens t;
+                pa_name_spans spans;
+                tokens_and_names(idx, 0, il->examples[j], &t, &spans);
+                int names[PA_MATCH_MAX_NAMES];
+                size_t n = pa_name_spans_distinct(&spans, names, PA_MATCH_MAX_NAMES);
+                if (pa_names_elsewhere_only(k, names, n))
+                    pa_diag_report(diag, PA_DIAG_WARNING, PA_DM_EXAMPLE_OTHER_TOWN,
+                                   k->intents[i].source, il->example_lines[j],
+                                   il->example_columns[j],
+                                   PA_DIAG_ARGS(PA_TEXT("example", il->examples[j])));
+                pa_name_spans_free(&spans);
+                pa_tokens_free(&t);
+            }
+        }
+    }
+}
+
 void pa_match_warn_confusables(const pa_index *idx, pa_diag *diag)
 {
     for (size_t l = 0; l < idx->n_langs; l++)
@@ -719,6 +748,7 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
     if (exact >= 0) { /* the question is one of the examples, as written: nothing to score */
         out->top[0] = (pa_candidate){(int)exact, 1.0, 1.0};
         out->n_top = 1;
+        out->exact = 1;
         return;
     }
     pa_stemmer *st = pa_stemmer_new(li->loc->stemmer);

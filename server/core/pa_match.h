@@ -47,6 +47,9 @@ pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names);
 /* Adds a warning to diag for each pair of examples of different intents that
  * analyse to nearly the same features: the confusable pairs staff should look
  * at. Compares every pair, so `passerelle check` runs it, not the server. */
+/* Warns (into diag) of each example that names a town of places.json and
+ * neither Colombes nor a partner: only that exact wording is answered. */
+void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag);
 void pa_match_warn_confusables(const pa_index *idx, pa_diag *diag);
 /* Accepts NULL. */
 void pa_index_free(pa_index *idx);
@@ -63,6 +66,7 @@ typedef struct {
     int names[PA_MATCH_MAX_NAMES]; /* distinct names in the question, in order */
     size_t n_names;
     size_t content_words, unknown_words, corrected_words;
+    int exact; /* 1 when the question is one of the examples, as written */
 } pa_match_result;
 
 /* Writes into out (size bytes) the feature that a word of language lang

@@ -67,15 +67,15 @@ static void make_probe(const pa_name_index *idx, int fuzzy_ok, const pa_token *t
     }
 }
 
-/* Exact match of one of the probe's forms, or a typo of the variant's token:
- * 1 edit from five letters, 2 from eight. */
-static int probe_matches(const name_probe *p, const char *variant, size_t variant_chars)
+/* Exact match of one of the probe's forms, or (when fuzzy) a typo of the
+ * variant's token: 1 edit from five letters, 2 from eight. */
+static int probe_matches(const name_probe *p, int fuzzy, const char *variant, size_t variant_chars)
 {
     for (int f = 0; f < p->n_forms; f++) {
         if (!strcmp(p->form[f], variant))
             return 1;
         size_t chars = p->chars[f];
-        int max = !p->fuzzy ? 0 : chars >= 8 ? 2 : chars >= 5 ? 1 : 0;
+        int max = !fuzzy || !p->fuzzy ? 0 : chars >= 8 ? 2 : chars >= 5 ? 1 : 0;
         size_t diff = chars > variant_chars ? chars - variant_chars : variant_chars - chars;
         if (max && diff <= (size_t)max && pa_text_distance(p->form[f], variant, max) <= max)
             return 1;
@@ -95,13 +95,15 @@ static void candidates_at(const pa_name_index *idx, const name_probe *p, const v
     }
 }
 
-/* 1 when the variant's tokens match the probes from position i on. */
-static int variant_at(const pa_variant *var, const name_probe *probes, size_t i, size_t count)
+/* 1 when the variant's tokens match the probes from position i on; typos
+ * are accepted when fuzzy. */
+static int variant_at(const pa_variant *var, int fuzzy, const name_probe *probes, size_t i,
+                      size_t count)
 {
     if (i + var->n_tokens > count)
         return 0;
     for (size_t j = 0; j < var->n_tokens; j++)
-        if (!probe_matches(&probes[i + j], var->tokens[j], var->token_chars[j]))
+        if (!probe_matches(&probes[i + j], fuzzy, var->tokens[j], var->token_chars[j]))
             return 0;
     return 1;
 }
@@ -124,7 +126,10 @@ static size_t longest_at(const pa_knowledge *k, const pa_name_index *idx, const 
         for (size_t c = 0; c < list->count; c++) {
             variant_ref ref = list->refs[c];
             const pa_variant *var = &k->names[ref.name].variants[ref.variant];
-            if (var->n_tokens > best && variant_at(var, probes, i, count)) {
+            /* another town's name misspelt is more often a word ("desde" is
+             * not "Dresden"): those are found only as written */
+            int fuzzy = !k->names[ref.name].elsewhere;
+            if (var->n_tokens > best && variant_at(var, fuzzy, probes, i, count)) {
                 best = var->n_tokens;
                 *name = (int)ref.name;
                 *langs = var->langs;
@@ -190,7 +195,8 @@ static void index_variants(pa_name_index *idx, const pa_knowledge *k)
             }
             variant_ref ref = {(uint32_t)n, (uint32_t)v};
             add_ref(&idx->variant_lists[slot - 1], ref);
-            add_ref(&idx->all_variants, ref);
+            if (!k->names[n].elsewhere) /* other towns are found as written only */
+                add_ref(&idx->all_variants, ref);
         }
     }
 }
@@ -208,7 +214,7 @@ static int typo_of(const pa_knowledge *k, const pa_name_index *idx, const char *
             continue;
         for (size_t v = 0; v < k->names[n].n_variants; v++) {
             const pa_variant *var = &k->names[n].variants[v];
-            if (var->n_tokens == 1 && probe_matches(&p, var->tokens[0], var->token_chars[0]))
+            if (var->n_tokens == 1 && probe_matches(&p, 1, var->tokens[0], var->token_chars[0]))
                 return 1;
         }
     }
@@ -304,4 +310,25 @@ size_t pa_name_spans_distinct(const pa_name_spans *spans, int *out, size_t max)
             out[n++] = name;
     }
     return n;
+}
+
+/* 1 when some intent is about the name. */
+static int is_subject(const pa_knowledge *k, const char *id)
+{
+    for (size_t i = 0; i < k->n_intents; i++)
+        if (k->intents[i].about && !strcmp(k->intents[i].about, id))
+            return 1;
+    return 0;
+}
+
+int pa_names_elsewhere_only(const pa_knowledge *k, const int *names, size_t n)
+{
+    int elsewhere = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pa_name *name = &k->names[names[i]];
+        if (name->home || (!name->elsewhere && is_subject(k, name->id)))
+            return 0;
+        elsewhere |= name->elsewhere;
+    }
+    return elsewhere;
 }

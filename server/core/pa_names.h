@@ -41,6 +41,11 @@ void pa_names_find(const pa_knowledge *k, const pa_name_index *idx, const pa_tok
                    int allow_typos, pa_name_spans *out);
 void pa_name_spans_free(pa_name_spans *spans);
 
+/* 1 when the names (n indices into k->names) include a town of places.json
+ * and neither Colombes (a "home" name) nor a name some intent is about (a
+ * partner): the question is then about that other town. */
+int pa_names_elsewhere_only(const pa_knowledge *k, const int *names, size_t n);
+
 /* 1 when token i belongs to a name declared for several languages (Sopot,
  * Colombes): it then tells nothing of the question's language. A form
  * declared for one ("Sopocie" is Polish) is read like any other word. */

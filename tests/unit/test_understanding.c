@@ -55,6 +55,17 @@ static const row rows[] = {
     {"ما هي المدن التوأم لكولومب؟", NULL, "ar", "twinning.partners"},
     {"وين تقع سوبوت", NULL, "ar", "partner.sopot"},
     {"شنوة التعاون اللامركزي", NULL, "ar", "cooperation.definition"},
+    /* Other towns (places.json): their twinnings are not Colombes'; a town
+     * named beside Colombes or a partner changes nothing; a word that looks
+     * like a town's name misspelt ("desde", Dresden) is a word */
+    {"avec quelles villes Courbevoie est jumelée", NULL, "fr", NULL},
+    {"mit welchen Städten ist Berlin verschwistert", NULL, "de", NULL},
+    {"z jakimi miastami jest zaprzyjaźniona Warszawa", NULL, "pl", NULL},
+    {"quais são as cidades geminadas de Lisboa", NULL, "pt", NULL},
+    {"ما هي المدن التوأم لباريس", NULL, "ar", NULL},
+    {"Colombes est jumelée avec Berlin ?", NULL, "fr", "twinning.partners"},
+    {"Sopot, c'est où ? près de Berlin ?", NULL, "fr", "partner.sopot"},
+    {"desde quando existem cidades geminadas", NULL, "pt", "twinning.history"},
     {"الطقس في سوبوت غدا", NULL, "ar", NULL},
     /* A bare name says no language: the hint decides; the script still does */
     {"Sopot?", "pl", "pl", "partner.sopot"},
