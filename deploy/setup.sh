@@ -32,9 +32,14 @@ build_packages=(build-essential cmake pkg-config libwebsockets-dev libjansson-de
 # python3-aiosmtpd: the mail server messages to staff are delivered to (tests/handoff/).
 # prometheus: its promtool checks the /metrics text.
 # openssl: certificates for the HTTPS tests.
+# nginx-light: tests/deploy/ runs replicas behind it; python3-yaml reads the
+# Kubernetes manifests there; systemd's systemd-analyze checks the unit.
 test_packages=(libcmocka-dev clang libclang-rt-14-dev clang-format chromium
                fonts-dejavu-core fonts-liberation debootstrap prometheus openssl
-               python3-aiosmtpd)
+               nginx-light python3-yaml systemd python3-aiosmtpd)
+# kubectl (client only) for the manifests: Debian's only when none is installed,
+# as it conflicts with the kubectl packages of other sources.
+command -v kubectl >/dev/null 2>&1 || test_packages+=(kubernetes-client)
 
 usage() {
     cat <<'EOF'
