@@ -165,7 +165,7 @@ typedef struct {
     size_t n_names;
     pa_other_language *other_languages;
     size_t n_other_languages;
-    char version[17]; /* hex digest of every file read: changes when any file does */
+    char version[17];   /* hex digest of every file read: changes when any file does */
     int fallback_links; /* the fallback intent whose links go with the fallback reply; -1 */
     size_t files;
 } pa_knowledge;

@@ -32,7 +32,7 @@ typedef struct {
     int ping;                    /* 1 for {"type":"ping"}: a keep-alive, not a question */
     int feedback;                /* 1 for {"type":"feedback"}: a vote on intent's answer */
     int useful;                  /* the vote: 1 useful, 0 not */
-    char *context; /* the "context" token the client sent back, or NULL; malloc'd */
+    char *context;               /* the "context" token the client sent back, or NULL; malloc'd */
 } pa_request;
 
 /* Parses one frame of len bytes and checks it with pa_request_check. Fills

@@ -36,23 +36,23 @@ typedef struct {
     uint64_t ipv6_prefix;                     /* bits that make an IPv6 "address" */
     char *trusted_proxies;                    /* networks whose forwarding header is believed */
     pa_forwarded_header forwarded_header;
-    char *allowed_origins;        /* pages of other sites that may open the chat */
-    int64_t idle_timeout_ms;      /* a WebSocket without a message is closed */
-    int64_t handshake_timeout_ms; /* request headers must be complete by then */
-    int64_t frame_timeout_ms;     /* a message must be complete by then once begun */
-    uint64_t max_text;            /* characters of a question */
-    uint64_t max_frame_bytes;     /* bytes of a message */
-    uint64_t max_header_bytes;    /* bytes of a request's headers */
-    uint64_t max_queued_frames;   /* replies waiting per connection */
-    int64_t shutdown_timeout_ms;  /* the drain on SIGTERM */
-    int64_t reload_interval_ms;   /* how often the files are looked at */
-    int64_t reload_debounce_ms;   /* how long an edit must settle */
+    char *allowed_origins;                 /* pages of other sites that may open the chat */
+    int64_t idle_timeout_ms;               /* a WebSocket without a message is closed */
+    int64_t handshake_timeout_ms;          /* request headers must be complete by then */
+    int64_t frame_timeout_ms;              /* a message must be complete by then once begun */
+    uint64_t max_text;                     /* characters of a question */
+    uint64_t max_frame_bytes;              /* bytes of a message */
+    uint64_t max_header_bytes;             /* bytes of a request's headers */
+    uint64_t max_queued_frames;            /* replies waiting per connection */
+    int64_t shutdown_timeout_ms;           /* the drain on SIGTERM */
+    int64_t reload_interval_ms;            /* how often the files are looked at */
+    int64_t reload_debounce_ms;            /* how long an edit must settle */
     char *knowledge_url, *knowledge_cache; /* a bundle to follow, and where it is kept */
     int64_t knowledge_poll_ms, knowledge_timeout_ms;
     char *knowledge_ca_file;
     uint64_t knowledge_max_bytes;
-    char *context_secret_file;    /* secrets sealing conversation contexts; "": random */
-    int64_t context_ttl_ms;       /* how long a context stays good */
+    char *context_secret_file; /* secrets sealing conversation contexts; "": random */
+    int64_t context_ttl_ms;    /* how long a context stays good */
 
     /* the staff event log */
     char *staff_log;                   /* the file; "": stderr */

@@ -474,8 +474,9 @@ static json_t *bundle_health(const pa_fetcher *f)
     if (st.error[0])
         json_object_set_new(o, "error", json_string(st.error));
     json_object_set_new(o, "updated_at",
-                        st.updated_at ? json_string(iso_time(st.updated_at, updated, sizeof updated))
-                                      : json_null());
+                        st.updated_at
+                            ? json_string(iso_time(st.updated_at, updated, sizeof updated))
+                            : json_null());
     if (st.etag[0])
         json_object_set_new(o, "etag", json_string(st.etag));
     return o;
