@@ -52,8 +52,10 @@ static void test_write(void **state)
         pa_session s = session_of(rows[i].lang, rows[i].intent, rows[i].turns);
         char buf[PA_CONTEXT_TEXT_MAX];
         size_t n = pa_context_write(snap, &s, buf, sizeof buf);
-        EXPECT_STR(rows[i].want, "context", n ? buf : "", rows[i].want);
-        EXPECT_INT(rows[i].want, "length", n, strlen(rows[i].want));
+        char row[32];
+        snprintf(row, sizeof row, "row %zu", i);
+        EXPECT_STR(row, "context", n ? buf : "", rows[i].want);
+        EXPECT_INT(row, "length", n, strlen(rows[i].want));
     }
 }
 
