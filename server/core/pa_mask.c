@@ -340,9 +340,12 @@ static int date_separator(int32_t c)
     return c == '.' || c == '/' || c == '-';
 }
 
-/* The value of group g (at most 4 digits), from the digits kept. */
+/* The value of group g, from the digits kept; -1 for a group of more than
+ * four digits, which is no part of a year or a date (and would overflow). */
 static int group_value(const digit_run *r, size_t g)
 {
+    if (r->glen[g] > 4)
+        return -1;
     size_t at = 0;
     for (size_t k = 0; k < g; k++)
         at += r->glen[k];
