@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The page of `passerelle report --html` in a real browser (Debian's Chromium through playwright-core).
 //
-//   node tests/browser/report.mjs --bin build/passerelle --root . --out build/screenshots/report
+//   node tests/browser/report.mjs --bin build/passerelle --root . --out build/screenshots/report [--live]
 //
-// Writes the report of tests/report/browser.jsonl to --out, opens it from the file system, and checks
+// Writes the report of tests/report/browser.jsonl to --out (with --live: of the staff log a real
+// server wrote while Chromium asked it questions in five languages, voted and typed an e-mail
+// address and a phone number), opens it from the file system, and checks
 // that the charts are drawn (one bar per day and language with questions, one per nearest topic, each
 // with a size), that the tables beside them hold the same figures, that residents' texts stay text,
 // that the stylesheet passes the page's Content-Security-Policy, that nothing at all is requested but
@@ -11,30 +13,34 @@
 // shows it without sideways scrolling. Screenshots (desktop, phone) go to --out. Prints one line per
 // check and `N passed, N failed`; exit code 0 only when all passed.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
-import { parseCommandLine } from '../lib/harness.mjs';
+import { freePort, parseCommandLine, sleep } from '../lib/harness.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const FROM = '2026-11-23';
-const TO = '2026-11-29';
+const DAY_MS = 86400000;
 const TOP = 10; // the report's default --top: bars of the gap chart
 const QUESTIONS = new Set(['answered', 'unanswered', 'clarification']);
 const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 900 };
 
-const USAGE = 'usage: node tests/browser/report.mjs --bin PATH/passerelle --root REPO_ROOT --out OUT_DIR';
-const opts = parseCommandLine(process.argv.slice(2), ['bin', 'root', 'out'], USAGE);
+const USAGE = 'usage: node tests/browser/report.mjs --bin PATH/passerelle --root REPO_ROOT --out OUT_DIR [--live]';
+const argv = process.argv.slice(2);
+const LIVE = argv.includes('--live');
+const opts = parseCommandLine(argv.filter((a) => a !== '--live'), ['bin', 'root', 'out'], USAGE);
 const BIN = path.resolve(opts.bin);
 const ROOT = path.resolve(opts.root);
 const OUT = path.resolve(opts.out);
-const LOG = path.join(ROOT, 'tests/report/browser.jsonl');
+let LOG = path.join(ROOT, 'tests/report/browser.jsonl');
+let FROM = '2026-11-23';
+let TO = '2026-11-29';
 const PAGE = path.join(OUT, 'report.html');
 fs.mkdirSync(OUT, { recursive: true });
 
@@ -48,6 +54,107 @@ try {
   console.error('playwright-core and axe-core are not installed: run `npm ci` in tests/browser first');
   console.log('0 passed, 1 failed');
   process.exit(1);
+}
+
+/* ------------------------------------------------------------------ --live: a log of a real server */
+
+const HOST = '127.0.0.1';
+const HOSTILE = '<script>alert("x")</script> « guillemets » \'simples\'';
+const EMAIL = 'fatima.benali@example.org';
+const PHONE_NUMBER = '+216 72 123 456';
+// [question, language of the widget, vote on its answer (true, false) or none]
+const CONVERSATION = [
+  ['Avec quelles villes Colombes est-elle jumelée ?', 'fr', true],
+  ['Où se trouve Sopot ?', 'fr', false],
+  ['Y a-t-il une plage à Sopot ?', 'fr'],
+  [HOSTILE, 'fr'],
+  [`Mon adresse est ${EMAIL}, appelez-moi au ${PHONE_NUMBER} pour la cantine`, 'fr'],
+  ['Seit wann gibt es die Partnerschaft mit Frankenthal?', 'de', true],
+  ['Gibt es in Frankenthal ein Schwimmbad?', 'de'],
+  ['Jakie miasta partnerskie ma Colombes?', 'pl'],
+  ['Jaka jest pogoda w Sopocie?', 'pl'],
+  ['O que é a cooperação descentralizada?', 'pt'],
+  ['Há praias perto de Viana do Castelo?', 'pt'],
+  ['ما هي المدن التوأم لكولومب؟', 'ar', false],
+  ['كيف أجدد جواز سفري؟', 'ar'],
+];
+
+function get(port, urlPath) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: HOST, port, path: urlPath, timeout: 2000, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    }).on('error', reject);
+  });
+}
+
+/* Starts `passerelle serve` writing its staff log to log; resolves once /healthz answers. */
+async function startServer(log) {
+  const port = await freePort(HOST);
+  const adminPort = await freePort(HOST);
+  const proc = spawn(BIN, ['serve', '--listen', `${HOST}:${port}`, '--admin-listen', `${HOST}:${adminPort}`,
+    '--intents', path.join(ROOT, 'intents'), '--locales', path.join(ROOT, 'locales'), '--web', path.join(ROOT, 'web'),
+    '--staff-log', log], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  for (let i = 0; i < 80; i++) {
+    try {
+      if (await get(adminPort, '/healthz') === 200) return { port, proc, exited, stderr: () => stderr };
+    } catch { /* not yet */ }
+    await sleep(100);
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`the server did not start: ${stderr}`);
+}
+
+/* The conversation, asked from a page of the server by Chromium's own WebSocket, one connection
+ * per language as residents would; votes are sent on the answers. Returns the server's stderr. */
+async function converse(browser, log) {
+  const srv = await startServer(log);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`http://${HOST}:${srv.port}/`, { waitUntil: 'load' });
+    const answered = await page.evaluate(async (turns) => {
+      const url = `${location.origin.replace(/^http/, 'ws')}/ws`;
+      const replies = [];
+      for (const [text, lang, vote] of turns) {
+        const ws = new WebSocket(`${url}?lang=${lang}`);
+        const frames = [];
+        let wake = () => {};
+        ws.onmessage = (e) => { frames.push(JSON.parse(e.data)); wake(); };
+        const next = () => new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no reply to "${text}"`)), 3000);
+          const take = () => {
+            if (!frames.length) { wake = take; return; }
+            wake = () => {};
+            clearTimeout(timer);
+            resolve(frames.shift());
+          };
+          take();
+        });
+        await next(); // welcome
+        ws.send(JSON.stringify({ type: 'ask', text, lang }));
+        const reply = await next();
+        replies.push(reply.intent);
+        if (vote !== undefined && reply.intent) {
+          ws.send(JSON.stringify({ type: 'feedback', intent: reply.intent, useful: vote, lang }));
+          await next();
+        }
+        ws.close();
+      }
+      return replies;
+    }, CONVERSATION.map(([t, l, v]) => [t, l, v]));
+    if (!answered.some((i) => i) || !answered.some((i) => !i)) {
+      throw new Error(`the conversation needs answers and fallbacks: ${JSON.stringify(answered)}`);
+    }
+  } finally {
+    await context.close();
+    srv.proc.kill('SIGTERM');
+    await srv.exited;
+  }
+  return srv.stderr();
 }
 
 /* What the page must show, worked out from the log here rather than taken from the page. */
@@ -90,12 +197,30 @@ const tableCells = (page, id) => page.$$eval(`#${id}`, ([caption]) => {
 const number = (text) => Number(text.replace(/[\s\u202f\u00a0]/g, ''));
 
 async function main() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  if (LIVE) {
+    LOG = path.join(OUT, 'staff.log');
+    fs.rmSync(LOG, { force: true });
+    const stderr = await converse(browser, LOG);
+    const today = new Date();
+    TO = today.toISOString().slice(0, 10);
+    FROM = new Date(today.getTime() - 6 * DAY_MS).toISOString().slice(0, 10);
+    check('the server wrote the conversation to its staff log, and no e-mail or phone number', async () => {
+      const text = fs.readFileSync(LOG, 'utf8');
+      for (const kind of ['answered', 'unanswered', 'feedback']) {
+        if (!text.includes(`"event":"${kind}"`)) throw new Error(`no ${kind} event in the log`);
+      }
+      for (const secret of [EMAIL, PHONE_NUMBER, '72 123 456']) {
+        if (text.includes(secret) || stderr.includes(secret)) throw new Error(`"${secret}" was logged`);
+      }
+      if (!text.includes('[email]') || !text.includes('[phone]')) throw new Error('the masks are not in the log');
+    });
+  }
   const want = expected();
   execFileSync(BIN, ['report', '--log', LOG, '--from', FROM, '--to', TO, '--html', PAGE],
     { env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = pathToFileURL(PAGE).href;
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const requests = [];
   const consoleErrors = [];
   async function open(viewport) {
