@@ -71,6 +71,8 @@ static const setting settings[] = {
      "the longest message kept; longer ones are read and refused (text_too_long)"},
     {"max-header-bytes", T_COUNT, AT(max_header_bytes), "8192", 1024, 65536, "BYTES",
      "the longest request headers; longer ones get 431"},
+    {"rx-buffer-bytes", T_COUNT, AT(rx_buffer_bytes), "512", 128, 65536, "BYTES",
+     "each WebSocket's receive buffer; a longer message arrives in several pieces"},
     {"max-queued-frames", T_COUNT, AT(max_queued_frames), "8", 2, 1024, "N",
      "replies waiting for a client that does not read, before its reading pauses"},
     {"shutdown-timeout", T_SECONDS, AT(shutdown_timeout_ms), "10", 0, 600, "SECONDS",

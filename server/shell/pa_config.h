@@ -44,6 +44,7 @@ typedef struct {
     uint64_t max_frame_bytes;              /* bytes of a message */
     uint64_t max_header_bytes;             /* bytes of a request's headers */
     uint64_t max_queued_frames;            /* replies waiting per connection */
+    uint64_t rx_buffer_bytes;              /* each WebSocket's receive buffer */
     int64_t shutdown_timeout_ms;           /* the drain on SIGTERM */
     int64_t reload_interval_ms;            /* how often the files are looked at */
     int64_t reload_debounce_ms;            /* how long an edit must settle */

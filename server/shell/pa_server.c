@@ -30,17 +30,23 @@ enum {
 };
 
 /* The protocols of both vhosts; the first gets HTTP and WebSocket events. */
-enum { PROTO_MAIN, PROTO_LISTEN, PROTO_GATE };
+enum { PROTO_MAIN, PROTO_LISTEN, PROTO_GATE, PROTO_END };
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
-static const struct lws_protocols protocols[] = {
-    {"passerelle", callback, sizeof(pa_ws_session), 4096, 0, NULL, 0},
+/* The WebSocket protocol's receive buffer is set per server (setting
+ * rx-buffer-bytes): lws allocates it for every connection, so it is most of
+ * what an idle connection costs, and a message longer than it simply
+ * arrives in several pieces (receive gathers them). */
+static const struct lws_protocols protocols[PROTO_END + 1] = {
+    {"passerelle", callback, sizeof(pa_ws_session), 0, 0, NULL, 0},
     {"passerelle-listen", callback, 0, 0, 0, NULL, 0},
     {"passerelle-gate", callback, sizeof(pa_gate), 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
+_Static_assert(sizeof protocols == sizeof((pa_server *)0)->protocols,
+               "pa_server.protocols holds a copy of every protocol");
 
 /* ---- WebSocket sessions --------------------------------------------------- */
 
@@ -482,7 +488,9 @@ static int create_context(pa_server *srv)
     struct lws_context_creation_info vh;
     memset(&vh, 0, sizeof vh);
     vh.port = CONTEXT_PORT_NO_LISTEN_SERVER;
-    vh.protocols = protocols;
+    memcpy(srv->protocols, protocols, sizeof protocols);
+    srv->protocols[PROTO_MAIN].rx_buffer_size = (size_t)srv->cfg->rx_buffer_bytes;
+    vh.protocols = srv->protocols;
     vh.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
     vh.timeout_secs = handshake_s;
     vh.timeout_secs_ah_idle = handshake_s;

@@ -65,8 +65,11 @@ typedef struct pa_server {
     pa_service *svc;
     pa_token_keys *context_keys; /* from context-secret-file; NULL: the service's own */
     pa_fetcher *fetcher;         /* following knowledge-url; NULL: the folders in place */
-    pa_diag_catalog *catalog;    /* the staff's texts of knowledge problems; NULL: their ids */
-    pa_events *events;           /* the staff event log (staff-log, or stderr) */
+    /* the vhosts' protocols: the WebSocket one with rx-buffer-bytes; lws
+     * keeps pointing at them, so they live as long as the context */
+    struct lws_protocols protocols[4];
+    pa_diag_catalog *catalog; /* the staff's texts of knowledge problems; NULL: their ids */
+    pa_events *events;        /* the staff event log (staff-log, or stderr) */
     struct lws_context *ctx;
     struct lws_vhost *public_vh, *admin_vh;
     pa_listener listeners[2]; /* public, admin */
