@@ -186,6 +186,18 @@ static void fall_back(const pa_snapshot *s, pa_session *session, pa_reply *r)
  * nor a partner: it is about that town ("mit welchen Städten ist Berlin
  * verschwistert?"), which the knowledge says nothing of, however well its
  * words match. */
+/* 1 when the examples of what the bot does not answer come within
+ * PA_MATCH_OUTSIDE_CLOSE of the best answer ("Gibt es in Frankenthal ein
+ * Schwimmbad?" is as much a question about swimming pools as about
+ * Frankenthal). Not for a follow-up, whose subject the conversation gave:
+ * its few words say little either way. */
+static int nearly_outside(const pa_snapshot *s, const pa_match_result *m, const pa_candidate *top,
+                          size_t n_top)
+{
+    return n_top > 1 && s->k.intents[top[1].intent].fallback && !m->exact && !m->from_context &&
+           top[0].score - top[1].score < PA_MATCH_OUTSIDE_CLOSE;
+}
+
 static int about_elsewhere(const pa_snapshot *s, const pa_match_result *m)
 {
     /* an example written by staff is theirs to answer (check warns of it) */
@@ -204,7 +216,8 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
         if (!s->k.intents[top[i].intent].fallback)
             r->confidence = top[i].score;
     double best = n_top ? top[0].score : 0;
-    int outside = (n_top && s->k.intents[top[0].intent].fallback) || about_elsewhere(s, m);
+    int outside = (n_top && s->k.intents[top[0].intent].fallback) || about_elsewhere(s, m) ||
+                  nearly_outside(s, m, top, n_top);
     if (best < PA_MATCH_THRESHOLD || outside) {
         /* A short follow-up that only names another partner ("et Sopot ?") */
         int follow = !outside && m->n_names == 1 && m->unknown_words == 0

@@ -760,6 +760,7 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
         snprintf(f, sizeof f, "#%s", idx->k->names[context_name].id);
         add_feature(a, f, 1);
         out->names[out->n_names++] = context_name;
+        out->from_context = 1;
     }
     out->content_words = a->content;
     out->unknown_words = a->unknown_words;

@@ -38,6 +38,10 @@ enum { PA_MATCH_TOP = 3, PA_MATCH_MAX_NAMES = 8 };
 #define PA_MATCH_THRESHOLD 0.45
 /* When the first two are within this distance: "did you mean". */
 #define PA_MATCH_CLOSE 0.02
+/* An answer whose score the examples of what the bot does not answer come
+ * this near to is not given: the question is as much like those (the
+ * weather, the beaches, the hotels of a partner town) as like the answer. */
+#define PA_MATCH_OUTSIDE_CLOSE 0.05
 
 typedef struct pa_index pa_index;
 
@@ -66,7 +70,8 @@ typedef struct {
     int names[PA_MATCH_MAX_NAMES]; /* distinct names in the question, in order */
     size_t n_names;
     size_t content_words, unknown_words, corrected_words;
-    int exact; /* 1 when the question is one of the examples, as written */
+    int exact;        /* 1 when the question is one of the examples, as written */
+    int from_context; /* 1 when the subject is the conversation's, not named */
 } pa_match_result;
 
 /* Writes into out (size bytes) the feature that a word of language lang
