@@ -497,6 +497,49 @@ static void warn_pair(size_t l, example_source x, example_source y, pa_diag *dia
 }
 
 /* Staff should see pairs of examples that teach two intents the same thing. */
+/* The features of x, heaviest (rarest) first, into out. */
+static void by_weight(const lang_index *li, const example *x, uint32_t *out)
+{
+    for (size_t i = 0; i < x->n_feats; i++) {
+        size_t j = i;
+        for (; j > 0 && li->weight[out[j - 1]] < li->weight[x->feats[i]]; j--)
+            out[j] = out[j - 1];
+        out[j] = x->feats[i];
+    }
+}
+
+/* The examples after a, of other intents, that may be confusable with it,
+ * ascending, into out (seen: one flag per example, all 0, left so). Two
+ * examples at least CONFUSABLE_SIMILARITY alike leave unshared at most the
+ * rest of either one's weight, so they share one of a's heaviest features
+ * that weigh more than that rest together: only their postings are read,
+ * and `check` grows with the examples that share rare words, not with
+ * every pair. */
+static size_t confusable_candidates(const lang_index *li, size_t a, uint32_t *feats,
+                                    unsigned char *seen, uint32_t *out)
+{
+    const example *x = &li->ex[a];
+    by_weight(li, x, feats);
+    /* a hair more than the bound, so that rounding never cuts the prefix short */
+    double rest = (1.0 - CONFUSABLE_SIMILARITY) * x->weight * (1.0 + 1e-9), prefix = 0;
+    size_t n = 0;
+    for (size_t k = 0; k < x->n_feats && prefix <= rest; k++) {
+        uint32_t f = feats[k];
+        for (size_t p = 0; p < li->n_post_ex[f]; p++) {
+            uint32_t e = li->post_ex[f][p];
+            if (e > a && !seen[e] && li->ex[e].intent != x->intent) {
+                seen[e] = 1;
+                out[n++] = e;
+            }
+        }
+        prefix += li->weight[f];
+    }
+    for (size_t i = 0; i < n; i++)
+        seen[out[i]] = 0;
+    qsort(out, n, sizeof *out, cmp_u32);
+    return n;
+}
+
 static void warn_confusables(const pa_index *idx, size_t l, pa_diag *diag)
 {
     const lang_index *li = &idx->langs[l];
@@ -505,17 +548,30 @@ static void warn_confusables(const pa_index *idx, size_t l, pa_diag *diag)
     for (size_t e = 0, i = 0; e < li->n_ex; e++)
         while (i <= li->ex[e].intent)
             first[i++] = e;
+    size_t most = 0;
+    for (size_t e = 0; e < li->n_ex; e++)
+        most = li->ex[e].n_feats > most ? li->ex[e].n_feats : most;
+    uint32_t *feats = pa_xmalloc((most + 1) * sizeof *feats);
+    uint32_t *cands = pa_xmalloc((li->n_ex + 1) * sizeof *cands);
+    unsigned char *seen = pa_xcalloc(li->n_ex + 1, 1);
     for (size_t a = 0; a < li->n_ex; a++) {
-        for (size_t b = a + 1; b < li->n_ex; b++) {
-            const example *x = &li->ex[a], *y = &li->ex[b];
-            if (x->intent == y->intent || x->n_feats == 0 ||
-                similarity(li, x, y) < CONFUSABLE_SIMILARITY)
+        const example *x = &li->ex[a];
+        if (x->n_feats == 0)
+            continue;
+        size_t n = confusable_candidates(li, a, feats, seen, cands);
+        for (size_t c = 0; c < n; c++) {
+            size_t b = cands[c];
+            const example *y = &li->ex[b];
+            if (similarity(li, x, y) < CONFUSABLE_SIMILARITY)
                 continue;
             example_source sx = {&k->intents[x->intent], a - first[x->intent]};
             example_source sy = {&k->intents[y->intent], b - first[y->intent]};
             warn_pair(l, sx, sy, diag);
         }
     }
+    free(seen);
+    free(cands);
+    free(feats);
     free(first);
 }
 

@@ -1,7 +1,9 @@
 /* Speed of one turn, measured on a labelled question set:
- *   build/tests/benchmark/bench_dialog tests/eval/questions.jsonl [ROUNDS]
+ *   build/tests/benchmark/bench_dialog tests/eval/questions.jsonl [ROUNDS [INTENTS LOCALES]]
  * Prints the knowledge's load time and memory, then the mean, median and
- * 99th percentile time per question over ROUNDS passes (default 20). */
+ * 99th percentile time per question over ROUNDS passes (default 20), on the
+ * bundled knowledge or the folders given (tests/benchmark/grow_knowledge.py
+ * makes larger ones). */
 #include "pa_arena.h"
 #include "pa_dialog.h"
 
@@ -27,13 +29,14 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_dialog QUESTIONS.jsonl [ROUNDS]\n");
+        fprintf(stderr, "usage: bench_dialog QUESTIONS.jsonl [ROUNDS [INTENTS LOCALES]]\n");
         return 2;
     }
     int rounds = argc > 2 ? atoi(argv[2]) : 20;
     double t0 = now_us();
-    pa_snapshot *s =
-        pa_snapshot_load(PASSERELLE_SOURCE_DIR "/intents", PASSERELLE_SOURCE_DIR "/locales", NULL);
+    const char *intents = argc > 4 ? argv[3] : PASSERELLE_SOURCE_DIR "/intents";
+    const char *locales = argc > 4 ? argv[4] : PASSERELLE_SOURCE_DIR "/locales";
+    pa_snapshot *s = pa_snapshot_load(intents, locales, NULL);
     double load_ms = (now_us() - t0) / 1e3;
     if (!s)
         return 1;
