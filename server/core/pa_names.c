@@ -227,6 +227,10 @@ static int typo_of(const pa_knowledge *k, const pa_name_index *idx, const char *
  * examples on purpose ("Sopoot"), stays a name. */
 static void collect_words(pa_name_index *idx, const pa_knowledge *k)
 {
+    /* a stopword of any language is a word too: "toutes" is no "Tounes" */
+    for (size_t l = 0; l < k->n_locales; l++)
+        for (size_t w = 0; w < k->locales[l].n_stopwords; w++)
+            pa_map_put(&idx->all_words, k->locales[l].stopwords[w], 1);
     for (size_t l = 0; l < k->n_locales; l++) {
         for (size_t i = 0; i < k->n_intents; i++) {
             const pa_intent *in = &k->intents[i];
