@@ -112,8 +112,10 @@ static int reply_lang(const pa_snapshot *s, const pa_session *session, const pa_
         *from_text = 0;
         return preferred;
     }
+    /* with no word any language has, the letters' statistics: "Kartoffel
+     * Kartoffel" is German, not Arabic in Latin letters */
     if (r->lang >= 0 && r->evidence > 0)
-        return r->lang;
+        return r->known == 0 && r->lang_native >= 0 ? r->lang_native : r->lang;
     *from_text = 0;
     return pa_dialog_default_lang(s, session, hint);
 }

@@ -201,6 +201,16 @@ void pa_langid_free(pa_langid *m)
     free(m);
 }
 
+/* 1 when s is the script language l is mostly written in (Arabic's is
+ * Arabic, though its knowledge has Arabic written in Latin letters too). */
+static int main_script(const pa_langid *m, size_t l, pa_script s)
+{
+    for (int o = 0; o < PA_SCRIPTS; o++)
+        if (m->script_chars[l][o] > m->script_chars[l][s])
+            return 0;
+    return 1;
+}
+
 int pa_langid_writes(const pa_langid *m, int l, pa_script s)
 {
     return l >= 0 && (size_t)l < m->n_langs && s != PA_SCRIPT_OTHER &&
@@ -409,7 +419,7 @@ static void guess(const pa_langid *m, const pa_tokens *tokens, const unsigned *n
         score_word(m, t, score);
         r->evidence++;
     }
-    double best = -INFINITY;
+    double best = -INFINITY, best_native = -INFINITY;
     for (size_t l = 0; l < m->n_langs; l++) {
         if (!pa_langid_writes(m, (int)l, r->script))
             continue;
@@ -417,6 +427,10 @@ static void guess(const pa_langid *m, const pa_tokens *tokens, const unsigned *n
         if (v > best) {
             best = v;
             r->lang = (int)l;
+        }
+        if (main_script(m, l, r->script) && v > best_native) {
+            best_native = v;
+            r->lang_native = (int)l;
         }
     }
 }
@@ -427,6 +441,7 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
     pa_langid_result r;
     memset(&r, 0, sizeof r);
     r.lang = -1;
+    r.lang_native = -1;
     r.clear = -1;
     r.script = message_script(tokens, name_langs);
     guess(m, tokens, name_langs, &r);

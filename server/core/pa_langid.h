@@ -35,7 +35,11 @@ pa_langid *pa_langid_build(const pa_knowledge *k);
 void pa_langid_free(pa_langid *m);
 
 typedef struct {
-    int lang;         /* best language among those writing the message's script, or -1 */
+    int lang; /* best language among those writing the message's script, or -1 */
+    /* the same among the languages written mainly in that script (Arabic
+     * is written in Latin letters too, but mainly not): what letters alone
+     * can tell, when no word of the message is known */
+    int lang_native;
     int evidence;     /* tokens scored for it */
     pa_script script; /* the script most of the message's letters are in */
     /* The language with the most tokens that only it has, when it has more
