@@ -11,12 +11,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { assert, freePort, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
+import { assert, freePort, httpGet as harnessGet, metricValue, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const CASE_TIMEOUT_MS = 30000;
@@ -118,17 +117,7 @@ async function startBundleServer(tls) {
 
 const servers = new Set();
 
-function httpGet(port, urlPath) {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: HOST, port, path: urlPath, timeout: 3000, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${urlPath}: no response`)));
-    req.on('error', reject);
-  });
-}
+const httpGet = (port, urlPath) => harnessGet(HOST, port, urlPath);
 
 /* Starts `passerelle serve` with args; resolves once /healthz answers, or
  * with {exited, log} when it exits first and mayFail is set. */
@@ -168,11 +157,7 @@ async function stopServer(srv) {
 
 const health = async (srv) => JSON.parse((await httpGet(srv.adminPort, '/healthz')).body);
 
-async function metric(srv, line) {
-  const body = (await httpGet(srv.adminPort, '/metrics')).body;
-  const m = body.match(new RegExp(`^${line.replace(/[{}"\\[\]().+]/g, '\\$&')} (\\S+)$`, 'm'));
-  return m ? Number(m[1]) : NaN;
-}
+const metric = async (srv, line) => metricValue((await httpGet(srv.adminPort, '/metrics')).body, line);
 
 /* One question on a connection of its own; resolves with the answer frame. */
 function ask(srv, text, lang = 'fr') {

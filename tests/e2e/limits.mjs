@@ -19,12 +19,11 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { assert, freePort, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
+import { assert, freePort, httpGet as harnessGet, metricValue, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const OTHER_HOST = '127.0.0.2'; // another client address: Linux routes all of 127/8 to loopback
@@ -60,18 +59,8 @@ const equal = (actual, expected, what) =>
 
 const servers = new Set();
 
-function httpGet(port, urlPath, { ms = FRAME_TIMEOUT_MS, headers = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: HOST, port, path: urlPath, timeout: ms, headers, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${urlPath}: no response within ${ms / 1000} s`)));
-    req.on('error', reject);
-  });
-}
+const httpGet = (port, urlPath, { ms = FRAME_TIMEOUT_MS, headers = {} } = {}) =>
+  harnessGet(HOST, port, urlPath, { ms, headers });
 
 /* Starts `passerelle serve` with extra flags; nofile sets the open-file limit it starts under. */
 async function startServer(t, { extra = [], web = path.join(ROOT, 'web'), nofile = 0 } = {}) {
@@ -103,11 +92,7 @@ async function startServer(t, { extra = [], web = path.join(ROOT, 'web'), nofile
   }
 }
 
-async function metric(srv, line) {
-  const body = (await httpGet(srv.adminPort, '/metrics')).body;
-  const m = body.match(new RegExp(`^${line.replace(/[{}"\\[\]().+]/g, '\\$&')} (\\S+)$`, 'm'));
-  return m ? Number(m[1]) : NaN;
-}
+const metric = async (srv, line) => metricValue((await httpGet(srv.adminPort, '/metrics')).body, line);
 
 /* ------------------------------------------------------------------ clients */
 

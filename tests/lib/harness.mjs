@@ -1,4 +1,5 @@
 // Small helpers shared by the Node test drivers (tests/e2e, tests/browser).
+import http from 'node:http';
 import net from 'node:net';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,4 +52,26 @@ export function parseCommandLine(argv, names, usage) {
     process.exit(2);
   }
   return opts;
+}
+
+/* GET http://host:port/urlPath; resolves with {status, headers, body (text)}, rejects on a
+ * connection error or when no response came within ms. */
+export function httpGet(host, port, urlPath, { ms = 3000, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: urlPath, timeout: ms, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${urlPath}: no response within ${ms / 1000} s`)));
+    req.on('error', reject);
+  });
+}
+
+/* The value of the sample `line` (a metric with its labels, as written) in a Prometheus text;
+ * NaN when absent. */
+export function metricValue(text, line) {
+  const m = text.match(new RegExp(`^${line.replace(/[{}"\\[\]().+]/g, '\\$&')} (\\S+)$`, 'm'));
+  return m ? Number(m[1]) : NaN;
 }
