@@ -102,13 +102,18 @@ let server = null;
 let port = 0;
 let adminPort = 0; // /metrics, where the votes are counted
 
+// One secret for every start of the server, as replicas share one: a restarted server reads the
+// context tokens the widget got from the one before.
+const SECRET = path.join(OUT, 'context.secret');
+fs.writeFileSync(SECRET, `${'browser-test-context-secret-'.repeat(2)}\n`, { mode: 0o600 });
+
 async function startServer() {
   // The port was just freed (a restart) and may linger briefly: retry the bind for a few seconds.
   const deadline = Date.now() + 10000;
   for (;;) {
     const child = spawn(BIN, ['serve', '--listen', `${HOST}:${port}`, '--admin-listen', `${HOST}:${adminPort}`,
       '--intents', path.join(ROOT, 'intents'), '--locales', path.join(ROOT, 'locales'),
-      '--web', path.join(ROOT, 'web')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--web', path.join(ROOT, 'web'), '--context-secret-file', SECRET], { stdio: ['ignore', 'pipe', 'pipe'] });
     let exited = false;
     child.on('exit', (code, signal) => {
       exited = true;
@@ -615,6 +620,22 @@ scenario('server stops: offline, queued message, reconnect, answers again', asyn
   const again = await askAndWait(page, AFTER_RECONNECT_QUESTION);
   assert(again.reply.type === 'answer' && again.reply.text, 'no answer after reconnecting');
   return `queued ${question.intent || reply.intent}, then ${again.reply.intent}`;
+}, 45000);
+
+scenario('a restarted server continues the conversation from the widget\'s context token', async () => {
+  await chooseLanguage(page, 'fr');
+  const first = await askAndWait(page, 'Parlez-moi de Sopot');
+  assert(first.reply.intent === 'partner.sopot', `first answer: ${first.reply.intent}`);
+  assert(typeof first.reply.context === 'string' && first.reply.context, 'the answer carries no context token');
+  await stopServer();
+  await startServer(); // a new process: it knows the conversation only from what the widget sends
+  await page.waitForFunction(() => document.querySelector('passerelle-chat').shadowRoot
+    .querySelector('.pw-root').getAttribute('data-conn') === 'online', null, { timeout: 15000 });
+  const next = await askAndWait(page, 'depuis quand ?');
+  assert(next.question.context === first.reply.context,
+    'the widget did not send back the token of the last answer');
+  assert(next.reply.intent === 'partner.sopot', `the follow-up was answered ${next.reply.intent}, not about Sopot`);
+  return 'partner.sopot, then partner.sopot after the restart';
 }, 45000);
 
 scenario('reload restores the conversation', async () => {
