@@ -86,7 +86,11 @@ const server = spawn(path.resolve(opts.bin), ['serve', '--listen', `${HOST}:${po
   '--admin-listen', `${HOST}:${adminPort}`, '--intents', path.join(dir, 'intents'),
   '--locales', path.join(dir, 'locales'), '--web', path.join(ROOT, 'web'),
   '--rate-burst', '1000', '--rate-per-second', '1000', '--address-rate-burst', '100000',
-  '--address-rate-per-second', '100000', '--max-connections-per-address', '10000'],
+  '--address-rate-per-second', '100000', '--max-connections-per-address', '10000',
+  // Looked for and settled well within the 2 s between edits, so that every edit is reloaded:
+  // with the defaults (2 s, 1 s) an edit every 2 s is loaded only when the polls happen to fall
+  // between two edits, and the count of reloads depended on that phase.
+  '--reload-interval', '0.5', '--reload-debounce', '0.5'],
 { stdio: ['ignore', 'ignore', 'pipe'] });
 let log = '';
 server.stderr.on('data', (d) => { log += d; });
