@@ -4,6 +4,7 @@
 
 #include "pa_map.h"
 #include "pa_stem.h"
+#include "pa_typo.h"
 
 #include <limits.h>
 #include <math.h>
@@ -45,11 +46,10 @@ typedef struct {
     unsigned *word_count; /* examples each word appears in */
     size_t n_words;
     const pa_locale *loc; /* its processing settings and stopwords */
-    /* The typo corrector's candidates, the words then the stopwords, each
-     * with its length in code points and the set of its letters (hashed to
-     * 64 bits): what rules a candidate out before any edit distance. */
-    size_t *cand_chars;
-    uint64_t *cand_letters;
+    /* The typo corrector's candidates, the words then the stopwords, and
+     * their index by edit neighbourhood. */
+    const char **candidates;
+    pa_typo_index *typo;
 } lang_index;
 
 struct pa_index {
@@ -119,69 +119,41 @@ static int split_compound(const lang_index *li, const char *w, char *left, char 
     return 0;
 }
 
+/* Indexes the typo corrector's candidates, once per snapshot. */
+static void index_candidates(lang_index *li)
+{
+    size_t n = li->n_words + li->loc->n_stopwords;
+    li->candidates = pa_xmalloc((n + 1) * sizeof *li->candidates);
+    for (size_t i = 0; i < n; i++)
+        li->candidates[i] = i < li->n_words ? li->words[i] : li->loc->stopwords[i - li->n_words];
+    li->typo = pa_typo_build(li->candidates, n);
+}
+
 /* The word nearest to w within the allowed edits, or NULL; among equally
  * near words the most used one ("wass" is "was", not "wall"). Stopwords are
  * candidates too, and *is_stopword tells when one won: a misspelt "dass" is
  * still only a "dass". */
-/* The letters of a word as a 64-bit set (code points hashed). An edit adds
- * or removes at most one letter of each, so words within max edits differ
- * in at most 2 * max bits. */
-static uint64_t letter_set(const char *word, size_t *chars)
-{
-    uint32_t cps[PA_WORD_MAX];
-    size_t n = pa_text_decode(word, cps, PA_WORD_MAX);
-    uint64_t set = 0;
-    for (size_t i = 0; i < n; i++)
-        set |= UINT64_C(1) << ((cps[i] * UINT32_C(2654435761)) >> 26);
-    if (chars)
-        *chars = n;
-    return set;
-}
-
-static int bits(uint64_t v)
-{
-    int n = 0;
-    for (; v; v &= v - 1)
-        n++;
-    return n;
-}
-
-/* Computes the candidates' lengths and letter sets, once per snapshot. */
-static void index_candidates(lang_index *li)
-{
-    size_t n = li->n_words + li->loc->n_stopwords;
-    li->cand_chars = pa_xmalloc((n + 1) * sizeof *li->cand_chars);
-    li->cand_letters = pa_xmalloc((n + 1) * sizeof *li->cand_letters);
-    for (size_t i = 0; i < n; i++) {
-        const char *cand = i < li->n_words ? li->words[i] : li->loc->stopwords[i - li->n_words];
-        li->cand_letters[i] = letter_set(cand, &li->cand_chars[i]);
-    }
-}
-
 static const char *correct_word(const lang_index *li, const char *w, size_t chars, int *is_stopword)
 {
     int max = chars >= 7 ? 2 : chars >= 4 ? 1 : 0;
+    if (max == 0)
+        return NULL;
+    pa_typo_match near[PA_TYPO_MAX_MATCHES];
+    size_t n = pa_typo_find(li->typo, w, max, near, PA_TYPO_MAX_MATCHES);
     const char *best = NULL;
     int best_d = max + 1;
     unsigned best_count = 0;
-    uint64_t letters = max ? letter_set(w, NULL) : 0;
-    for (size_t i = 0; max && i < li->n_words + li->loc->n_stopwords; i++) {
-        size_t c = li->cand_chars[i];
-        if ((c > chars ? c - chars : chars - c) > (size_t)max ||
-            bits(letters ^ li->cand_letters[i]) > 2 * max)
-            continue; /* farther than max edits: cannot win */
-        int stop = i >= li->n_words;
-        const char *cand = stop ? li->loc->stopwords[i - li->n_words] : li->words[i];
-        unsigned count = stop ? UINT_MAX : li->word_count[i];
-        int d = pa_text_distance(w, cand, best_d < max ? best_d : max);
-        if (d < best_d || (d == best_d && d <= max && count > best_count)) {
-            best_d = d;
-            best = cand;
+    for (size_t i = 0; i < n; i++) { /* in the candidates' order, as ties are broken */
+        int stop = near[i].word >= li->n_words;
+        unsigned count = stop ? UINT_MAX : li->word_count[near[i].word];
+        if (near[i].distance < best_d || (near[i].distance == best_d && count > best_count)) {
+            best_d = near[i].distance;
+            best = li->candidates[near[i].word];
             best_count = count;
             *is_stopword = stop;
         }
     }
-    return best_d <= max ? best : NULL;
+    return best;
 }
 
 /* Removes the longest listed prefix (the Arabic article and clitics: وال،
@@ -652,8 +624,8 @@ void pa_index_free(pa_index *idx)
         free(li->ex);
         free(li->words);
         free(li->word_count);
-        free(li->cand_chars);
-        free(li->cand_letters);
+        free(li->candidates);
+        pa_typo_free(li->typo);
         pa_map_clear(&li->features);
         pa_map_clear(&li->vocab);
         pa_map_clear(&li->exact);

@@ -1,9 +1,14 @@
 #include "pa_names.h"
 
 #include "pa_alloc.h"
+#include "pa_typo.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The most variants tried for a token that may be a misspelt name: far
+ * more than start with tokens one or two edits apart. */
+enum { TYPO_CANDIDATES_MAX = 512 };
 
 /* One name variant, by its place in the knowledge. */
 typedef struct {
@@ -22,6 +27,13 @@ struct pa_name_index {
     variant_list *variant_lists;
     size_t n_variant_lists;
     variant_list all_variants; /* for the tokens that may be typos */
+    /* The first tokens of all_variants, each once, indexed by edit
+     * neighbourhood; first_refs[i] lists the positions in all_variants of
+     * the variants starting with first_tokens[i]. */
+    const char **first_tokens;
+    variant_list *first_refs;
+    size_t n_first;
+    pa_typo_index *first_typo;
 };
 
 static int is_arabic_proclitic(const char *s)
@@ -108,6 +120,46 @@ static int variant_at(const pa_variant *var, int fuzzy, const name_probe *probes
     return 1;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Writes the positions in all_variants of the variants whose first token is
+ * a typo of one of the probe's forms (1 edit from five letters, 2 from
+ * eight, as probe_matches allows), in increasing order; returns how many. */
+static size_t typo_candidates(const pa_name_index *idx, const name_probe *p, uint32_t *out,
+                              size_t cap)
+{
+    size_t n = 0;
+    for (int f = 0; f < p->n_forms; f++) {
+        int max = p->chars[f] >= 8 ? 2 : p->chars[f] >= 5 ? 1 : 0;
+        if (max == 0)
+            continue; /* only exact matches, which the first-token lists hold */
+        pa_typo_match near[PA_TYPO_MAX_MATCHES];
+        size_t k = pa_typo_find(idx->first_typo, p->form[f], max, near, PA_TYPO_MAX_MATCHES);
+        for (size_t i = 0; i < k; i++) {
+            const variant_list *refs = &idx->first_refs[near[i].word];
+            for (size_t r = 0; r < refs->count && n < cap; r++)
+                out[n++] = refs->refs[r].variant; /* a position, see index_first_tokens */
+        }
+    }
+    qsort(out, n, sizeof *out, cmp_u32);
+    return n;
+}
+
+/* 1 when variant ref, starting at token i, is longer than best and matches. */
+static int better_variant(const pa_knowledge *k, variant_ref ref, const name_probe *probes,
+                          size_t i, size_t count, size_t best)
+{
+    const pa_variant *var = &k->names[ref.name].variants[ref.variant];
+    /* another town's name misspelt is more often a word ("desde" is not
+     * "Dresden"): those are found only as written */
+    int fuzzy = !k->names[ref.name].elsewhere;
+    return var->n_tokens > best && variant_at(var, fuzzy, probes, i, count);
+}
+
 /* The longest variant starting at token i: its length in tokens (0 for
  * none), its name and languages. */
 static size_t longest_at(const pa_knowledge *k, const pa_name_index *idx, const name_probe *probes,
@@ -117,23 +169,30 @@ static size_t longest_at(const pa_knowledge *k, const pa_name_index *idx, const 
     const variant_list *lists[3];
     int n_lists;
     candidates_at(idx, &probes[i], lists, &n_lists);
-    /* every variant, only for a token that may be a typo and starts none */
-    int scan_all = probes[i].fuzzy;
-    for (int l = 0; l < n_lists + scan_all; l++) {
-        if (l == n_lists && best > 0)
-            break;
-        const variant_list *list = l < n_lists ? lists[l] : &idx->all_variants;
-        for (size_t c = 0; c < list->count; c++) {
-            variant_ref ref = list->refs[c];
-            const pa_variant *var = &k->names[ref.name].variants[ref.variant];
-            /* another town's name misspelt is more often a word ("desde" is
-             * not "Dresden"): those are found only as written */
-            int fuzzy = !k->names[ref.name].elsewhere;
-            if (var->n_tokens > best && variant_at(var, fuzzy, probes, i, count)) {
-                best = var->n_tokens;
+    for (int l = 0; l < n_lists; l++) {
+        for (size_t c = 0; c < lists[l]->count; c++) {
+            variant_ref ref = lists[l]->refs[c];
+            if (better_variant(k, ref, probes, i, count, best)) {
+                best = k->names[ref.name].variants[ref.variant].n_tokens;
                 *name = (int)ref.name;
-                *langs = var->langs;
+                *langs = k->names[ref.name].variants[ref.variant].langs;
             }
+        }
+    }
+    /* the variants whose first token is a typo of this one, for a token
+     * that may be a typo and starts none */
+    if (best > 0 || !probes[i].fuzzy)
+        return best;
+    uint32_t at[TYPO_CANDIDATES_MAX];
+    size_t n = typo_candidates(idx, &probes[i], at, TYPO_CANDIDATES_MAX);
+    for (size_t c = 0; c < n; c++) {
+        if (c > 0 && at[c] == at[c - 1])
+            continue;
+        variant_ref ref = idx->all_variants.refs[at[c]];
+        if (better_variant(k, ref, probes, i, count, best)) {
+            best = k->names[ref.name].variants[ref.variant].n_tokens;
+            *name = (int)ref.name;
+            *langs = k->names[ref.name].variants[ref.variant].langs;
         }
     }
     return best;
@@ -201,6 +260,31 @@ static void index_variants(pa_name_index *idx, const pa_knowledge *k)
     }
 }
 
+/* Indexes the first tokens of all_variants by edit neighbourhood. The refs
+ * of first_refs hold positions in all_variants (in their variant field),
+ * so that candidates can be tried in all_variants' order. */
+static void index_first_tokens(pa_name_index *idx, const pa_knowledge *k)
+{
+    pa_map seen;
+    pa_map_init(&seen);
+    size_t n = idx->all_variants.count;
+    idx->first_tokens = pa_xmalloc((n + 1) * sizeof *idx->first_tokens);
+    idx->first_refs = pa_xcalloc(n + 1, sizeof *idx->first_refs);
+    for (size_t i = 0; i < n; i++) {
+        variant_ref ref = idx->all_variants.refs[i];
+        const char *first = k->names[ref.name].variants[ref.variant].tokens[0];
+        long slot = pa_map_get(&seen, first, 0);
+        if (slot == 0) {
+            idx->first_tokens[idx->n_first] = first;
+            slot = (long)++idx->n_first;
+            pa_map_put(&seen, first, slot);
+        }
+        add_ref(&idx->first_refs[slot - 1], (variant_ref){ref.name, (uint32_t)i});
+    }
+    pa_map_clear(&seen);
+    idx->first_typo = pa_typo_build(idx->first_tokens, idx->n_first);
+}
+
 /* 1 when the token is a typo of a one-word form of the name with this id:
  * "Sopoot" in an example of the intent about Sopot. */
 static int typo_of(const pa_knowledge *k, const pa_name_index *idx, const char *name_id,
@@ -260,6 +344,7 @@ pa_name_index *pa_names_build(const pa_knowledge *k)
     pa_name_index *idx = pa_xcalloc(1, sizeof *idx);
     idx->arena = pa_arena_new();
     index_variants(idx, k);
+    index_first_tokens(idx, k);
     collect_words(idx, k);
     return idx;
 }
@@ -274,6 +359,11 @@ void pa_names_free(pa_name_index *idx)
         free(idx->variant_lists[i].refs);
     free(idx->variant_lists);
     free(idx->all_variants.refs);
+    for (size_t i = 0; i < idx->n_first; i++)
+        free(idx->first_refs[i].refs);
+    free(idx->first_refs);
+    free(idx->first_tokens);
+    pa_typo_free(idx->first_typo);
     pa_arena_free(idx->arena);
     free(idx);
 }

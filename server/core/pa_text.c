@@ -272,17 +272,16 @@ int pa_text_has_words(const char *s, size_t len)
     return words;
 }
 
-enum { PA_DISTANCE_MAX_CHARS = 64 };
-
-int pa_text_distance(const char *a, const char *b, int max)
+int pa_text_distance_cp(const uint32_t *x, size_t m, const uint32_t *y, size_t n, int max)
 {
-    uint32_t x[PA_DISTANCE_MAX_CHARS], y[PA_DISTANCE_MAX_CHARS];
-    size_t m = pa_text_decode(a, x, PA_DISTANCE_MAX_CHARS);
-    size_t n = pa_text_decode(b, y, PA_DISTANCE_MAX_CHARS);
+    if (m > PA_TEXT_DISTANCE_MAX_CHARS)
+        m = PA_TEXT_DISTANCE_MAX_CHARS;
+    if (n > PA_TEXT_DISTANCE_MAX_CHARS)
+        n = PA_TEXT_DISTANCE_MAX_CHARS;
     if ((m > n ? m - n : n - m) > (size_t)max)
         return max + 1;
     /* three rows: two back for transpositions */
-    int rows[3][PA_DISTANCE_MAX_CHARS + 1];
+    int rows[3][PA_TEXT_DISTANCE_MAX_CHARS + 1];
     int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= n; j++)
         prev[j] = (int)j;
@@ -311,4 +310,12 @@ int pa_text_distance(const char *a, const char *b, int max)
         cur = t;
     }
     return prev[n] > max ? max + 1 : prev[n];
+}
+
+int pa_text_distance(const char *a, const char *b, int max)
+{
+    uint32_t x[PA_TEXT_DISTANCE_MAX_CHARS], y[PA_TEXT_DISTANCE_MAX_CHARS];
+    size_t m = pa_text_decode(a, x, PA_TEXT_DISTANCE_MAX_CHARS);
+    size_t n = pa_text_decode(b, y, PA_TEXT_DISTANCE_MAX_CHARS);
+    return pa_text_distance_cp(x, m, y, n, max);
 }

@@ -56,10 +56,15 @@ int pa_text_is_valid(const char *s, size_t len);
 /* Number of code points in valid UTF-8 text. */
 size_t pa_text_chars(const char *s, size_t len);
 
+/* Code points of each string that the distances read; the rest is ignored. */
+#define PA_TEXT_DISTANCE_MAX_CHARS 64
+
 /* Optimal-string-alignment distance (insertions, deletions, substitutions and
  * transpositions of adjacent characters) between two UTF-8 strings, counted in
  * code points. Stops early: returns max + 1 as soon as the distance exceeds max. */
 int pa_text_distance(const char *a, const char *b, int max);
+/* The same between two strings already decoded into code points. */
+int pa_text_distance_cp(const uint32_t *x, size_t m, const uint32_t *y, size_t n, int max);
 
 /* Decodes UTF-8 into at most cap code points; returns how many were written. */
 size_t pa_text_decode(const char *s, uint32_t *out, size_t cap);

@@ -1,0 +1,255 @@
+#include "pa_typo.h"
+
+#include "pa_alloc.h"
+#include "pa_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A query's code points beyond this are not read, as by pa_text_distance. */
+enum { QUERY_MAX_CHARS = PA_TEXT_DISTANCE_MAX_CHARS };
+/* Candidates held on the stack before the query falls back to the heap. */
+enum { STACK_CANDIDATES = 512 };
+
+/* One string made from a listed word by deleting `deleted` code points. */
+typedef struct {
+    uint64_t key; /* hash of the remaining code points */
+    uint32_t word;
+    uint32_t deleted;
+} entry;
+
+struct pa_typo_index {
+    uint32_t *cps;    /* every word's code points, one after the other */
+    size_t *start;    /* where word i's code points begin in cps */
+    uint32_t *length; /* word i's length in code points */
+    size_t n_words;
+    size_t *bucket; /* entries of bucket b: bucket[b] to bucket[b + 1] */
+    uint64_t mask;  /* buckets - 1 */
+    entry *entries;
+    uint32_t *long_words; /* too long to index: compared one by one */
+    size_t n_long;
+};
+
+/* Hash of cps without the code points at positions skip1 and skip2 (pass
+ * SIZE_MAX for none). FNV-1a over the code points, then a finalizer so that
+ * the low bits, which pick the bucket, depend on every code point. */
+static uint64_t hash_without(const uint32_t *cps, size_t n, size_t skip1, size_t skip2)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (size_t i = 0; i < n; i++) {
+        if (i == skip1 || i == skip2)
+            continue;
+        h = (h ^ cps[i]) * UINT64_C(1099511628211);
+    }
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    return h;
+}
+
+/* Calls visit for every string made from cps by deleting up to max code
+ * points, with the number deleted. Deleting positions in increasing order
+ * makes each deletion set once; equal letters may still repeat a string,
+ * which the callers tolerate. */
+typedef void (*deletion_fn)(uint64_t key, uint32_t deleted, void *arg);
+
+static void for_each_deletion(const uint32_t *cps, size_t n, int max, deletion_fn visit, void *arg)
+{
+    visit(hash_without(cps, n, SIZE_MAX, SIZE_MAX), 0, arg);
+    for (size_t i = 0; max >= 1 && i < n; i++) {
+        visit(hash_without(cps, n, i, SIZE_MAX), 1, arg);
+        for (size_t j = i + 1; max >= 2 && j < n; j++)
+            visit(hash_without(cps, n, i, j), 2, arg);
+    }
+}
+
+/* ---- building ----------------------------------------------------------- */
+
+typedef struct {
+    entry *items;
+    size_t count, cap;
+    uint32_t word;
+} entry_list;
+
+static void collect_entry(uint64_t key, uint32_t deleted, void *arg)
+{
+    entry_list *l = arg;
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->items = pa_xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->count++] = (entry){key, l->word, deleted};
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    if (x->word != y->word)
+        return x->word < y->word ? -1 : 1;
+    return (x->deleted > y->deleted) - (x->deleted < y->deleted);
+}
+
+/* Keeps one entry per key and word, the one with the fewest deletions. */
+static size_t drop_repeats(entry *e, size_t n)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (kept == 0 || e[kept - 1].key != e[i].key || e[kept - 1].word != e[i].word)
+            e[kept++] = e[i];
+    return kept;
+}
+
+static void decode_words(pa_typo_index *ix, const char *const *words)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < ix->n_words; i++)
+        total += strlen(words[i]); /* at least one byte per code point */
+    ix->cps = pa_xmalloc((total + 1) * sizeof *ix->cps);
+    ix->start = pa_xmalloc((ix->n_words + 1) * sizeof *ix->start);
+    ix->length = pa_xmalloc((ix->n_words + 1) * sizeof *ix->length);
+    size_t at = 0;
+    for (size_t i = 0; i < ix->n_words; i++) {
+        ix->start[i] = at;
+        ix->length[i] = (uint32_t)pa_text_decode(words[i], ix->cps + at, total - at);
+        at += ix->length[i];
+    }
+}
+
+/* Spreads the sorted entries over a power-of-two number of buckets. */
+static void fill_buckets(pa_typo_index *ix, entry *sorted, size_t n)
+{
+    size_t buckets = 1;
+    while (buckets < n)
+        buckets *= 2;
+    ix->mask = buckets - 1;
+    ix->bucket = pa_xcalloc(buckets + 1, sizeof *ix->bucket);
+    for (size_t i = 0; i < n; i++)
+        ix->bucket[(sorted[i].key & ix->mask) + 1]++;
+    for (size_t b = 0; b < buckets; b++)
+        ix->bucket[b + 1] += ix->bucket[b];
+    size_t *next = pa_xmalloc((buckets + 1) * sizeof *next);
+    memcpy(next, ix->bucket, (buckets + 1) * sizeof *next);
+    ix->entries = pa_xmalloc((n + 1) * sizeof *ix->entries);
+    for (size_t i = 0; i < n; i++)
+        ix->entries[next[sorted[i].key & ix->mask]++] = sorted[i];
+    free(next);
+}
+
+pa_typo_index *pa_typo_build(const char *const *words, size_t n)
+{
+    pa_typo_index *ix = pa_xcalloc(1, sizeof *ix);
+    ix->n_words = n;
+    decode_words(ix, words);
+    ix->long_words = pa_xmalloc((n + 1) * sizeof *ix->long_words);
+    entry_list all = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (ix->length[i] > PA_TYPO_MAX_INDEXED_CHARS) {
+            ix->long_words[ix->n_long++] = (uint32_t)i;
+            continue;
+        }
+        all.word = (uint32_t)i;
+        for_each_deletion(ix->cps + ix->start[i], ix->length[i], PA_TYPO_MAX_EDITS, collect_entry,
+                          &all);
+    }
+    if (all.count) /* qsort wants a valid pointer even for nothing */
+        qsort(all.items, all.count, sizeof *all.items, cmp_entry);
+    size_t kept = drop_repeats(all.items, all.count);
+    fill_buckets(ix, all.items, kept);
+    free(all.items);
+    return ix;
+}
+
+void pa_typo_free(pa_typo_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->cps);
+    free(ix->start);
+    free(ix->length);
+    free(ix->bucket);
+    free(ix->entries);
+    free(ix->long_words);
+    free(ix);
+}
+
+/* ---- querying ----------------------------------------------------------- */
+
+typedef struct {
+    const pa_typo_index *ix;
+    int max;
+    size_t query_chars;
+    uint32_t stack[STACK_CANDIDATES];
+    uint32_t *items; /* stack, or the heap once it overflows */
+    size_t count, cap;
+} candidates;
+
+static void add_candidate(candidates *c, uint32_t word)
+{
+    if (c->count == c->cap) {
+        size_t cap = c->cap * 2;
+        uint32_t *grown = pa_xmalloc(cap * sizeof *grown);
+        memcpy(grown, c->items, c->count * sizeof *grown);
+        if (c->items != c->stack)
+            free(c->items);
+        c->items = grown;
+        c->cap = cap;
+    }
+    c->items[c->count++] = word;
+}
+
+/* Looks up one of the query's deletions. */
+static void lookup(uint64_t key, uint32_t deleted, void *arg)
+{
+    candidates *c = arg;
+    const pa_typo_index *ix = c->ix;
+    size_t b = (size_t)(key & ix->mask);
+    for (size_t i = ix->bucket[b]; i < ix->bucket[b + 1]; i++) {
+        const entry *e = &ix->entries[i];
+        if (e->key != key || e->deleted > (uint32_t)c->max)
+            continue;
+        size_t len = ix->length[e->word];
+        size_t diff = len > c->query_chars ? len - c->query_chars : c->query_chars - len;
+        if (diff <= (size_t)c->max && deleted + e->deleted >= diff)
+            add_candidate(c, e->word);
+    }
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t pa_typo_find(const pa_typo_index *ix, const char *word, int max_edits, pa_typo_match *out,
+                    size_t cap)
+{
+    int max = max_edits < 0 ? 0 : max_edits > PA_TYPO_MAX_EDITS ? PA_TYPO_MAX_EDITS : max_edits;
+    uint32_t q[QUERY_MAX_CHARS];
+    size_t m = pa_text_decode(word, q, QUERY_MAX_CHARS);
+    candidates c = {.ix = ix, .max = max, .query_chars = m};
+    c.items = c.stack;
+    c.cap = STACK_CANDIDATES;
+    if (m <= PA_TYPO_MAX_INDEXED_CHARS + (size_t)max)
+        for_each_deletion(q, m, max, lookup, &c);
+    for (size_t i = 0; i < ix->n_long; i++)
+        add_candidate(&c, ix->long_words[i]);
+    if (c.count)
+        qsort(c.items, c.count, sizeof *c.items, cmp_u32);
+    size_t found = 0;
+    for (size_t i = 0; i < c.count && found < cap; i++) {
+        if (i > 0 && c.items[i] == c.items[i - 1])
+            continue;
+        uint32_t w = c.items[i];
+        size_t len = ix->length[w];
+        if ((len > m ? len - m : m - len) > (size_t)max)
+            continue; /* a long word's length, which the index did not check */
+        int d = pa_text_distance_cp(q, m, ix->cps + ix->start[w], ix->length[w], max);
+        if (d <= max)
+            out[found++] = (pa_typo_match){w, d};
+    }
+    if (c.items != c.stack)
+        free(c.items);
+    return found;
+}
