@@ -173,7 +173,8 @@ static void count_band(const pa_snapshot *s, json_t *report, json_t *expect, con
              expects(expect, s->k.intents[r->intent].id));
 }
 
-static void add_miss(const pa_snapshot *s, json_t *report, json_t *q, const pa_reply *r)
+/* What the bot replied to line q, as the report lists it. */
+static json_t *reply_entry(const pa_snapshot *s, json_t *q, const pa_reply *r)
 {
     json_t *miss = json_object();
     json_object_set(miss, "id", json_object_get(q, "id"));
@@ -185,7 +186,7 @@ static void add_miss(const pa_snapshot *s, json_t *report, json_t *q, const pa_r
     json_object_set_new(miss, "got_kind", json_string(pa_reply_kind_name(r->kind)));
     json_object_set_new(miss, "got_lang", json_string(s->k.locales[r->lang].code));
     json_object_set_new(miss, "confidence", json_real(r->confidence));
-    json_array_append_new(json_object_get(report, "misses"), miss);
+    return miss;
 }
 
 static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
@@ -213,8 +214,10 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
     bump(child(report, "language_id"), "from_text", r.lang_detected);
     bump(child(report, "language_id"), "from_text_correct", r.lang_detected && lang_ok);
     bump(per_lang, "language_id", lang_ok);
+    /* every reply, so that two builds can be compared line by line */
+    json_array_append_new(json_object_get(report, "replies"), reply_entry(s, q, &r));
     if (!ok || !lang_ok)
-        add_miss(s, report, q, &r);
+        json_array_append_new(json_object_get(report, "misses"), reply_entry(s, q, &r));
 }
 
 static void finish(json_t *report)
@@ -253,6 +256,7 @@ json_t *pa_eval_run(const pa_snapshot *s, const char *path, pa_diag *diag)
     json_t *report = json_object();
     json_object_set_new(report, "questions", json_integer(0));
     json_object_set_new(report, "misses", json_array());
+    json_object_set_new(report, "replies", json_array());
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;

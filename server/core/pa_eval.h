@@ -25,7 +25,9 @@
  *      counted as misses above; expected_offered: the expected one was offered),
  *    "languages": {code: {"in_scope","correct","accuracy","out_of_scope","rejected"}},
  *    "intents": {id: {"total","correct","accuracy"}},
- *    "misses": [{"id","lang","text","expect","got","got_lang","confidence"}]}
+ *    "misses": [{"id","lang","text","expect","got","got_kind","got_lang","confidence"}],
+ *    "replies": [the same for every line, right or wrong: two builds' replies
+ *                can be compared line by line]}
  * or NULL when the file cannot be read or a line is malformed: the problem is
  * added to diag as path:line:column. */
 json_t *pa_eval_run(const pa_snapshot *s, const char *path, pa_diag *diag);
