@@ -39,6 +39,10 @@ typedef struct {
  * it with pa_tokens_free), or -1 when the text is not valid UTF-8 (*out is
  * then empty). */
 int pa_text_tokenize(const char *text, size_t len, pa_tokens *out);
+/* The same, with every code point folded by utf8proc in context. The
+ * tokenizer folds the common code points from a table computed once with
+ * utf8proc instead; this is what tests compare it with. */
+int pa_text_tokenize_by_utf8proc(const char *text, size_t len, pa_tokens *out);
 /* Frees the tokens' strings and array. Accepts NULL and empty lists. */
 void pa_tokens_free(pa_tokens *t);
 

@@ -81,26 +81,6 @@ static void collect_entry(uint64_t key, uint32_t deleted, void *arg)
     l->items[l->count++] = (entry){key, l->word, deleted};
 }
 
-static int cmp_entry(const void *a, const void *b)
-{
-    const entry *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    if (x->word != y->word)
-        return x->word < y->word ? -1 : 1;
-    return (x->deleted > y->deleted) - (x->deleted < y->deleted);
-}
-
-/* Keeps one entry per key and word, the one with the fewest deletions. */
-static size_t drop_repeats(entry *e, size_t n)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++)
-        if (kept == 0 || e[kept - 1].key != e[i].key || e[kept - 1].word != e[i].word)
-            e[kept++] = e[i];
-    return kept;
-}
-
 static void decode_words(pa_typo_index *ix, const char *const *words)
 {
     size_t total = 0;
@@ -117,8 +97,10 @@ static void decode_words(pa_typo_index *ix, const char *const *words)
     }
 }
 
-/* Spreads the sorted entries over a power-of-two number of buckets. */
-static void fill_buckets(pa_typo_index *ix, entry *sorted, size_t n)
+/* Spreads the entries over a power-of-two number of buckets. A word's
+ * repeated deletions ("aa" less either a) stay: the query drops repeated
+ * candidates anyway, and sorting them out would cost more at build. */
+static void fill_buckets(pa_typo_index *ix, entry *all, size_t n)
 {
     size_t buckets = 1;
     while (buckets < n)
@@ -126,14 +108,14 @@ static void fill_buckets(pa_typo_index *ix, entry *sorted, size_t n)
     ix->mask = buckets - 1;
     ix->bucket = pa_xcalloc(buckets + 1, sizeof *ix->bucket);
     for (size_t i = 0; i < n; i++)
-        ix->bucket[(sorted[i].key & ix->mask) + 1]++;
+        ix->bucket[(all[i].key & ix->mask) + 1]++;
     for (size_t b = 0; b < buckets; b++)
         ix->bucket[b + 1] += ix->bucket[b];
     size_t *next = pa_xmalloc((buckets + 1) * sizeof *next);
     memcpy(next, ix->bucket, (buckets + 1) * sizeof *next);
     ix->entries = pa_xmalloc((n + 1) * sizeof *ix->entries);
     for (size_t i = 0; i < n; i++)
-        ix->entries[next[sorted[i].key & ix->mask]++] = sorted[i];
+        ix->entries[next[all[i].key & ix->mask]++] = all[i];
     free(next);
 }
 
@@ -153,10 +135,7 @@ pa_typo_index *pa_typo_build(const char *const *words, size_t n)
         for_each_deletion(ix->cps + ix->start[i], ix->length[i], PA_TYPO_MAX_EDITS, collect_entry,
                           &all);
     }
-    if (all.count) /* qsort wants a valid pointer even for nothing */
-        qsort(all.items, all.count, sizeof *all.items, cmp_entry);
-    size_t kept = drop_repeats(all.items, all.count);
-    fill_buckets(ix, all.items, kept);
+    fill_buckets(ix, all.items, all.count);
     free(all.items);
     return ix;
 }

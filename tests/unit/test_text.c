@@ -3,6 +3,7 @@
 
 #include "pa_text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static const struct {
@@ -103,6 +104,75 @@ static void test_distance(void **state)
     }
 }
 
+/* Fails unless both tokenizations of text are the same, token by token. */
+static void expect_same_tokens(const char *label, const char *text, size_t len)
+{
+    pa_tokens fast, slow;
+    int rf = pa_text_tokenize(text, len, &fast);
+    int rs = pa_text_tokenize_by_utf8proc(text, len, &slow);
+    EXPECT_INT(label, "status", rf, rs);
+    EXPECT_INT(label, "tokens", fast.count, slow.count);
+    for (size_t i = 0; i < fast.count && i < slow.count; i++) {
+        EXPECT_STR(label, "surface", fast.items[i].surface, slow.items[i].surface);
+        EXPECT_STR(label, "folded", fast.items[i].folded, slow.items[i].folded);
+        EXPECT_INT(label, "chars", fast.items[i].chars, slow.items[i].chars);
+        EXPECT_INT(label, "script", fast.items[i].script, slow.items[i].script);
+    }
+    pa_tokens_free(&fast);
+    pa_tokens_free(&slow);
+}
+
+static size_t put_cp(uint32_t c, char *out)
+{
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (char)(0xC0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    out[0] = (char)(0xE0 | (c >> 12));
+    out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (c & 0x3F));
+    return 3;
+}
+
+/* The table of common code points folds as utf8proc does: each code point
+ * of the Latin, Arabic and punctuation blocks alone and between letters,
+ * then random text mixing them with marks, which utf8proc folds in context. */
+static void test_table_same_as_utf8proc(void **state)
+{
+    (void)state;
+    static const uint32_t blocks[][2] = {
+        {0x0001, 0x036F}, {0x0600, 0x06FF}, {0x1E00, 0x1EFF}, {0x2000, 0x206F}, {0xFB50, 0xFB60}};
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+        for (uint32_t c = blocks[b][0]; c <= blocks[b][1]; c++) {
+            char text[16], label[32];
+            size_t n = put_cp('a', text);
+            n += put_cp(c, text + n);
+            n += put_cp('b', text + n);
+            snprintf(label, sizeof label, "U+%04X", (unsigned)c);
+            expect_same_tokens(label, text + 1, n - 2);
+            expect_same_tokens(label, text, n);
+        }
+    }
+    static const uint32_t pool[] = {'A',    'z',    ' ',    '\'',   '-',    '9',    0x00C9, 0x00DF,
+                                    0x0130, 0x0141, 0x0142, 0x0153, 0x01C4, 0x0301, 0x0308, 0x0627,
+                                    0x0623, 0x0654, 0x064E, 0x0640, 0x0629, 0x0661, 0x06CC, 0x2019,
+                                    0x00A0, 0x200D, 0x1EA0, 0x017F, 0x0149, 0x00AD};
+    unsigned seed = 20261202;
+    for (int round = 0; round < 20000; round++) {
+        char text[64];
+        size_t n = 0, len = (size_t)(rand_r(&seed) % 8);
+        for (size_t i = 0; i < len; i++)
+            n += put_cp(pool[rand_r(&seed) % (sizeof pool / sizeof *pool)], text + n);
+        text[n] = '\0';
+        expect_same_tokens(text, text, n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -110,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_surface_keeps_accents),
         cmocka_unit_test(test_distance),
+        cmocka_unit_test(test_table_same_as_utf8proc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
