@@ -28,8 +28,10 @@ static const double WORD_WEIGHT = 2.5;
 /* A table of keys (n-grams or words) with a count per language and script
  * totals per language. */
 typedef struct {
-    pa_map rows;          /* key → row */
+    pa_map rows;          /* words: key → row */
+    pa_map64 gram_rows;   /* n-grams: code points packed by gram_key → row */
     double *counts;       /* rows × n_langs */
+    double *log_p;        /* rows × n_langs × PA_SCRIPTS: see finish_table */
     unsigned char *flags; /* per row: WORD_* (words only) */
     double total[PA_LANG_MAX][PA_SCRIPTS];
     size_t n_rows, cap;
@@ -50,23 +52,59 @@ struct pa_langid {
     pa_arena *keys;     /* every key of the maps */
 };
 
-static void count(pa_langid *m, table *t, const char *key, size_t l, pa_script s, unsigned flags)
+static long new_row(pa_langid *m, table *t)
 {
-    long row = pa_map_get(&t->rows, key, -1);
-    if (row < 0) {
-        if (t->n_rows == t->cap) {
-            t->cap = t->cap ? t->cap * 2 : 1024;
-            t->counts = pa_xrealloc(t->counts, t->cap * m->n_langs * sizeof *t->counts);
-            t->flags = pa_xrealloc(t->flags, t->cap);
-        }
-        row = (long)t->n_rows++;
-        memset(t->counts + (size_t)row * m->n_langs, 0, m->n_langs * sizeof *t->counts);
-        t->flags[row] = 0;
-        pa_map_put(&t->rows, pa_arena_strdup(m->keys, key), row);
+    if (t->n_rows == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 1024;
+        t->counts = pa_xrealloc(t->counts, t->cap * m->n_langs * sizeof *t->counts);
+        t->flags = pa_xrealloc(t->flags, t->cap);
     }
+    long row = (long)t->n_rows++;
+    memset(t->counts + (size_t)row * m->n_langs, 0, m->n_langs * sizeof *t->counts);
+    t->flags[row] = 0;
+    return row;
+}
+
+static void add_count(pa_langid *m, table *t, long row, size_t l, pa_script s, unsigned flags)
+{
     t->counts[(size_t)row * m->n_langs + l] += 1;
     t->flags[row] |= (unsigned char)flags;
     t->total[l][s] += 1;
+}
+
+static void count_word(pa_langid *m, const char *key, size_t l, pa_script s, unsigned flags)
+{
+    table *t = &m->words;
+    long row = pa_map_get(&t->rows, key, -1);
+    if (row < 0) {
+        row = new_row(m, t);
+        pa_map_put(&t->rows, pa_arena_strdup(m->keys, key), row);
+    }
+    add_count(m, t, row, l, s, flags);
+}
+
+static void count_gram(pa_langid *m, uint64_t key, size_t l, pa_script s)
+{
+    table *t = &m->grams;
+    long row = pa_map64_get(&t->gram_rows, key, -1);
+    if (row < 0) {
+        row = new_row(m, t);
+        pa_map64_put(&t->gram_rows, key, row);
+    }
+    add_count(m, t, row, l, s, 0);
+}
+
+/* Once the counts are in: the log of each key's smoothed probability in
+ * each language and script, which scoring a message then only adds up. */
+static void finish_table(pa_langid *m, table *t, double smoothing)
+{
+    double vocab = (double)t->n_rows + 1;
+    t->log_p = pa_xmalloc((t->n_rows * m->n_langs * PA_SCRIPTS + 1) * sizeof *t->log_p);
+    for (size_t row = 0; row < t->n_rows; row++)
+        for (size_t l = 0; l < m->n_langs; l++)
+            for (size_t s = 0; s < PA_SCRIPTS; s++)
+                t->log_p[(row * m->n_langs + l) * PA_SCRIPTS + s] =
+                    log((t->counts[row * m->n_langs + l] + smoothing) / (t->total[l][s] + vocab));
 }
 
 static unsigned flags_of(const table *t, const char *key)
@@ -75,39 +113,32 @@ static unsigned flags_of(const table *t, const char *key)
     return row < 0 ? 0 : t->flags[row];
 }
 
-/* The counts of key per language, or NULL when no language has it. */
-static const double *counts_of(const pa_langid *m, const table *t, const char *key)
+/* The counts of word per language, or NULL when no language has it. */
+static const double *counts_of(const pa_langid *m, const table *t, const char *word)
 {
-    long row = pa_map_get(&t->rows, key, -1);
+    long row = pa_map_get(&t->rows, word, -1);
     return row < 0 ? NULL : t->counts + (size_t)row * m->n_langs;
 }
 
-static size_t encode(uint32_t c, char *out)
+/* The same for an n-gram (gram_key). */
+static const double *gram_counts(const pa_langid *m, uint64_t key)
 {
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (char)(0xC0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        out[0] = (char)(0xE0 | (c >> 12));
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (c >> 18));
-    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
+    long row = pa_map64_get(&m->grams.gram_rows, key, -1);
+    return row < 0 ? NULL : m->grams.counts + (size_t)row * m->n_langs;
+}
+
+/* An n-gram of up to PA_NGRAM_MAX code points as one number: 21 bits a
+ * code point, never 0 (no code point of a word is). */
+static uint64_t gram_key(const uint32_t *cps, size_t len)
+{
+    uint64_t key = 0;
+    for (size_t j = 0; j < len; j++)
+        key = (key << 21) | cps[j];
+    return key;
 }
 
 /* Calls fn for each 1- to 3-gram of " word " (code points). */
-static void for_each_gram(const char *word, void (*fn)(void *, const char *), void *ctx)
+static void for_each_gram(const char *word, void (*fn)(void *, uint64_t), void *ctx)
 {
     uint32_t cps[PA_GRAM_WORD_MAX + 2]; /* the word between two spaces */
     cps[0] = ' ';
@@ -117,12 +148,7 @@ static void for_each_gram(const char *word, void (*fn)(void *, const char *), vo
         for (size_t i = 0; i + len <= n; i++) {
             if (len == 1 && cps[i] == ' ')
                 continue;
-            char gram[PA_NGRAM_BYTES];
-            size_t k = 0;
-            for (size_t j = 0; j < len; j++)
-                k += encode(cps[i + j], gram + k);
-            gram[k] = '\0';
-            fn(ctx, gram);
+            fn(ctx, gram_key(cps + i, len));
         }
     }
 }
@@ -135,10 +161,10 @@ typedef struct {
     pa_script script;
 } train_ctx;
 
-static void train_gram(void *ctx, const char *gram)
+static void train_gram(void *ctx, uint64_t gram)
 {
     train_ctx *t = ctx;
-    count(t->m, &t->m->grams, gram, t->lang, t->script, 0);
+    count_gram(t->m, gram, t->lang, t->script);
 }
 
 /* Learns the letters and words of text, in language l; flags say where the
@@ -152,7 +178,7 @@ static void train_text(pa_langid *m, size_t l, const char *text, unsigned flags)
         const pa_token *tok = &toks.items[i];
         train_ctx t = {m, l, tok->script};
         for_each_gram(tok->surface, train_gram, &t);
-        count(m, &m->words, tok->folded, l, tok->script, flags);
+        count_word(m, tok->folded, l, tok->script, flags);
         m->script_chars[l][tok->script] += tok->chars;
     }
     pa_tokens_free(&toks);
@@ -180,6 +206,8 @@ pa_langid *pa_langid_build(const pa_knowledge *k)
     m->keys = pa_arena_new();
     for (size_t l = 0; l < k->n_locales; l++)
         train_language(m, k, l);
+    finish_table(m, &m->grams, 1);
+    finish_table(m, &m->words, 0.5);
     for (size_t o = 0; o < k->n_other_languages; o++)
         for (size_t w = 0; w < k->other_languages[o].n_words; w++)
             pa_map_put(&m->other_words, k->other_languages[o].words[w], 1);
@@ -191,10 +219,12 @@ void pa_langid_free(pa_langid *m)
     if (!m)
         return;
     free(m->grams.counts);
+    free(m->grams.log_p);
     free(m->grams.flags);
     free(m->words.counts);
+    free(m->words.log_p);
     free(m->words.flags);
-    pa_map_clear(&m->grams.rows);
+    pa_map64_clear(&m->grams.gram_rows);
     pa_map_clear(&m->words.rows);
     pa_map_clear(&m->other_words);
     pa_arena_free(m->keys);
@@ -225,26 +255,26 @@ typedef struct {
     double *score;
 } score_ctx;
 
-static void score_gram(void *ctx, const char *gram)
+static void score_gram(void *ctx, uint64_t gram)
 {
     score_ctx *c = ctx;
     const pa_langid *m = c->m;
-    const double *n = counts_of(m, &m->grams, gram);
-    if (!n)
+    long row = pa_map64_get(&m->grams.gram_rows, gram, -1);
+    if (row < 0)
         return; /* seen in no language: it favours only the least-read one */
-    double vocab = (double)m->grams.n_rows + 1;
+    const double *p = m->grams.log_p + (size_t)row * m->n_langs * PA_SCRIPTS;
     for (size_t l = 0; l < m->n_langs; l++)
-        c->score[l] += log((n[l] + 1) / (m->grams.total[l][c->script] + vocab));
+        c->score[l] += p[l * PA_SCRIPTS + c->script];
 }
 
 static void score_word(const pa_langid *m, const pa_token *t, double *score)
 {
-    const double *n = counts_of(m, &m->words, t->folded);
-    if (!n)
+    long row = pa_map_get(&m->words.rows, t->folded, -1);
+    if (row < 0)
         return; /* unknown everywhere: only its letters speak */
-    double vocab = (double)m->words.n_rows + 1;
+    const double *p = m->words.log_p + (size_t)row * m->n_langs * PA_SCRIPTS;
     for (size_t l = 0; l < m->n_langs; l++)
-        score[l] += WORD_WEIGHT * log((n[l] + 0.5) / (m->words.total[l][t->script] + vocab));
+        score[l] += WORD_WEIGHT * p[l * PA_SCRIPTS + t->script];
 }
 
 /* The one language that has counts in n, or -1. */
@@ -269,9 +299,7 @@ static int letter_owner(const pa_langid *m, const pa_token *t)
     size_t n = pa_text_decode(t->surface, cps, PA_GRAM_WORD_MAX);
     int owner = -1;
     for (size_t i = 0; i < n; i++) {
-        char letter[5] = {0};
-        encode(cps[i], letter);
-        const double *c = counts_of(m, &m->grams, letter);
+        const double *c = gram_counts(m, gram_key(&cps[i], 1));
         if (!c)
             continue;
         double total = 0, best = 0;

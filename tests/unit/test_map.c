@@ -206,12 +206,42 @@ static void test_hash(void **state)
     assert_true(pa_hash_str("ab") != pa_hash_str("ba"));
 }
 
+/* 64-bit keys: packed code points, with neighbours that differ in one bit
+ * and enough of them to grow the table several times. */
+static void test_map64(void **state)
+{
+    (void)state;
+    pa_map64 m;
+    pa_map64_init(&m);
+    EXPECT_INT("empty", "get", pa_map64_get(&m, 1, -7), -7);
+    enum { KEYS = 5000 };
+    for (uint64_t k = 1; k <= KEYS; k++)
+        pa_map64_put(&m, k << 21 | (k & 1), (long)k);
+    pa_map64_put(&m, UINT64_MAX, -1);
+    pa_map64_put(&m, 7 << 21 | 1, 70); /* overwrite */
+    for (uint64_t k = 1; k <= KEYS; k++) {
+        char row[32];
+        snprintf(row, sizeof row, "key %llu", (unsigned long long)k);
+        EXPECT_INT(row, "get", pa_map64_get(&m, k << 21 | (k & 1), -7), k == 7 ? 70 : (long)k);
+        EXPECT_INT(row, "absent neighbour", pa_map64_get(&m, k << 21 | (~k & 1), -7), -7);
+    }
+    EXPECT_INT("max", "get", pa_map64_get(&m, UINT64_MAX, -7), -1);
+    EXPECT_INT("count", "count", m.count, KEYS + 1);
+    pa_map64_clear(&m);
+    EXPECT_INT("cleared", "get", pa_map64_get(&m, 1 << 21 | 1, -7), -7);
+    pa_map64_clear(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_put_get),     cmocka_unit_test(test_keys_by_content),
-        cmocka_unit_test(test_absent),      cmocka_unit_test(test_growth),
-        cmocka_unit_test(test_clear_reuse), cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_map64),
+        cmocka_unit_test(test_put_get),
+        cmocka_unit_test(test_keys_by_content),
+        cmocka_unit_test(test_absent),
+        cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_clear_reuse),
+        cmocka_unit_test(test_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
