@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 /* A name is strong evidence: "Sopocie" says more than any one common word. */
 static const double NAME_BOOST = 1.5;
@@ -46,6 +47,9 @@ typedef struct {
     unsigned *word_count; /* examples each word appears in */
     size_t n_words;
     const pa_locale *loc; /* its processing settings and stopwords */
+    pa_map stems;         /* surface form of a content word of the examples → stem_text index */
+    const char **stem_text;
+    size_t n_stems;
     /* The typo corrector's candidates, the words then the stopwords, and
      * their index by edit neighbourhood. */
     const char **candidates;
@@ -196,8 +200,8 @@ static void respell(const lang_index *li, const char *word, char out[PA_WORD_MAX
 /* The feature of a word: its stem, folded. Words typed without accents get
  * their ending's accents back first (locale accent_suffixes: "geminacoes"
  * reads as "geminações"), so both spellings reach the same stem. */
-static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *surface,
-                             char out[PA_WORD_MAX])
+static const char *compute_stem(const lang_index *li, pa_stemmer *st, const char *surface,
+                                char out[PA_WORD_MAX])
 {
     char word[PA_WORD_MAX];
     char *folded = pa_text_fold(surface, strlen(surface));
@@ -226,6 +230,39 @@ static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *s
     snprintf(out, PA_WORD_MAX, "%s", stem_folded && *stem_folded ? stem_folded : stem);
     free(stem_folded);
     return out;
+}
+
+/* Writes the feature of a word into out and returns out, from the cache of
+ * the examples' words when it is one of them. */
+static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *surface,
+                             char out[PA_WORD_MAX])
+{
+    long cached = pa_map_get(&li->stems, surface, -1);
+    if (cached < 0)
+        return compute_stem(li, st, surface, out);
+    snprintf(out, PA_WORD_MAX, "%s", li->stem_text[cached]);
+    return out;
+}
+
+/* Puts the stems of the content words of t in the cache: the words of the
+ * examples are the words questions use most. */
+static void remember_stems(pa_index *idx, lang_index *li, pa_stemmer *st, const pa_tokens *t,
+                           size_t *cap)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        const char *surface = t->items[i].surface;
+        if (!pa_locale_is_content_word(li->loc, &t->items[i]) ||
+            pa_map_get(&li->stems, surface, -1) >= 0)
+            continue;
+        if (li->n_stems == *cap) {
+            *cap = *cap ? *cap * 2 : 256;
+            li->stem_text = pa_xrealloc(li->stem_text, *cap * sizeof *li->stem_text);
+        }
+        char stem[PA_WORD_MAX];
+        li->stem_text[li->n_stems] =
+            pa_arena_strdup(idx->arena, compute_stem(li, st, surface, stem));
+        pa_map_put(&li->stems, pa_arena_strdup(idx->arena, surface), (long)li->n_stems++);
+    }
 }
 
 static int known(const lang_index *li, const char *stem)
@@ -370,7 +407,7 @@ static void build_vocab(pa_index *idx, lang_index *li, size_t l)
 static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *st)
 {
     const pa_knowledge *k = idx->k;
-    size_t total = 0, cap = 0;
+    size_t total = 0, cap = 0, stems_cap = 0;
     for (size_t i = 0; i < k->n_intents; i++)
         total += k->intents[i].langs[l].n_examples;
     li->ex = pa_xcalloc(total + 1, sizeof *li->ex);
@@ -381,6 +418,7 @@ static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *
             pa_tokens t;
             pa_name_spans spans;
             tokens_and_names(idx, 1, il->examples[j], &t, &spans);
+            remember_stems(idx, li, st, &t, &stems_cap);
             analyse(li, k, &t, spans.name_of, st, 1, 0, a);
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
@@ -629,6 +667,8 @@ void pa_index_free(pa_index *idx)
         pa_map_clear(&li->features);
         pa_map_clear(&li->vocab);
         pa_map_clear(&li->exact);
+        pa_map_clear(&li->stems);
+        free(li->stem_text);
     }
     free(idx->langs);
     pa_arena_free(idx->arena);
@@ -691,8 +731,11 @@ typedef struct {
     double *closeness; /* per example: weight of the features it shares */
     double *coverage;  /* per intent: weight of the features it knows */
     double *aspect;    /* per intent: the same, names left out */
+    double *best;      /* per intent: its best example's score */
     uint32_t *touched; /* the examples sharing any feature */
     size_t n_touched;
+    uint32_t *intents; /* the intents knowing any feature */
+    size_t n_intents;
     double total; /* weight of the whole question, unknown words included */
 } tally;
 
@@ -713,6 +756,8 @@ static void tally_features(const lang_index *li, const analysis *a, double unkno
             t->closeness[e] += w;
         }
         for (size_t j = 0; j < li->n_post_intent[id]; j++) {
+            if (t->coverage[li->post_intent[id][j]] == 0)
+                t->intents[t->n_intents++] = li->post_intent[id][j];
             t->coverage[li->post_intent[id][j]] += w;
             if (li->feature_text[id][0] != '#')
                 t->aspect[li->post_intent[id][j]] += w;
@@ -730,9 +775,9 @@ static int names_has(const pa_knowledge *k, const pa_match_result *out, const ch
 
 /* Scores the intents of the examples the question touches. */
 static void score_intents(const pa_index *idx, const lang_index *li, const analysis *a,
-                          double unknown, const tally *t, pa_match_result *out)
+                          double unknown, tally *t, pa_match_result *out)
 {
-    double *best = pa_xcalloc(idx->n_intents + 1, sizeof *best);
+    double *best = t->best;
     for (size_t j = 0; j < t->n_touched; j++) {
         uint32_t e = t->touched[j];
         /* Dice rewards an example of the question's size; containment (how
@@ -749,7 +794,10 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
      * about it. When words the knowledge lacks outweigh the known ones, the
      * aspect asked is not in the knowledge. */
     double topic = a->unknown_topic * (unknown / fmax(a->unknown, 1e-9));
-    for (size_t i = 0; i < idx->n_intents; i++) {
+    /* in the intents' order, as equal scores keep the first */
+    qsort(t->intents, t->n_intents, sizeof *t->intents, cmp_u32);
+    for (size_t n = 0; n < t->n_intents; n++) {
+        size_t i = t->intents[n];
         const pa_intent *in = &idx->k->intents[i];
         /* an intent about a partner answers questions that name it */
         if (best[i] == 0 || (in->about && !names_has(idx->k, out, in->about)))
@@ -763,7 +811,115 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
             score *= sqrt(t->aspect[i] / (t->aspect[i] + topic));
         keep_top(out, (int)i, score, fmin(1.0, coverage));
     }
-    free(best);
+}
+
+/* What ranking needs besides the index, kept by each thread from one
+ * question to the next so that ranking allocates nothing once warm: the
+ * analysis, the tallies (all zero between questions: a question clears only
+ * what it touched) and a stemmer per algorithm. */
+typedef struct {
+    analysis a;
+    tally t;
+    size_t cap_examples, cap_intents;
+    struct {
+        char *algorithm;
+        pa_stemmer *stemmer;
+    } stemmers[PA_LANG_MAX];
+    size_t n_stemmers;
+} scratch;
+
+static tss_t scratch_key;
+static once_flag scratch_once = ONCE_FLAG_INIT;
+
+static void free_stemmers(scratch *sc)
+{
+    for (size_t i = 0; i < sc->n_stemmers; i++) {
+        free(sc->stemmers[i].algorithm);
+        pa_stemmer_free(sc->stemmers[i].stemmer);
+    }
+    sc->n_stemmers = 0;
+}
+
+static void free_scratch(void *p)
+{
+    scratch *sc = p;
+    if (!sc)
+        return;
+    free(sc->t.closeness);
+    free(sc->t.coverage);
+    free(sc->t.aspect);
+    free(sc->t.best);
+    free(sc->t.touched);
+    free(sc->t.intents);
+    free_stemmers(sc);
+    free(sc);
+}
+
+static void make_scratch_key(void)
+{
+    if (tss_create(&scratch_key, free_scratch) != thrd_success)
+        pa_out_of_memory(sizeof scratch_key);
+}
+
+/* Grows a zeroed array of n elements to at least want, zeroing the rest. */
+static void *grow_zeroed(void *array, size_t size, size_t n, size_t want)
+{
+    char *grown = pa_xrealloc(array, want * size);
+    memset(grown + n * size, 0, (want - n) * size);
+    return grown;
+}
+
+/* This thread's scratch, with room for the index's examples and intents. */
+static scratch *thread_scratch(const pa_index *idx, const lang_index *li)
+{
+    call_once(&scratch_once, make_scratch_key);
+    scratch *sc = tss_get(scratch_key);
+    if (!sc) {
+        sc = pa_xcalloc(1, sizeof *sc);
+        if (tss_set(scratch_key, sc) != thrd_success)
+            pa_out_of_memory(sizeof *sc);
+    }
+    size_t ex = li->n_ex + 1, in = idx->n_intents + 1;
+    if (ex > sc->cap_examples) {
+        sc->t.closeness = grow_zeroed(sc->t.closeness, sizeof(double), sc->cap_examples, ex);
+        sc->t.touched = pa_xrealloc(sc->t.touched, ex * sizeof *sc->t.touched);
+        sc->cap_examples = ex;
+    }
+    if (in > sc->cap_intents) {
+        sc->t.coverage = grow_zeroed(sc->t.coverage, sizeof(double), sc->cap_intents, in);
+        sc->t.aspect = grow_zeroed(sc->t.aspect, sizeof(double), sc->cap_intents, in);
+        sc->t.best = grow_zeroed(sc->t.best, sizeof(double), sc->cap_intents, in);
+        sc->t.intents = pa_xrealloc(sc->t.intents, in * sizeof *sc->t.intents);
+        sc->cap_intents = in;
+    }
+    return sc;
+}
+
+/* This thread's stemmer for the algorithm (the loader checked the name). */
+static pa_stemmer *thread_stemmer(scratch *sc, const char *algorithm)
+{
+    for (size_t i = 0; i < sc->n_stemmers; i++)
+        if (!strcmp(sc->stemmers[i].algorithm, algorithm))
+            return sc->stemmers[i].stemmer;
+    if (sc->n_stemmers == PA_LANG_MAX) /* more algorithms than languages: start again */
+        free_stemmers(sc);
+    sc->stemmers[sc->n_stemmers].algorithm = pa_xstrdup(algorithm);
+    sc->stemmers[sc->n_stemmers].stemmer = pa_stemmer_new(algorithm);
+    return sc->stemmers[sc->n_stemmers++].stemmer;
+}
+
+/* Leaves the tallies zero for the next question. */
+static void clear_tally(tally *t)
+{
+    for (size_t i = 0; i < t->n_touched; i++)
+        t->closeness[t->touched[i]] = 0;
+    for (size_t i = 0; i < t->n_intents; i++) {
+        t->coverage[t->intents[i]] = 0;
+        t->aspect[t->intents[i]] = 0;
+        t->best[t->intents[i]] = 0;
+    }
+    t->n_touched = t->n_intents = 0;
+    t->total = 0;
 }
 
 void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_name_spans *names,
@@ -779,10 +935,10 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
         out->exact = 1;
         return;
     }
-    pa_stemmer *st = pa_stemmer_new(li->loc->stemmer);
-    analysis *a = pa_xmalloc(sizeof *a);
-    analyse(li, idx->k, t, names->name_of, st, 0, idx->unknown_weight, a);
-    pa_stemmer_free(st);
+    scratch *sc = thread_scratch(idx, li);
+    analysis *a = &sc->a;
+    analyse(li, idx->k, t, names->name_of, thread_stemmer(sc, li->loc->stemmer), 0,
+            idx->unknown_weight, a);
     if (context_name >= 0 && out->n_names == 0) { /* the subject of the conversation */
         char f[PA_WORD_MAX];
         snprintf(f, sizeof f, "#%s", idx->k->names[context_name].id);
@@ -800,18 +956,8 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
     double unknown = a->unknown * UNKNOWN_FACTOR;
     if (a->content > CONTEXT_WORDS)
         unknown *= CONTEXT_WORDS / (double)a->content;
-    tally tl = {pa_xcalloc(li->n_ex + 1, sizeof *tl.closeness),
-                pa_xcalloc(idx->n_intents + 1, sizeof *tl.coverage),
-                pa_xcalloc(idx->n_intents + 1, sizeof *tl.aspect),
-                pa_xmalloc((li->n_ex + 1) * sizeof *tl.touched),
-                0,
-                0};
-    tally_features(li, a, unknown, &tl);
-    if (tl.total > 0)
-        score_intents(idx, li, a, unknown, &tl, out);
-    free(a);
-    free(tl.closeness);
-    free(tl.coverage);
-    free(tl.aspect);
-    free(tl.touched);
+    tally_features(li, a, unknown, &sc->t);
+    if (sc->t.total > 0)
+        score_intents(idx, li, a, unknown, &sc->t, out);
+    clear_tally(&sc->t);
 }
