@@ -201,11 +201,13 @@ static void respell(const lang_index *li, const char *word, char out[PA_WORD_MAX
  * their ending's accents back first (locale accent_suffixes: "geminacoes"
  * reads as "geminações"), so both spellings reach the same stem. */
 static const char *compute_stem(const lang_index *li, pa_stemmer *st, const char *surface,
-                                char out[PA_WORD_MAX])
+                                const char *folded, char out[PA_WORD_MAX])
 {
     char word[PA_WORD_MAX];
-    char *folded = pa_text_fold(surface, strlen(surface));
     /* prefixes are compared folded (أل/ال), then cut from the surface form */
+    char *own = NULL;
+    if (li->loc->n_strip_prefixes > 0 && !folded)
+        folded = own = pa_text_fold(surface, strlen(surface));
     size_t cut = folded ? (size_t)(strip_prefix(li, folded) - folded) : 0;
     size_t skip = 0;
     for (size_t chars = pa_text_chars(folded ? folded : "", cut); chars > 0 && surface[skip];) {
@@ -213,7 +215,7 @@ static const char *compute_stem(const lang_index *li, pa_stemmer *st, const char
         if (((unsigned char)surface[skip] & 0xC0) != 0x80)
             chars--;
     }
-    free(folded);
+    free(own);
     respell(li, surface + skip, word);
     size_t len = strlen(word);
     const pa_kv *best = NULL; /* the longest ending that fits */
@@ -233,13 +235,14 @@ static const char *compute_stem(const lang_index *li, pa_stemmer *st, const char
 }
 
 /* Writes the feature of a word into out and returns out, from the cache of
- * the examples' words when it is one of them. */
+ * the examples' words when it is one of them. folded is the word's folded
+ * form when the caller has it (a token's), else NULL. */
 static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *surface,
-                             char out[PA_WORD_MAX])
+                             const char *folded, char out[PA_WORD_MAX])
 {
     long cached = pa_map_get(&li->stems, surface, -1);
     if (cached < 0)
-        return compute_stem(li, st, surface, out);
+        return compute_stem(li, st, surface, folded, out);
     snprintf(out, PA_WORD_MAX, "%s", li->stem_text[cached]);
     return out;
 }
@@ -260,7 +263,7 @@ static void remember_stems(pa_index *idx, lang_index *li, pa_stemmer *st, const 
         }
         char stem[PA_WORD_MAX];
         li->stem_text[li->n_stems] =
-            pa_arena_strdup(idx->arena, compute_stem(li, st, surface, stem));
+            pa_arena_strdup(idx->arena, compute_stem(li, st, surface, t->items[i].folded, stem));
         pa_map_put(&li->stems, pa_arena_strdup(idx->arena, surface), (long)li->n_stems++);
     }
 }
@@ -294,18 +297,18 @@ static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens
         a->content++;
         const char *w = tok->folded;
         char left[PA_WORD_MAX], right[PA_WORD_MAX], stem[PA_WORD_MAX], part[PA_WORD_MAX];
-        stem_word(li, st, tok->surface, stem);
+        stem_word(li, st, tok->surface, tok->folded, stem);
         if (building || known(li, stem)) {
             add_feature(a, stem, 1);
             if (building && split_compound(li, w, left, right)) {
-                add_feature(a, stem_word(li, st, left, part), 1);
-                add_feature(a, stem_word(li, st, right, part), 1);
+                add_feature(a, stem_word(li, st, left, NULL, part), 1);
+                add_feature(a, stem_word(li, st, right, NULL, part), 1);
             }
             continue;
         }
         if (split_compound(li, w, left, right)) {
-            add_feature(a, stem_word(li, st, left, part), 1);
-            add_feature(a, stem_word(li, st, right, part), 1);
+            add_feature(a, stem_word(li, st, left, NULL, part), 1);
+            add_feature(a, stem_word(li, st, right, NULL, part), 1);
             continue;
         }
         int fix_is_stopword = 0;
@@ -314,7 +317,7 @@ static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens
             a->content--;
             continue;
         }
-        if (fix && known(li, stem_word(li, st, fix, part))) {
+        if (fix && known(li, stem_word(li, st, fix, NULL, part))) {
             add_feature(a, part, CORRECTED_FACTOR);
             a->corrected++;
             continue;
@@ -685,7 +688,8 @@ const char *pa_match_feature(const pa_index *idx, int lang, const char *word, ch
     if (st && pa_text_tokenize(word, strlen(word), &t) == 0) {
         char stem[PA_WORD_MAX];
         if (t.count > 0)
-            snprintf(out, size, "%s", stem_word(li, st, t.items[0].surface, stem));
+            snprintf(out, size, "%s",
+                     stem_word(li, st, t.items[0].surface, t.items[0].folded, stem));
         pa_tokens_free(&t);
     }
     pa_stemmer_free(st);

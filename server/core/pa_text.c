@@ -318,53 +318,95 @@ static char *fold_known(const char *s, size_t len, int light, size_t *out_len, s
     return b.data;
 }
 
-/* Folds one token's surface form (valid UTF-8, already case-folded by the
- * tokenizer); returns malloc'd text. ASCII letters and digits fold to
- * themselves. */
-static char *fold_token(const char *surface, size_t len, int use_table, size_t *chars)
+/* Appends the folded form of one token's surface form (valid UTF-8, already
+ * case-folded by the tokenizer) to b, and its length in code points to
+ * *chars. ASCII letters and digits fold to themselves. */
+static void fold_into(buf *b, const char *surface, size_t len, int use_table, size_t *chars)
 {
-    if (!use_table)
-        return fold_token_slow(surface, len, chars);
-    if (is_ascii(surface, len)) {
+    if (use_table && is_ascii(surface, len)) {
+        buf_put(b, surface, len);
         *chars = len;
-        return pa_xstrndup(surface, len);
+        return;
     }
-    size_t n;
-    char *known = fold_known(surface, len, 0, &n, chars);
-    return known ? known : fold_token_slow(surface, len, chars);
+    size_t start = b->len, count = 0;
+    for (size_t i = 0; use_table && i < len;) {
+        uint32_t cp;
+        i += next_cp(surface + i, &cp);
+        const cp_fold *f = known_fold(cp);
+        if (!f) { /* one utf8proc must fold in context: it folds the token */
+            b->len = start;
+            break;
+        }
+        buf_put(b, f->fold, f->fold_len);
+        count += f->fold_chars;
+        if (i == len) {
+            *chars = count;
+            return;
+        }
+    }
+    char *slow = fold_token_slow(surface, len, chars);
+    buf_put(b, slow, strlen(slow));
+    free(slow);
 }
 
 void pa_tokens_free(pa_tokens *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->count; i++) {
-        free(t->items[i].surface);
-        free(t->items[i].folded);
-    }
     free(t->items);
+    free(t->strings);
     t->items = NULL;
+    t->strings = NULL;
     t->count = 0;
 }
 
-static void push_token(pa_tokens *t, size_t *cap, const char *s, size_t len, pa_script script,
-                       int use_table)
+/* Where a token's strings will be in the list's buffer, which may still
+ * move as it grows. */
+typedef struct {
+    size_t surface, folded;
+} token_at;
+
+typedef struct {
+    pa_tokens *out;
+    size_t cap;
+    token_at *at;
+    buf strings;
+    int use_table;
+} token_list;
+
+static void push_token(token_list *l, const char *s, size_t len, pa_script script)
 {
-    if (t->count == *cap) {
-        *cap = *cap ? *cap * 2 : 16;
-        t->items = pa_xrealloc(t->items, *cap * sizeof *t->items);
+    pa_tokens *t = l->out;
+    if (t->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        t->items = pa_xrealloc(t->items, l->cap * sizeof *t->items);
+        l->at = pa_xrealloc(l->at, l->cap * sizeof *l->at);
     }
-    pa_token *tok = &t->items[t->count];
-    size_t chars = 0;
-    tok->folded = fold_token(s, len, use_table, &chars);
+    size_t folded = l->strings.len, chars = 0;
+    fold_into(&l->strings, s, len, l->use_table, &chars);
     if (chars == 0) { /* a token made only of marks or tatweel */
-        free(tok->folded);
+        l->strings.len = folded;
         return;
     }
-    tok->surface = pa_xstrndup(s, len);
-    tok->chars = chars;
-    tok->script = script;
+    buf_put(&l->strings, "", 1); /* the NUL ends the folded form */
+    size_t surface = l->strings.len;
+    buf_put(&l->strings, s, len);
+    buf_put(&l->strings, "", 1);
+    l->at[t->count] = (token_at){surface, folded};
+    t->items[t->count] = (pa_token){NULL, NULL, chars, script};
     t->count++;
+}
+
+/* Points the tokens at their strings, now that the buffer is final. */
+static void finish_tokens(token_list *l)
+{
+    pa_tokens *t = l->out;
+    t->strings = l->strings.data;
+    for (size_t i = 0; i < t->count; i++) {
+        t->items[i].surface = t->strings + l->at[i].surface;
+        t->items[i].folded = t->strings + l->at[i].folded;
+    }
+    free(l->at);
 }
 
 /* Case-folds text as utf8proc would with the options below; ASCII text only
@@ -393,12 +435,13 @@ static utf8proc_ssize_t case_fold(const char *text, size_t len, int use_table,
 static int tokenize(const char *text, size_t len, int use_table, pa_tokens *out)
 {
     out->items = NULL;
+    out->strings = NULL;
     out->count = 0;
     if (!pa_text_is_valid(text, len))
         return -1;
     utf8proc_uint8_t *light = NULL;
     utf8proc_ssize_t n = case_fold(text, len, use_table, &light);
-    size_t cap = 0;
+    token_list list = {.out = out, .use_table = use_table};
     utf8proc_ssize_t start = -1;
     pa_script script = PA_SCRIPT_OTHER;
     for (utf8proc_ssize_t i = 0; i <= n;) {
@@ -413,12 +456,12 @@ static int tokenize(const char *text, size_t len, int use_table, pa_tokens *out)
         } else if (inside && script == PA_SCRIPT_OTHER) {
             script = script_of(cp);
         } else if (!inside && start >= 0) {
-            push_token(out, &cap, (const char *)light + start, (size_t)(i - start), script,
-                       use_table);
+            push_token(&list, (const char *)light + start, (size_t)(i - start), script);
             start = -1;
         }
         i += k > 0 ? k : 1;
     }
+    finish_tokens(&list);
     free(light);
     return 0;
 }

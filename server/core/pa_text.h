@@ -24,8 +24,8 @@
 typedef enum { PA_SCRIPT_OTHER, PA_SCRIPT_LATIN, PA_SCRIPT_ARABIC } pa_script;
 
 typedef struct {
-    char *surface; /* NUL-terminated, owned by the pa_tokens */
-    char *folded;  /* NUL-terminated, owned by the pa_tokens */
+    char *surface; /* NUL-terminated, in the pa_tokens' strings */
+    char *folded;  /* NUL-terminated, in the pa_tokens' strings */
     size_t chars;  /* length of folded in code points */
     pa_script script;
 } pa_token;
@@ -33,6 +33,7 @@ typedef struct {
 typedef struct {
     pa_token *items;
     size_t count;
+    char *strings; /* every token's strings, one allocation */
 } pa_tokens;
 
 /* Splits len bytes of UTF-8 text into tokens. Returns 0 and fills *out (free

@@ -30,36 +30,63 @@ struct pa_typo_index {
     size_t n_long;
 };
 
-/* Hash of cps without the code points at positions skip1 and skip2 (pass
- * SIZE_MAX for none). FNV-1a over the code points, then a finalizer so that
- * the low bits, which pick the bucket, depend on every code point. */
-static uint64_t hash_without(const uint32_t *cps, size_t n, size_t skip1, size_t skip2)
+/* The base of the polynomial hash of a string of code points: odd, so that
+ * multiplying by it loses nothing modulo 2^64. */
+static const uint64_t HASH_BASE = UINT64_C(0x100000001B3);
+
+/* A finalizer, so that the low bits, which pick the bucket, depend on every
+ * code point. */
+static uint64_t mix(uint64_t h)
 {
-    uint64_t h = UINT64_C(14695981039346656037);
-    for (size_t i = 0; i < n; i++) {
-        if (i == skip1 || i == skip2)
-            continue;
-        h = (h ^ cps[i]) * UINT64_C(1099511628211);
-    }
     h ^= h >> 33;
     h *= UINT64_C(0xff51afd7ed558ccd);
     h ^= h >> 33;
     return h;
 }
 
+/* Polynomial hashes of a word's prefixes and the powers of the base, so
+ * that the hash of the word less one or two code points costs a few
+ * multiplications: h(c0..cn-1) = sum of (ci + 1) * B^(n-1-i). */
+typedef struct {
+    uint64_t prefix[PA_TYPO_MAX_INDEXED_CHARS + PA_TYPO_MAX_EDITS + 2];
+    uint64_t power[PA_TYPO_MAX_INDEXED_CHARS + PA_TYPO_MAX_EDITS + 2];
+} word_hashes;
+
+static void hash_prefixes(const uint32_t *cps, size_t n, word_hashes *w)
+{
+    w->prefix[0] = 0;
+    w->power[0] = 1;
+    for (size_t i = 0; i < n; i++) {
+        w->prefix[i + 1] = w->prefix[i] * HASH_BASE + cps[i] + 1;
+        w->power[i + 1] = w->power[i] * HASH_BASE;
+    }
+}
+
+/* The hash of code points [from, to). */
+static uint64_t span(const word_hashes *w, size_t from, size_t to)
+{
+    return w->prefix[to] - w->prefix[from] * w->power[to - from];
+}
+
 /* Calls visit for every string made from cps by deleting up to max code
  * points, with the number deleted. Deleting positions in increasing order
  * makes each deletion set once; equal letters may still repeat a string,
- * which the callers tolerate. */
+ * which the callers tolerate. n is at most PA_TYPO_MAX_INDEXED_CHARS +
+ * PA_TYPO_MAX_EDITS. */
 typedef void (*deletion_fn)(uint64_t key, uint32_t deleted, void *arg);
 
 static void for_each_deletion(const uint32_t *cps, size_t n, int max, deletion_fn visit, void *arg)
 {
-    visit(hash_without(cps, n, SIZE_MAX, SIZE_MAX), 0, arg);
+    word_hashes w;
+    hash_prefixes(cps, n, &w);
+    visit(mix(w.prefix[n]), 0, arg);
     for (size_t i = 0; max >= 1 && i < n; i++) {
-        visit(hash_without(cps, n, i, SIZE_MAX), 1, arg);
+        uint64_t before = w.prefix[i]; /* [0, i) */
+        visit(mix(before * w.power[n - i - 1] + span(&w, i + 1, n)), 1, arg);
         for (size_t j = i + 1; max >= 2 && j < n; j++)
-            visit(hash_without(cps, n, i, j), 2, arg);
+            visit(mix((before * w.power[j - i - 1] + span(&w, i + 1, j)) * w.power[n - j - 1] +
+                      span(&w, j + 1, n)),
+                  2, arg);
     }
 }
 
