@@ -203,6 +203,16 @@ void pa_jsonpos_append_key(char *buf, size_t size, const char *key)
 
 void pa_jsonpos_append_index(char *buf, size_t size, size_t index)
 {
+    char digits[24]; /* "/" and the decimal digits, backwards */
+    size_t k = 0;
+    do {
+        digits[k++] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index);
+    digits[k++] = '/';
     size_t n = strlen(buf);
-    snprintf(buf + n, size > n ? size - n : 0, "/%zu", index);
+    while (k > 0 && n + 1 < size)
+        buf[n++] = digits[--k];
+    if (n < size)
+        buf[n] = '\0';
 }

@@ -153,14 +153,14 @@ static void doc_position(const doc *d, const char *pointer, int *line, int *col)
 /* pointer + "/" + key, or + "/" + index, into out. */
 static char *child_key(char out[PA_POINTER_MAX], const char *pointer, const char *key)
 {
-    snprintf(out, PA_POINTER_MAX, "%s", pointer);
+    pa_text_copy(out, PA_POINTER_MAX, pointer);
     pa_jsonpos_append_key(out, PA_POINTER_MAX, key);
     return out;
 }
 
 static char *child_index(char out[PA_POINTER_MAX], const char *pointer, size_t index)
 {
-    snprintf(out, PA_POINTER_MAX, "%s", pointer);
+    pa_text_copy(out, PA_POINTER_MAX, pointer);
     pa_jsonpos_append_index(out, PA_POINTER_MAX, index);
     return out;
 }
@@ -677,7 +677,7 @@ static void load_name(builder *b, doc *d, const char *file_key, const char *id, 
     json_object_foreach(langs, lang, list)
     {
         char lptr[PA_POINTER_MAX];
-        snprintf(lptr, PA_POINTER_MAX, "%s", ptr);
+        pa_text_copy(lptr, PA_POINTER_MAX, ptr);
         pa_jsonpos_append_key(lptr, PA_POINTER_MAX, lang);
         if (strcmp(lang, "all") && pa_knowledge_lang(k, lang) < 0) {
             doc_error(d, PA_DM_NAME_UNKNOWN_LANGUAGE, lptr, 1, PA_DIAG_ARGS(PA_TEXT("lang", lang)));
@@ -700,7 +700,7 @@ static void load_name(builder *b, doc *d, const char *file_key, const char *id, 
             long owner = pa_map_get(seen_owner, key, -1);
             if (owner >= 0 && owner != (long)(out - k->names)) {
                 char iptr[PA_POINTER_MAX];
-                snprintf(iptr, PA_POINTER_MAX, "%s", lptr);
+                pa_text_copy(iptr, PA_POINTER_MAX, lptr);
                 pa_jsonpos_append_index(iptr, PA_POINTER_MAX, i);
                 doc_error(d, PA_DM_NAME_DUPLICATE_VARIANT, iptr, 0,
                           PA_DIAG_ARGS(PA_TEXT("variant", texts[i]),
@@ -945,7 +945,7 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
             free(folded);
             long first = pa_map_get(&st->examples, key, -1);
             char iptr[PA_POINTER_MAX];
-            snprintf(iptr, PA_POINTER_MAX, "%s", ptr);
+            pa_text_copy(iptr, PA_POINTER_MAX, ptr);
             pa_jsonpos_append_index(iptr, PA_POINTER_MAX, i);
             doc_position(d, iptr, &il->example_lines[i], &il->example_columns[i]);
             if (first >= 0) {
@@ -1018,7 +1018,7 @@ static void load_intent_answers(builder *b, doc *d, pa_intent *in, json_t *answe
         {
             if (pa_knowledge_lang(k, key) < 0) {
                 char ptr[PA_POINTER_MAX];
-                snprintf(ptr, PA_POINTER_MAX, "%s", names[t]);
+                pa_text_copy(ptr, PA_POINTER_MAX, names[t]);
                 pa_jsonpos_append_key(ptr, PA_POINTER_MAX, key);
                 doc_error(d, PA_DM_INTENT_UNKNOWN_LANGUAGE, ptr, 1,
                           PA_DIAG_ARGS(PA_TEXT("lang", key)));

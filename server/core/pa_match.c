@@ -88,7 +88,7 @@ static void add_feature(analysis *a, const char *text, double factor)
     }
     if (a->n == PA_FEATURE_MAX)
         return;
-    snprintf(a->scratch[a->n], PA_WORD_MAX, "%s", text);
+    pa_text_copy(a->scratch[a->n], PA_WORD_MAX, text);
     a->text[a->n] = a->scratch[a->n];
     a->factor[a->n++] = factor;
 }
@@ -229,7 +229,7 @@ static const char *compute_stem(const lang_index *li, pa_stemmer *st, const char
         strcpy(word + len - strlen(best->key), best->value);
     const char *stem = pa_stemmer_stem(st, word);
     char *stem_folded = pa_text_fold(stem, strlen(stem));
-    snprintf(out, PA_WORD_MAX, "%s", stem_folded && *stem_folded ? stem_folded : stem);
+    pa_text_copy(out, PA_WORD_MAX, stem_folded && *stem_folded ? stem_folded : stem);
     free(stem_folded);
     return out;
 }
@@ -243,7 +243,7 @@ static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *s
     long cached = pa_map_get(&li->stems, surface, -1);
     if (cached < 0)
         return compute_stem(li, st, surface, folded, out);
-    snprintf(out, PA_WORD_MAX, "%s", li->stem_text[cached]);
+    pa_text_copy(out, PA_WORD_MAX, li->stem_text[cached]);
     return out;
 }
 
@@ -285,7 +285,8 @@ static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens
         if (name_of[i] >= 0) {
             if (i == 0 || name_of[i - 1] != name_of[i]) {
                 char f[PA_WORD_MAX];
-                snprintf(f, sizeof f, "#%s", k->names[name_of[i]].id);
+                f[0] = '#';
+                pa_text_copy(f + 1, sizeof f - 1, k->names[name_of[i]].id);
                 add_feature(a, f, 1);
                 a->content++;
             }
@@ -407,6 +408,24 @@ static void build_vocab(pa_index *idx, lang_index *li, size_t l)
     }
 }
 
+/* The tokens' folded forms joined by spaces, in the arena. */
+static const char *join_folded(pa_arena *arena, const pa_tokens *t)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < t->count; i++)
+        len += strlen(t->items[i].folded) + 1;
+    char *out = pa_arena_alloc(arena, len + 1), *p = out;
+    for (size_t i = 0; i < t->count; i++) {
+        size_t n = strlen(t->items[i].folded);
+        if (i)
+            *p++ = ' ';
+        memcpy(p, t->items[i].folded, n);
+        p += n;
+    }
+    *p = '\0';
+    return out;
+}
+
 static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *st)
 {
     const pa_knowledge *k = idx->k;
@@ -425,10 +444,9 @@ static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *
             analyse(li, k, &t, spans.name_of, st, 1, 0, a);
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
-            char *folded = pa_text_fold(il->examples[j], strlen(il->examples[j]));
-            if (folded && *folded)
-                pa_map_put(&li->exact, pa_arena_strdup(idx->arena, folded), (long)i + 1);
-            free(folded);
+            const char *folded = join_folded(idx->arena, &t); /* pa_text_fold's form */
+            if (*folded)
+                pa_map_put(&li->exact, folded, (long)i + 1);
             e->feats = pa_arena_alloc(idx->arena, (a->n + 1) * sizeof *e->feats);
             for (size_t f = 0; f < a->n; f++)
                 e->feats[e->n_feats++] = intern(idx, li, a->text[f], &cap);
@@ -945,7 +963,8 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
             idx->unknown_weight, a);
     if (context_name >= 0 && out->n_names == 0) { /* the subject of the conversation */
         char f[PA_WORD_MAX];
-        snprintf(f, sizeof f, "#%s", idx->k->names[context_name].id);
+        f[0] = '#';
+        pa_text_copy(f + 1, sizeof f - 1, idx->k->names[context_name].id);
         add_feature(a, f, 1);
         out->names[out->n_names++] = context_name;
         out->from_context = 1;

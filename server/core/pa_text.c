@@ -13,15 +13,20 @@ typedef struct {
     size_t len, cap;
 } buf;
 
-static void buf_put(buf *b, const void *p, size_t n)
+static void buf_grow(buf *b, size_t need)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->data = pa_xrealloc(b->data, cap);
-        b->cap = cap;
-    }
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    while (cap < need)
+        cap *= 2;
+    b->data = pa_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+/* Called for each code point folded: the common case stays short. */
+static inline void buf_put(buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        buf_grow(b, b->len + n + 1);
     memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
@@ -32,6 +37,16 @@ static void buf_put_cp(buf *b, utf8proc_int32_t cp)
     utf8proc_uint8_t tmp[4];
     utf8proc_ssize_t n = utf8proc_encode_char(cp, tmp);
     buf_put(b, tmp, (size_t)n);
+}
+
+char *pa_text_copy(char *out, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return out;
 }
 
 int pa_text_is_valid(const char *s, size_t len)
@@ -204,7 +219,9 @@ typedef struct {
     char light[CP_FOLD_BYTES]; /* case-folded, NFKC: the surface form */
     char fold[CP_FOLD_BYTES];  /* the folded form of the code point in surface text */
     unsigned char light_len, fold_len, fold_chars;
-    unsigned char known; /* 0: a mark, or a fold too long: leave it to utf8proc */
+    unsigned char known;      /* 0: a mark, or a fold too long: leave it to utf8proc */
+    unsigned char token_char; /* is_token_char */
+    unsigned char script;     /* script_of */
 } cp_fold;
 
 /* Latin (with its extensions and Vietnamese's), Arabic, general punctuation. */
@@ -218,6 +235,8 @@ static once_flag fold_table_once = ONCE_FLAG_INIT;
 
 static long fold_slot(uint32_t cp)
 {
+    if (cp < 0x250) /* the first range */
+        return (long)cp;
     long base = 0;
     for (size_t r = 0; r < sizeof fold_ranges / sizeof fold_ranges[0]; r++) {
         if (cp >= fold_ranges[r].first && cp <= fold_ranges[r].last)
@@ -238,6 +257,8 @@ static void fill_fold(uint32_t cp, cp_fold *f)
     utf8proc_uint8_t one[4];
     utf8proc_ssize_t n = utf8proc_encode_char((utf8proc_int32_t)cp, one);
     f->known = 0;
+    f->token_char = (unsigned char)is_token_char((utf8proc_int32_t)cp);
+    f->script = (unsigned char)script_of((utf8proc_int32_t)cp);
     if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || is_mark((utf8proc_int32_t)cp))
         return;
     utf8proc_uint8_t *light = NULL;
@@ -272,6 +293,19 @@ static const cp_fold *known_fold(uint32_t cp)
     call_once(&fold_table_once, build_fold_table);
     long slot = fold_slot(cp);
     return slot >= 0 && fold_table[slot].known ? &fold_table[slot] : NULL;
+}
+
+/* Whether cp is part of a token, and its script, from the table when it
+ * has cp (the caller has built it). */
+static int token_char_of(uint32_t cp, pa_script *script)
+{
+    long slot = fold_slot(cp);
+    if (slot >= 0) {
+        *script = (pa_script)fold_table[slot].script;
+        return fold_table[slot].token_char;
+    }
+    *script = script_of((utf8proc_int32_t)cp);
+    return is_token_char((utf8proc_int32_t)cp);
 }
 
 /* Decodes the code point at s (valid UTF-8); returns its length in bytes. */
@@ -442,24 +476,24 @@ static int tokenize(const char *text, size_t len, int use_table, pa_tokens *out)
     utf8proc_uint8_t *light = NULL;
     utf8proc_ssize_t n = case_fold(text, len, use_table, &light);
     token_list list = {.out = out, .use_table = use_table};
+    call_once(&fold_table_once, build_fold_table);
     utf8proc_ssize_t start = -1;
     pa_script script = PA_SCRIPT_OTHER;
     for (utf8proc_ssize_t i = 0; i <= n;) {
-        utf8proc_int32_t cp = 0;
-        utf8proc_ssize_t k = 1;
-        if (i < n)
-            k = utf8proc_iterate(light + i, n - i, &cp);
-        int inside = i < n && k > 0 && is_token_char(cp);
+        uint32_t cp = 0;
+        size_t k = i < n ? next_cp((const char *)light + i, &cp) : 1; /* light is valid */
+        pa_script cp_script = PA_SCRIPT_OTHER;
+        int inside = i < n && token_char_of(cp, &cp_script);
         if (inside && start < 0) {
             start = i;
-            script = script_of(cp);
+            script = cp_script;
         } else if (inside && script == PA_SCRIPT_OTHER) {
-            script = script_of(cp);
+            script = cp_script;
         } else if (!inside && start >= 0) {
             push_token(&list, (const char *)light + start, (size_t)(i - start), script);
             start = -1;
         }
-        i += k > 0 ? k : 1;
+        i += (utf8proc_ssize_t)k;
     }
     finish_tokens(&list);
     free(light);
@@ -492,8 +526,30 @@ char *pa_text_fold(const char *text, size_t len)
     return b.data;
 }
 
+/* 1 when s (valid UTF-8) surely has a letter or digit: one of ASCII, or a
+ * letter of the table that folds to something. 0 means "look closer". */
+static int has_plain_letter(const char *s, size_t len)
+{
+    call_once(&fold_table_once, build_fold_table);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += next_cp(s + i, &cp);
+        if (cp < 0x80 && ((cp | 0x20) - 'a' < 26 || cp - '0' < 10))
+            return 1;
+        long slot = fold_slot(cp);
+        if (slot >= 0 && fold_table[slot].known && fold_table[slot].token_char &&
+            fold_table[slot].fold_chars > 0)
+            return 1;
+    }
+    return 0;
+}
+
 int pa_text_has_words(const char *s, size_t len)
 {
+    if (!pa_text_is_valid(s, len))
+        return 0;
+    if (has_plain_letter(s, len))
+        return 1;
     char *folded = pa_text_fold(s, len);
     int words = folded && *folded;
     free(folded);

@@ -71,6 +71,10 @@ int pa_text_distance(const char *a, const char *b, int max);
 /* The same between two strings already decoded into code points. */
 int pa_text_distance_cp(const uint32_t *x, size_t m, const uint32_t *y, size_t n, int max);
 
+/* Copies s into out, at most size - 1 bytes and a NUL (size > 0), like
+ * snprintf(out, size, "%s", s) without the formatting; returns out. */
+char *pa_text_copy(char *out, size_t size, const char *s);
+
 /* Decodes UTF-8 into at most cap code points; returns how many were written. */
 size_t pa_text_decode(const char *s, uint32_t *out, size_t cap);
 
