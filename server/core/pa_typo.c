@@ -11,20 +11,29 @@ enum { QUERY_MAX_CHARS = PA_TEXT_DISTANCE_MAX_CHARS };
 /* Candidates held on the stack before the query falls back to the heap. */
 enum { STACK_CANDIDATES = 512 };
 
-/* One string made from a listed word by deleting `deleted` code points. */
+/* One string made from a listed word by deleting some code points: the
+ * hash bits the bucket does not already say, with the number deleted in
+ * the two lowest bits, and the word. Eight bytes: an index holds dozens of
+ * entries per word. */
 typedef struct {
-    uint64_t key; /* hash of the remaining code points */
+    uint32_t check;
     uint32_t word;
-    uint32_t deleted;
 } entry;
+
+enum { DELETED_BITS = 2 };
+
+static uint32_t check_of(uint64_t key, uint32_t deleted)
+{
+    return (uint32_t)(key >> 32) << DELETED_BITS | deleted;
+}
 
 struct pa_typo_index {
     uint32_t *cps;    /* every word's code points, one after the other */
     size_t *start;    /* where word i's code points begin in cps */
     uint32_t *length; /* word i's length in code points */
     size_t n_words;
-    size_t *bucket; /* entries of bucket b: bucket[b] to bucket[b + 1] */
-    uint64_t mask;  /* buckets - 1 */
+    uint32_t *bucket; /* entries of bucket b: bucket[b] to bucket[b + 1] */
+    uint64_t mask;    /* buckets - 1 */
     entry *entries;
     uint32_t *long_words; /* too long to index: compared one by one */
     size_t n_long;
@@ -92,20 +101,23 @@ static void for_each_deletion(const uint32_t *cps, size_t n, int max, deletion_f
 
 /* ---- building ----------------------------------------------------------- */
 
+/* The index is built in two passes over the words' deletions, which are
+ * cheap to hash again: one counts each bucket's entries, the other places
+ * them. No list of every entry is ever held beside the index. */
 typedef struct {
-    entry *items;
-    size_t count, cap;
+    pa_typo_index *ix;
     uint32_t word;
-} entry_list;
+    uint32_t *next; /* NULL while counting; else where bucket b's next entry goes */
+} filling;
 
-static void collect_entry(uint64_t key, uint32_t deleted, void *arg)
+static void place_entry(uint64_t key, uint32_t deleted, void *arg)
 {
-    entry_list *l = arg;
-    if (l->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 1024;
-        l->items = pa_xrealloc(l->items, l->cap * sizeof *l->items);
-    }
-    l->items[l->count++] = (entry){key, l->word, deleted};
+    filling *f = arg;
+    size_t b = (size_t)(key & f->ix->mask);
+    if (!f->next)
+        f->ix->bucket[b + 1]++;
+    else
+        f->ix->entries[f->next[b]++] = (entry){check_of(key, deleted), f->word};
 }
 
 static void decode_words(pa_typo_index *ix, const char *const *words)
@@ -124,26 +136,23 @@ static void decode_words(pa_typo_index *ix, const char *const *words)
     }
 }
 
-/* Spreads the entries over a power-of-two number of buckets. A word's
+/* Calls place_entry for every deletion of every indexed word. A word's
  * repeated deletions ("aa" less either a) stay: the query drops repeated
- * candidates anyway, and sorting them out would cost more at build. */
-static void fill_buckets(pa_typo_index *ix, entry *all, size_t n)
+ * candidates anyway. */
+static void each_entry(pa_typo_index *ix, filling *f)
 {
-    size_t buckets = 1;
-    while (buckets < n)
-        buckets *= 2;
-    ix->mask = buckets - 1;
-    ix->bucket = pa_xcalloc(buckets + 1, sizeof *ix->bucket);
-    for (size_t i = 0; i < n; i++)
-        ix->bucket[(all[i].key & ix->mask) + 1]++;
-    for (size_t b = 0; b < buckets; b++)
-        ix->bucket[b + 1] += ix->bucket[b];
-    size_t *next = pa_xmalloc((buckets + 1) * sizeof *next);
-    memcpy(next, ix->bucket, (buckets + 1) * sizeof *next);
-    ix->entries = pa_xmalloc((n + 1) * sizeof *ix->entries);
-    for (size_t i = 0; i < n; i++)
-        ix->entries[next[all[i].key & ix->mask]++] = all[i];
-    free(next);
+    for (size_t i = 0; i < ix->n_words; i++) {
+        if (ix->length[i] > PA_TYPO_MAX_INDEXED_CHARS)
+            continue;
+        f->word = (uint32_t)i;
+        for_each_deletion(ix->cps + ix->start[i], ix->length[i], PA_TYPO_MAX_EDITS, place_entry, f);
+    }
+}
+
+/* The number of entries: what a word of n code points gives. */
+static size_t entries_of(size_t n)
+{
+    return 1 + n + n * (n - (n > 0)) / 2;
 }
 
 pa_typo_index *pa_typo_build(const char *const *words, size_t n)
@@ -152,18 +161,29 @@ pa_typo_index *pa_typo_build(const char *const *words, size_t n)
     ix->n_words = n;
     decode_words(ix, words);
     ix->long_words = pa_xmalloc((n + 1) * sizeof *ix->long_words);
-    entry_list all = {0};
+    size_t total = 0;
     for (size_t i = 0; i < n; i++) {
-        if (ix->length[i] > PA_TYPO_MAX_INDEXED_CHARS) {
+        if (ix->length[i] > PA_TYPO_MAX_INDEXED_CHARS)
             ix->long_words[ix->n_long++] = (uint32_t)i;
-            continue;
-        }
-        all.word = (uint32_t)i;
-        for_each_deletion(ix->cps + ix->start[i], ix->length[i], PA_TYPO_MAX_EDITS, collect_entry,
-                          &all);
+        else
+            total += entries_of(ix->length[i]);
     }
-    fill_buckets(ix, all.items, all.count);
-    free(all.items);
+    if (total >= UINT32_MAX)
+        pa_out_of_memory(total * sizeof(entry)); /* beyond what 32-bit offsets address */
+    size_t buckets = 1;
+    while (buckets < total)
+        buckets *= 2;
+    ix->mask = buckets - 1;
+    ix->bucket = pa_xcalloc(buckets + 1, sizeof *ix->bucket);
+    filling f = {ix, 0, NULL};
+    each_entry(ix, &f); /* count */
+    for (size_t b = 0; b < buckets; b++)
+        ix->bucket[b + 1] += ix->bucket[b];
+    f.next = pa_xmalloc((buckets + 1) * sizeof *f.next);
+    memcpy(f.next, ix->bucket, (buckets + 1) * sizeof *f.next);
+    ix->entries = pa_xmalloc((total + 1) * sizeof *ix->entries);
+    each_entry(ix, &f); /* place */
+    free(f.next);
     return ix;
 }
 
@@ -213,11 +233,13 @@ static void lookup(uint64_t key, uint32_t deleted, void *arg)
     size_t b = (size_t)(key & ix->mask);
     for (size_t i = ix->bucket[b]; i < ix->bucket[b + 1]; i++) {
         const entry *e = &ix->entries[i];
-        if (e->key != key || e->deleted > (uint32_t)c->max)
+        uint32_t e_deleted = e->check & ((1u << DELETED_BITS) - 1);
+        if (e->check >> DELETED_BITS != check_of(key, 0) >> DELETED_BITS ||
+            e_deleted > (uint32_t)c->max)
             continue;
         size_t len = ix->length[e->word];
         size_t diff = len > c->query_chars ? len - c->query_chars : c->query_chars - len;
-        if (diff <= (size_t)c->max && deleted + e->deleted >= diff)
+        if (diff <= (size_t)c->max && deleted + e_deleted >= diff)
             add_candidate(c, e->word);
     }
 }
