@@ -111,7 +111,7 @@ pa_snapshot *cli_load(const cli_paths *p)
     return s;
 }
 
-enum { CLI_MAX_OPTIONS = 64 };
+enum { CLI_MAX_OPTIONS = 128 }; /* serve has one option per setting */
 
 int cli_parse(int argc, char **argv, const char *help, cli_paths *paths, const cli_option *extra,
               int min_args, int max_args, int *first)

@@ -36,6 +36,8 @@ static const setting settings[] = {
     {"intents", T_STRING, AT(intents_dir), NULL, 0, 0, "DIR", "the intent files"},
     {"locales", T_STRING, AT(locales_dir), NULL, 0, 0, "DIR", "the locale files"},
     {"web", T_STRING, AT(web_dir), NULL, 0, 0, "DIR", "the page and the widget served at /"},
+    {"workers", T_COUNT, AT(workers), "0", 0, PA_WORKERS_MAX, "N",
+     "service threads, each with its own listener on the same port (0: one per CPU online)"},
     {"max-connections", T_COUNT, AT(max_connections), "10000", 1, 1000000, "N",
      "TCP connections the public listener holds at once (HTTP and WebSocket)"},
     {"max-connections-per-address", T_COUNT, AT(max_per_address), "64", 1, 1000000, "N",
@@ -372,6 +374,12 @@ int pa_config_load_env(pa_config *c, const char *(*getenv_fn)(const char *name),
 }
 
 /* ---- the whole ------------------------------------------------------------ */
+
+unsigned pa_config_workers(uint64_t asked, long online)
+{
+    uint64_t n = asked ? asked : online > 0 ? (uint64_t)online : 1;
+    return n > PA_WORKERS_MAX ? PA_WORKERS_MAX : (unsigned)n;
+}
 
 int pa_config_split_address(const char *listen, char *host, size_t size, int *port)
 {

@@ -20,6 +20,11 @@
 
 enum { PA_CONFIG_ERROR_MAX = 512 };
 
+/* The most service threads (setting workers) one process runs: beyond a
+ * machine's cores they only add contexts and memory; more cores are for
+ * replicas (docs/deployment.md). */
+enum { PA_WORKERS_MAX = 256 };
+
 typedef enum { PA_FORWARDED_HEADER_XFF, PA_FORWARDED_HEADER_RFC7239 } pa_forwarded_header;
 
 /* Strings are malloc'd and owned by the configuration; times are in
@@ -28,6 +33,7 @@ typedef struct {
     char *listen, *admin_listen;              /* "ADDR:PORT", "[v6]:PORT" */
     char *intents_dir, *locales_dir;          /* the knowledge */
     char *web_dir;                            /* the page and the widget */
+    uint64_t workers;                         /* service threads; 0: one per CPU online */
     uint64_t max_connections;                 /* TCP connections on the public listener */
     uint64_t max_per_address;                 /* of them, from one client address */
     uint64_t admin_max_connections;           /* on the admin listener */
@@ -112,6 +118,12 @@ const char *pa_config_key(size_t i);
 const char *pa_config_value_name(size_t i);
 /* The environment variable of key i ("PASSERELLE_IDLE_TIMEOUT"). */
 void pa_config_env_name(size_t i, char *out, size_t size);
+
+/* The number of service threads the setting workers asks for: the setting
+ * (asked), or online (the CPUs online, sysconf(_SC_NPROCESSORS_ONLN)) when it
+ * is 0; always from 1 to PA_WORKERS_MAX (online below 1, a failed sysconf,
+ * counts as 1). */
+unsigned pa_config_workers(uint64_t asked, long online);
 
 /* Splits "ADDR:PORT" or "[v6]:PORT" into host and port. Returns 0 or -1. */
 int pa_config_split_address(const char *listen, char *host, size_t size, int *port);

@@ -5,6 +5,7 @@
 #include "pa_log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@ enum {
 /* An acknowledgement due once the worker has written the message. */
 typedef struct {
     uint64_t ticket;
+    const void *owner; /* the worker whose thread may write to conn */
+    int done;          /* the worker has its result, for the owner's poll */
+    pa_spool_put_result result;
     void *conn;             /* NULL once the connection closed */
     pa_handoff_conn *state; /* the connection's count; NULL with conn */
     char key[PA_CONTACT_KEY_MAX + 1];
@@ -40,6 +44,9 @@ struct pa_handoff {
     size_t secret_len;
     char agent[PA_HANDOFF_AGENT_MAX];
     pa_delivery *delivery;
+    /* lock guards the callback and the acknowledgements due: every
+     * worker and the delivery thread use them */
+    pthread_mutex_t lock;
     void (*wake)(void *user); /* the service's: acknowledgements are ready */
     void *wake_user;
     uint64_t last_ticket;
@@ -217,8 +224,22 @@ static int load_secret(pa_handoff *h, const char *path, char *err)
 static void results_ready(void *user)
 {
     pa_handoff *h = user;
-    if (h->wake)
-        h->wake(h->wake_user);
+    pthread_mutex_lock(&h->lock);
+    void (*wake)(void *) = h->wake;
+    void *wake_user = h->wake_user;
+    pthread_mutex_unlock(&h->lock);
+    if (wake)
+        wake(wake_user);
+}
+
+void pa_handoff_set_wake(pa_handoff *h, void (*wake)(void *user), void *user)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->lock);
+    h->wake = wake;
+    h->wake_user = user;
+    pthread_mutex_unlock(&h->lock);
 }
 
 /* Worker thread: the staff event of a message (its language and state, never
@@ -290,6 +311,7 @@ pa_handoff *pa_handoff_start(const pa_config *c, const char *locales_dir, const 
     pa_handoff *h = pa_xcalloc(1, sizeof *h);
     h->c = c;
     h->events = events;
+    pthread_mutex_init(&h->lock, NULL);
     h->wake = wake;
     h->wake_user = user;
     h->limits = (pa_contact_limits){.max_text_chars = c->max_text,
@@ -332,6 +354,7 @@ void pa_handoff_stop(pa_handoff *h)
     if (h->secret)
         memset(h->secret, 0, h->secret_len);
     free(h->secret);
+    pthread_mutex_destroy(&h->lock);
     free(h);
 }
 
@@ -342,8 +365,9 @@ char *pa_handoff_welcome(const pa_handoff *h, char *welcome)
 
 /* ---- messages ------------------------------------------------------------- */
 
-static void add_pending(pa_handoff *h, uint64_t ticket, void *conn, pa_handoff_conn *state,
-                        const pa_contact *ct, const char *lang)
+/* With the lock held. */
+static void add_pending(pa_handoff *h, uint64_t ticket, const void *owner, void *conn,
+                        pa_handoff_conn *state, const pa_contact *ct, const char *lang)
 {
     if (h->n_pend == h->cap_pend) {
         h->cap_pend = h->cap_pend ? h->cap_pend * 2 : 8;
@@ -352,6 +376,7 @@ static void add_pending(pa_handoff *h, uint64_t ticket, void *conn, pa_handoff_c
     pending *p = &h->pend[h->n_pend++];
     memset(p, 0, sizeof *p);
     p->ticket = ticket;
+    p->owner = owner;
     p->conn = conn;
     p->state = state;
     snprintf(p->key, sizeof p->key, "%s", ct->key);
@@ -359,9 +384,9 @@ static void add_pending(pa_handoff *h, uint64_t ticket, void *conn, pa_handoff_c
     p->id = ct->id ? json_incref(ct->id) : NULL;
 }
 
-char *pa_handoff_contact(pa_handoff *h, const pa_snapshot *s, const pa_session *session, void *conn,
-                         pa_handoff_conn *state, const char *data, size_t len,
-                         pa_proto_error *error)
+char *pa_handoff_contact(pa_handoff *h, const pa_snapshot *s, const pa_session *session,
+                         const void *owner, void *conn, pa_handoff_conn *state, const char *data,
+                         size_t len, pa_proto_error *error)
 {
     pa_contact_limits defaults = pa_contact_limits_default();
     pa_contact ct;
@@ -377,8 +402,10 @@ char *pa_handoff_contact(pa_handoff *h, const pa_snapshot *s, const pa_session *
         frame = pa_protocol_error_json(s, lang, e, ct.id);
     } else {
         const char *code = s->k.locales[lang].code;
+        pthread_mutex_lock(&h->lock);
         uint64_t ticket = ++h->last_ticket;
-        add_pending(h, ticket, conn, state, &ct, code);
+        add_pending(h, ticket, owner, conn, state, &ct, code);
+        pthread_mutex_unlock(&h->lock);
         state->sent++;
         pa_delivery_submit(h->delivery, ticket, ct.key, pa_contact_record(&ct, code, time(NULL)));
     }
@@ -388,11 +415,15 @@ char *pa_handoff_contact(pa_handoff *h, const pa_snapshot *s, const pa_session *
 
 void pa_handoff_forget(pa_handoff *h, const void *conn)
 {
-    for (size_t i = 0; h && i < h->n_pend; i++)
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->n_pend; i++)
         if (h->pend[i].conn == conn) {
             h->pend[i].conn = NULL;
             h->pend[i].state = NULL;
         }
+    pthread_mutex_unlock(&h->lock);
 }
 
 /* The frame the result of a submission gets. */
@@ -409,28 +440,73 @@ static char *result_frame(const pa_snapshot *s, pending *p, pa_spool_put_result 
     return pa_contact_ack_json(s, lang, p->key, p->id);
 }
 
-size_t pa_handoff_poll(pa_handoff *h, const pa_snapshot *s,
-                       void (*send)(void *user, void *conn, char *frame), void *user)
+/* Moves the delivery thread's results onto their messages. Returns 1 when
+ * one is due to another owner, whose poll must be woken. Lock held. */
+static int collect_results(pa_handoff *h, const void *owner)
 {
     uint64_t ticket;
     pa_spool_put_result r;
-    size_t errors = 0;
-    while (h && pa_delivery_take(h->delivery, &ticket, &r)) {
-        size_t i = 0;
-        while (i < h->n_pend && h->pend[i].ticket != ticket)
-            i++;
-        if (i == h->n_pend)
-            continue;
-        pending p = h->pend[i];
-        memmove(&h->pend[i], &h->pend[i + 1], (h->n_pend - i - 1) * sizeof *h->pend);
-        h->n_pend--;
-        if (p.conn) {
-            int failed;
-            send(user, p.conn, result_frame(s, &p, r, &failed));
-            errors += (size_t)failed;
-        }
-        json_decref(p.id);
+    int others = 0;
+    while (pa_delivery_take(h->delivery, &ticket, &r)) {
+        for (size_t i = 0; i < h->n_pend; i++)
+            if (h->pend[i].ticket == ticket) {
+                h->pend[i].done = 1;
+                h->pend[i].result = r;
+                others |= h->pend[i].conn && h->pend[i].owner != owner;
+                break;
+            }
     }
+    return others;
+}
+
+/* An acknowledgement to send once the lock is released. */
+typedef struct {
+    void *conn;
+    char *frame;
+} outgoing;
+
+/* Takes out the messages with a result that are owner's (or whose
+ * connection closed), with the frames of those still connected. Lock held. */
+static size_t take_done(pa_handoff *h, const pa_snapshot *s, const void *owner, outgoing **out,
+                        size_t *errors)
+{
+    size_t n_out = 0, kept = 0;
+    for (size_t i = 0; i < h->n_pend; i++) {
+        pending *p = &h->pend[i];
+        if (!p->done || (p->conn && p->owner != owner)) {
+            h->pend[kept++] = *p;
+            continue;
+        }
+        if (p->conn) {
+            int failed;
+            *out = pa_xrealloc(*out, (n_out + 1) * sizeof **out);
+            (*out)[n_out++] = (outgoing){p->conn, result_frame(s, p, p->result, &failed)};
+            *errors += (size_t)failed;
+        }
+        json_decref(p->id);
+    }
+    h->n_pend = kept;
+    return n_out;
+}
+
+size_t pa_handoff_poll(pa_handoff *h, const pa_snapshot *s, const void *owner,
+                       void (*send)(void *user, void *conn, char *frame), void *user)
+{
+    if (!h)
+        return 0;
+    outgoing *out = NULL;
+    size_t errors = 0;
+    pthread_mutex_lock(&h->lock);
+    int others = collect_results(h, owner);
+    size_t n_out = take_done(h, s, owner, &out, &errors);
+    void (*wake)(void *) = h->wake;
+    void *wake_user = h->wake_user;
+    pthread_mutex_unlock(&h->lock);
+    for (size_t i = 0; i < n_out; i++)
+        send(user, out[i].conn, out[i].frame);
+    free(out);
+    if (others && wake) /* their results are ready too: the workers' polls take them */
+        wake(wake_user);
     return errors;
 }
 

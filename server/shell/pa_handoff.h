@@ -10,6 +10,11 @@
  * widget re-sends with the same key on the next connection and gets the
  * acknowledgement of the duplicate.
  *
+ * Thread-safe: one pa_handoff serves every worker (service thread) of the
+ * process. Each message is tagged with the worker whose connection sent it
+ * (its owner), and only that worker's pa_handoff_poll sends its
+ * acknowledgement, since only that thread may write to the connection.
+ *
  * Also: what the welcome announces (the retention the widget's consent line
  * states), the handoff part of /healthz and /metrics, the staff events of
  * deliveries, and the checks of the handoff-* settings. */
@@ -43,6 +48,10 @@ pa_handoff *pa_handoff_start(const pa_config *c, const char *locales_dir, const 
 /* Stops the worker (messages not delivered stay in the spool) and frees
  * everything. Accepts NULL. */
 void pa_handoff_stop(pa_handoff *h);
+/* Replaces the callback pa_handoff_start was given: wake(user) is called
+ * from the delivery thread, or from a poll that found acknowledgements due
+ * to other owners. Accepts h NULL. */
+void pa_handoff_set_wake(pa_handoff *h, void (*wake)(void *user), void *user);
 
 /* The welcome frame (taken over) with the "contact" offer added; as it is
  * when h is NULL. Malloc'd. */
@@ -54,23 +63,25 @@ typedef struct {
 } pa_handoff_conn;
 
 /* A contact frame of len bytes from connection conn (an address the caller
- * keeps valid until pa_handoff_forget), in the conversation session.
+ * keeps valid until pa_handoff_forget) of the worker owner, in the
+ * conversation session.
  * Returns the error frame, malloc'd, with its code in *error; or NULL with
  * *error PA_PROTO_OK: the message went to the worker, and its
  * acknowledgement comes through pa_handoff_poll. With h NULL (no spool
  * configured) every contact gets contact_unavailable. */
-char *pa_handoff_contact(pa_handoff *h, const pa_snapshot *s, const pa_session *session, void *conn,
-                         pa_handoff_conn *state, const char *data, size_t len,
-                         pa_proto_error *error);
+char *pa_handoff_contact(pa_handoff *h, const pa_snapshot *s, const pa_session *session,
+                         const void *owner, void *conn, pa_handoff_conn *state, const char *data,
+                         size_t len, pa_proto_error *error);
 
 /* The connection conn is closing: acknowledgements due to it are dropped. */
 void pa_handoff_forget(pa_handoff *h, const void *conn);
 
-/* Service thread, after a wake: sends each acknowledgement ready (or the
- * contact_unavailable error when the spool refused the message) to its
- * connection through send, which takes the frame (malloc'd). Returns how
- * many error frames were sent, for the service to count. */
-size_t pa_handoff_poll(pa_handoff *h, const pa_snapshot *s,
+/* The worker owner's thread, after a wake: sends each acknowledgement ready
+ * for owner's connections (or the contact_unavailable error when the spool
+ * refused the message) through send, which takes the frame (malloc'd).
+ * Results due to other owners are kept for their polls, and wake them.
+ * Returns how many error frames were sent, for the service to count. */
+size_t pa_handoff_poll(pa_handoff *h, const pa_snapshot *s, const void *owner,
                        void (*send)(void *user, void *conn, char *frame), void *user);
 
 /* /healthz's "handoff" object: {"depth":N,"oldest_s":S,"stuck":bool,

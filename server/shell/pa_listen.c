@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +33,7 @@
 
 /* ---- listening ------------------------------------------------------------ */
 
-static int open_socket(const char *address, char *err, size_t size)
+static int open_socket(const char *address, int share, char *err, size_t size)
 {
     char host[256], port[8];
     int portnum;
@@ -53,6 +54,8 @@ static int open_socket(const char *address, char *err, size_t size)
     int one = 1, zero = 0;
     if (fd >= 0) {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (share) /* each worker its own listener; the kernel spreads connections */
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
         if (ai->ai_family == AF_INET6) /* "[::]" takes IPv4 clients too */
             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
     }
@@ -68,13 +71,13 @@ static int open_socket(const char *address, char *err, size_t size)
 }
 
 /* "ADDR:PORT" of the socket as bound: the port the system chose for port 0. */
-static void name_of(pa_listener *l)
+static void name_of(int fd, char *name, size_t size)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     char host[64] = "?";
     int port = 0;
-    if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0) {
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
         const void *a = ss.ss_family == AF_INET6
                             ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
                             : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
@@ -82,7 +85,20 @@ static void name_of(pa_listener *l)
         port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                               : ((struct sockaddr_in *)&ss)->sin_port);
     }
-    snprintf(l->name, sizeof l->name, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, port);
+    snprintf(name, size, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, port);
+}
+
+int pa__listen_probe(const char *address, char *bound, size_t size)
+{
+    char err[256];
+    int fd = open_socket(address, 0, err, sizeof err);
+    if (fd < 0) {
+        fprintf(stderr, "passerelle: cannot listen on %s (listen): %s\n", address, err);
+        return -1;
+    }
+    name_of(fd, bound, size);
+    close(fd);
+    return 0;
 }
 
 int pa__listen(pa_server *srv, pa_listener *l, const char *address, int admin)
@@ -91,13 +107,13 @@ int pa__listen(pa_server *srv, pa_listener *l, const char *address, int admin)
     memset(l, 0, sizeof *l);
     l->srv = srv;
     l->admin = admin;
-    l->fd = open_socket(address, err, sizeof err);
+    l->fd = open_socket(address, srv->share_port && !admin, err, sizeof err);
     if (l->fd < 0) {
         fprintf(stderr, "passerelle: cannot listen on %s (%s): %s\n", address,
                 admin ? "admin-listen" : "listen", err);
         return -1;
     }
-    name_of(l);
+    name_of(l->fd, l->name, sizeof l->name);
     lws_sock_file_fd_type fd = {.filefd = l->fd};
     l->wsi = lws_adopt_descriptor_vhost(admin ? srv->admin_vh : srv->public_vh,
                                         LWS_ADOPT_RAW_FILE_DESC, fd, "passerelle-listen", NULL);
@@ -300,6 +316,10 @@ static void accept_batch(pa_server *srv, pa_listener *l)
             return;
         }
         l->pause_ms = 0;
+        /* replies are small frames written whole: sent at once, not held by
+         * Nagle until the client's delayed ACK (40 ms a question) */
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         admit(srv, l, fd, (struct sockaddr *)&peer);
     }
 }

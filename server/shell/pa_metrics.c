@@ -305,6 +305,28 @@ static void reloads(buf *b, const pa_metrics *m, const pa_metrics_info *info)
     append(b, "passerelle_log_lines_dropped_total %llu\n", (unsigned long long)info->log_dropped);
 }
 
+/* Each worker's share, to see the kernel spread connections over them;
+ * the families above are the process' totals. */
+static void workers(buf *b, const pa_metrics_info *info)
+{
+    family(b, "passerelle_workers", "gauge", "Service threads (setting workers).");
+    append(b, "passerelle_workers %zu\n", info->n_workers);
+    family(b, "passerelle_worker_connections", "gauge", "Open WebSocket connections, by worker.");
+    for (size_t i = 0; i < info->n_workers; i++)
+        append(b, "passerelle_worker_connections{worker=\"%u\"} %zu\n", info->workers[i].index,
+               info->workers[i].connections);
+    family(b, "passerelle_worker_connections_total", "counter",
+           "WebSocket connections accepted, by worker.");
+    for (size_t i = 0; i < info->n_workers; i++)
+        append(b, "passerelle_worker_connections_total{worker=\"%u\"} %lu\n",
+               info->workers[i].index, info->workers[i].connections_total);
+    family(b, "passerelle_worker_messages_total", "counter",
+           "WebSocket messages handled (questions, pings, votes...), by worker.");
+    for (size_t i = 0; i < info->n_workers; i++)
+        append(b, "passerelle_worker_messages_total{worker=\"%u\"} %lu\n", info->workers[i].index,
+               info->workers[i].messages);
+}
+
 /* The knowledge bundle followed at knowledge-url. */
 static void bundle(buf *b, const pa_fetcher_status *st)
 {
@@ -332,6 +354,8 @@ char *pa_metrics_text(const pa_metrics *m, const pa_metrics_info *info)
     connections(&b, m, info);
     questions(&b, m);
     reloads(&b, m, info);
+    if (info->n_workers)
+        workers(&b, info);
     if (info->bundle)
         bundle(&b, info->bundle);
     return b.text;

@@ -1,7 +1,9 @@
 /* pa_metrics: the server's counters and their Prometheus text.
  *
- * Counted on the service thread only, so plain integers suffice (the reload
- * worker's durations come to the service thread with its result). */
+ * Not thread-safe: one pa_metrics serves the whole process, and its owner
+ * (pa_service) counts into it and renders it under its own lock, so that
+ * the workers (service threads) make one coherent set and plain integers
+ * suffice. */
 #ifndef PA_METRICS_H
 #define PA_METRICS_H
 
@@ -120,6 +122,14 @@ void pa_metrics_clear(pa_metrics *m);
  * intent. */
 void pa_metrics_count_turn(pa_metrics *m, const pa_snapshot *s, const pa_turn *t);
 
+/* What one worker (service thread) did, for the per-worker families. */
+typedef struct {
+    unsigned index;                  /* its number, the label */
+    size_t connections;              /* WebSockets open on it */
+    unsigned long connections_total; /* WebSockets it accepted */
+    unsigned long messages;          /* messages it handled (questions, pings, votes...) */
+} pa_metrics_worker;
+
 /* What /metrics shows besides the counters. */
 typedef struct {
     const char *program_version, *knowledge_version;
@@ -127,7 +137,9 @@ typedef struct {
     size_t sockets;     /* TCP connections open on the public listener */
     size_t addresses;   /* client addresses tracked (pa_peers) */
     uint64_t log_dropped;
-    const pa_fetcher_status *bundle; /* when following knowledge-url, else NULL */
+    const pa_fetcher_status *bundle;  /* when following knowledge-url, else NULL */
+    const pa_metrics_worker *workers; /* n_workers of them, by worker number */
+    size_t n_workers;
 } pa_metrics_info;
 
 /* The Prometheus text exposition of the counters, malloc'd (caller frees). */

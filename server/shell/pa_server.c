@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 enum {
     PA_TICK_MS = 1000,      /* how often timeouts and client addresses are looked at */
@@ -356,19 +357,30 @@ static void force_close(pa_server *srv, pa_ws_session *ss)
 }
 
 /* Stops accepting; each session closes once its questions are answered
- * (writeable), or at the deadline (serve_loop). */
+ * (writeable), or at the deadline (serve_loop). Every worker does this on
+ * its own thread; the first says so for all. */
 static void begin_stop(pa_server *srv)
 {
     srv->stop_deadline = lws_now_usecs() + srv->cfg->shutdown_timeout_ms * LWS_US_PER_MS;
     pa__listen_close(&srv->listeners[0]);
-    pa_log("passerelle: stopping; answering what was asked, then closing %zu connections",
-           pa_service_connections(srv->svc));
+    if (srv->index == 0)
+        pa_log("passerelle: stopping; answering what was asked, then closing %zu connections",
+               pa_service_connections_all(srv->svc));
     each_session(srv, ask_writeable);
 }
 
 static void on_stop_check(lws_sorted_usec_list_t *sul)
 {
     (void)sul; /* only there to return from lws_service */
+}
+
+/* Connections that keep a stopping worker's loop running: its own; for
+ * worker 0, every worker's, so that its admin listener answers /healthz
+ * ("stopping") until the whole process is done. */
+static size_t still_open(const pa_server *srv)
+{
+    return srv->index == 0 ? pa_service_connections_all(srv->svc)
+                           : pa_service_connections(srv->svc);
 }
 
 static void serve_loop(pa_server *srv)
@@ -379,8 +391,7 @@ static void serve_loop(pa_server *srv)
         if (!pa_service_stopping(srv->svc))
             continue;
         lws_usec_t now = lws_now_usecs();
-        if (pa_service_connections(srv->svc) == 0 ||
-            now > srv->stop_deadline + PA_CLOSE_GRACE_MS * LWS_US_PER_MS)
+        if (still_open(srv) == 0 || now > srv->stop_deadline + PA_CLOSE_GRACE_MS * LWS_US_PER_MS)
             break;
         if (now >= srv->stop_deadline && !srv->forcing_close) {
             srv->forcing_close = 1;
@@ -401,8 +412,9 @@ typedef struct {
 } signal_watch;
 
 /* Signals are taken synchronously on a thread of their own, which only
- * passes them on to the service; the service wakes the loop through its
- * hooks (lws_cancel_service is the one lws call safe from another thread). */
+ * passes them on to the service; the service wakes every worker's loop
+ * through its hooks (lws_cancel_service is the one lws call safe from
+ * another thread). */
 static void *watch_signals(void *arg)
 {
     signal_watch *w = arg;
@@ -418,20 +430,39 @@ static void *watch_signals(void *arg)
     }
 }
 
+/* The worker's context exists before the service can wake it, and goes
+ * only once nothing wakes it any more (process_free). */
 static void wake_loop(void *user)
 {
     pa_server *srv = user;
-    if (srv->ctx)
-        lws_cancel_service(srv->ctx);
+    lws_cancel_service(srv->ctx);
 }
 
-/* A reply the service has after its message (a message to staff, kept). */
+/* A reply the service has after its message (a message to staff, kept):
+ * on the thread of the worker whose connection it is (pa_handoff). */
 static void send_later(void *user, pa_conn *conn, char *frame)
 {
     (void)user;
     pa_ws_session *ss = lws_container_of(conn, pa_ws_session, conn);
     send_frame(ss, frame, 0);
 }
+
+/* ---- the process ------------------------------------------------------------ */
+
+/* What the workers share besides the service: one per process. */
+typedef struct {
+    const pa_config *cfg;
+    pa_token_keys *context_keys; /* from context-secret-file; NULL: the service's own */
+    pa_fetcher *fetcher;         /* following knowledge-url; NULL: the folders in place */
+    pa_diag_catalog *catalog;    /* the staff's texts of knowledge problems; NULL: their ids */
+    pa_events *events;           /* the staff event log (staff-log, or stderr) */
+    size_t max_sockets;          /* max-connections, or less when file descriptors are short */
+    char web_root[PATH_MAX];     /* realpath of the web folder; "": / is not served */
+    pa_server **workers;         /* n_workers, each with its lws context */
+    size_t n_workers;
+    pthread_t *threads; /* of workers 1..n-1; worker 0 runs on the main thread */
+    size_t n_threads;
+} pa_process;
 
 /* ---- starting ------------------------------------------------------------- */
 
@@ -476,7 +507,6 @@ static int create_context(pa_server *srv)
 {
     const pa_config *cfg = srv->cfg;
     unsigned handshake_s = (unsigned)((cfg->handshake_timeout_ms + 999) / 1000);
-    lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
@@ -508,9 +538,9 @@ static int create_context(pa_server *srv)
 
 /* With knowledge-url, the knowledge comes from the bundle there (or the
  * cache of the last one): fetched once now, then followed by its thread. */
-static int follow_bundle(pa_server *srv, const char *version)
+static int follow_bundle(pa_process *p, const char *version)
 {
-    const pa_config *cfg = srv->cfg;
+    const pa_config *cfg = p->cfg;
     if (!*cfg->knowledge_url)
         return 0;
     char agent[64], err[1024];
@@ -522,14 +552,14 @@ static int follow_bundle(pa_server *srv, const char *version)
                             .poll_ms = cfg->knowledge_poll_ms,
                             .timeout_ms = cfg->knowledge_timeout_ms,
                             .max_bytes = cfg->knowledge_max_bytes,
-                            .catalog = srv->catalog};
-    srv->fetcher = pa_fetcher_new(&fc, err, sizeof err);
-    if (!srv->fetcher) {
+                            .catalog = p->catalog};
+    p->fetcher = pa_fetcher_new(&fc, err, sizeof err);
+    if (!p->fetcher) {
         fprintf(stderr, "passerelle: knowledge-url: %s\n", err);
         return -1;
     }
     pa_fetcher_status st;
-    pa_fetcher_status_get(srv->fetcher, &st);
+    pa_fetcher_status_get(p->fetcher, &st);
     if (st.last != PA_FETCH_UPDATED && st.last != PA_FETCH_NOT_MODIFIED)
         pa_log("passerelle: knowledge-url: %s; serving the bundle in the cache until it answers",
                st.error);
@@ -537,14 +567,14 @@ static int follow_bundle(pa_server *srv, const char *version)
 }
 
 /* The secrets replicas share to read each other's context tokens. */
-static int load_context_keys(pa_server *srv)
+static int load_context_keys(pa_process *p)
 {
-    const char *path = srv->cfg->context_secret_file;
+    const char *path = p->cfg->context_secret_file;
     if (!path || !*path)
         return 0;
     char err[PA_CONFIG_ERROR_MAX];
-    srv->context_keys = pa_token_keys_load(path, err, sizeof err);
-    if (!srv->context_keys) {
+    p->context_keys = pa_token_keys_load(path, err, sizeof err);
+    if (!p->context_keys) {
         fprintf(stderr, "passerelle: context-secret-file: %s\n", err);
         return -1;
     }
@@ -556,14 +586,14 @@ static int load_context_keys(pa_server *srv)
  * the environment (LC_ALL, LC_MESSAGES, LANG: English when it starts with
  * "en", else French), as `passerelle check` writes them. Without it the
  * problems are written by their message ids. */
-static void load_catalog(pa_server *srv)
+static void load_catalog(pa_process *p)
 {
     const char *lang =
         pa_diag_staff_lang(NULL, getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG"));
     char path[PATH_MAX + 64], err[PA_DIAG_CATALOG_ERROR_MAX];
-    snprintf(path, sizeof path, "%s/staff/check.%s.json", srv->cfg->locales_dir, lang);
-    srv->catalog = pa_diag_catalog_load(path, err);
-    if (!srv->catalog)
+    snprintf(path, sizeof path, "%s/staff/check.%s.json", p->cfg->locales_dir, lang);
+    p->catalog = pa_diag_catalog_load(path, err);
+    if (!p->catalog)
         fprintf(stderr,
                 "passerelle: warning: cannot read the message catalog %s (%s): knowledge "
                 "problems are logged by their message ids\n",
@@ -572,41 +602,34 @@ static void load_catalog(pa_server *srv)
 
 /* The staff event log: the file of staff-log (its retention thread starts
  * with it), or stderr. */
-static int open_events(pa_server *srv)
+static int open_events(pa_process *p)
 {
-    const pa_config *cfg = srv->cfg;
+    const pa_config *cfg = p->cfg;
     pa_events_config ec = {.path = cfg->staff_log,
                            .retention_days = (unsigned)cfg->staff_log_retention_days,
                            .mask = {.min_digits = cfg->mask_digits}};
     char err[PA_CONFIG_ERROR_MAX];
-    srv->events = pa_events_open(&ec, err, sizeof err);
-    if (!srv->events) {
+    p->events = pa_events_open(&ec, err, sizeof err);
+    if (!p->events) {
         fprintf(stderr, "passerelle: staff-log: %s\n", err);
         return -1;
     }
     return 0;
 }
 
-static pa_service *start_service(pa_server *srv, const char *version)
+static pa_service_config service_config(const pa_process *p, const char *version)
 {
-    const pa_config *cfg = srv->cfg;
-    if (open_events(srv) != 0)
-        return NULL;
-    load_catalog(srv);
-    if (load_context_keys(srv) != 0)
-        return NULL;
-    if (follow_bundle(srv, version) != 0)
-        return NULL;
-    pa_service_config sc = {
-        .intents_dir = srv->fetcher ? pa_fetcher_intents_dir(srv->fetcher) : cfg->intents_dir,
-        .locales_dir = srv->fetcher ? pa_fetcher_locales_dir(srv->fetcher) : cfg->locales_dir,
-        .fetcher = srv->fetcher,
+    const pa_config *cfg = p->cfg;
+    return (pa_service_config){
+        .intents_dir = p->fetcher ? pa_fetcher_intents_dir(p->fetcher) : cfg->intents_dir,
+        .locales_dir = p->fetcher ? pa_fetcher_locales_dir(p->fetcher) : cfg->locales_dir,
+        .fetcher = p->fetcher,
         .version = version,
         .limits = {.max_text_chars = cfg->max_text,
                    .idle_timeout_s = (unsigned)(cfg->idle_timeout_ms / 1000)},
         .rate = {cfg->rate_burst, cfg->rate_per_second},
         .address_rate = {cfg->address_burst, cfg->address_per_second},
-        .max_sockets = srv->max_sockets,
+        .max_sockets = p->max_sockets,
         .max_per_address = cfg->max_per_address,
         .ipv6_prefix = (unsigned)cfg->ipv6_prefix,
         .trusted_proxies = cfg->trusted_proxies,
@@ -615,59 +638,121 @@ static pa_service *start_service(pa_server *srv, const char *version)
         .allowed_origins = cfg->allowed_origins,
         .reload_poll_ms = cfg->reload_interval_ms,
         .reload_debounce_ms = cfg->reload_debounce_ms,
-        .context_keys = srv->context_keys,
+        .context_keys = p->context_keys,
         .context_ttl_s = cfg->context_ttl_ms / 1000,
-        .catalog = srv->catalog,
-        .events = srv->events,
+        .catalog = p->catalog,
+        .events = p->events,
     };
+}
+
+/* The service, with worker 0's hooks; the other workers join it
+ * (add_workers). */
+static pa_service *start_service(pa_process *p, const char *version)
+{
+    const pa_config *cfg = p->cfg;
+    if (open_events(p) != 0)
+        return NULL;
+    load_catalog(p);
+    if (load_context_keys(p) != 0)
+        return NULL;
+    if (follow_bundle(p, version) != 0)
+        return NULL;
+    pa_service_config sc = service_config(p, version);
     char err[PA_CONFIG_ERROR_MAX];
-    /* the staff texts are those installed, like the catalog's, also with a bundle */
-    sc.handoff = pa_handoff_start(cfg, cfg->locales_dir, version, srv->events, wake_loop, srv, err);
+    /* the staff texts are those installed, like the catalog's, also with a
+     * bundle; the service sets the callback that wakes the workers */
+    sc.handoff = pa_handoff_start(cfg, cfg->locales_dir, version, p->events, NULL, NULL, err);
     if (!sc.handoff && err[0]) {
         fprintf(stderr, "passerelle: %s\n", err);
         return NULL;
     }
-    pa_service_hooks hooks = {.user = srv, .wake = wake_loop, .send = send_later};
+    pa_server *first = p->workers[0];
+    pa_service_hooks hooks = {.user = first, .wake = wake_loop, .send = send_later};
     pa_diag diag;
     pa_diag_init(&diag);
     pa_service *svc = pa_service_new(&sc, &hooks, &diag);
     if (!svc) {
-        pa_diag_print(&diag, srv->catalog, stderr);
+        pa_diag_print(&diag, p->catalog, stderr);
         fprintf(stderr, "passerelle: cannot start: the knowledge has errors\n");
     }
     pa_diag_clear(&diag);
+    first->svc = svc;
     return svc;
 }
 
-static void find_web_root(pa_server *srv)
+static int add_workers(pa_process *p)
 {
-    if (!realpath(srv->cfg->web_dir, srv->web_root)) {
-        srv->web_root[0] = '\0';
+    for (size_t i = 1; i < p->n_workers; i++) {
+        pa_server *w = p->workers[i];
+        pa_service_hooks hooks = {.user = w, .wake = wake_loop, .send = send_later};
+        w->svc = pa_service_add_worker(p->workers[0]->svc, &hooks);
+        if (!w->svc)
+            return -1;
+    }
+    return 0;
+}
+
+static void find_web_root(pa_process *p)
+{
+    if (!realpath(p->cfg->web_dir, p->web_root)) {
+        p->web_root[0] = '\0';
         fprintf(stderr, "passerelle: warning: the web folder %s cannot be read: / is not served\n",
-                srv->cfg->web_dir);
+                p->cfg->web_dir);
     }
 }
 
-static void destroy(pa_server *srv)
+/* A worker with its lws context, not listening yet. */
+static pa_server *worker_new(pa_process *p, unsigned index)
 {
-    if (srv->svc) { /* their threads wake the loop: they go first */
-        pa_service_stop_handoff(srv->svc);
-        pa_service_stop_reloader(srv->svc);
+    pa_server *w = pa_xcalloc(1, sizeof *w);
+    w->cfg = p->cfg;
+    w->index = index;
+    w->share_port = p->n_workers > 1;
+    w->listeners[0].fd = w->listeners[1].fd = -1;
+    memcpy(w->web_root, p->web_root, sizeof w->web_root);
+    w->peek = pa_xmalloc(p->cfg->max_header_bytes + 1);
+    if (create_context(w) != 0) {
+        fprintf(stderr, "passerelle: cannot create the libwebsockets context\n");
+        lws_context_destroy(w->ctx);
+        free(w->peek);
+        free(w);
+        return NULL;
     }
-    if (srv->ctx)
-        lws_context_destroy(srv->ctx);
-    srv->ctx = NULL;
-    pa_service_free(srv->svc);
-    pa_events_close(srv->events); /* after the service, whose threads may write events */
-    pa_token_keys_free(srv->context_keys);
-    pa_fetcher_free(srv->fetcher);
-    pa_diag_catalog_free(srv->catalog);
-    free(srv->peek);
-    free(srv);
+    return w;
+}
+
+/* The service's threads wake the loops: they stop before the contexts go;
+ * the contexts close their connections through the workers' services,
+ * which go next, the one holding what they share last. */
+static void process_free(pa_process *p)
+{
+    pa_service *first = p->n_workers && p->workers[0] ? p->workers[0]->svc : NULL;
+    if (first) {
+        pa_service_stop_handoff(first);
+        pa_service_stop_reloader(first);
+    }
+    for (size_t i = 0; i < p->n_workers; i++)
+        if (p->workers[i] && p->workers[i]->ctx)
+            lws_context_destroy(p->workers[i]->ctx);
+    for (size_t i = p->n_workers; i-- > 0;) {
+        pa_server *w = p->workers[i];
+        if (!w)
+            continue;
+        pa_service_free(w->svc);
+        free(w->peek);
+        free(w);
+    }
+    pa_events_close(p->events); /* after the service, whose threads may write events */
+    pa_token_keys_free(p->context_keys);
+    pa_fetcher_free(p->fetcher);
+    pa_diag_catalog_free(p->catalog);
+    free(p->workers);
+    free(p->threads);
+    free(p);
 }
 
 /* Blocks the signals before any thread starts, so that only the watcher
- * gets them. */
+ * gets them (the workers' threads inherit the mask). */
 static void block_signals(signal_watch *w)
 {
     sigemptyset(&w->set);
@@ -678,63 +763,108 @@ static void block_signals(signal_watch *w)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static int start(pa_server *srv, const char *version, signal_watch *watch)
+/* Worker 0 takes the public address (or a port the system chooses), and the
+ * admin one; the others join its public address. */
+static int listen_all(pa_process *p)
 {
-    const pa_config *cfg = srv->cfg;
-    pa_log_configure(cfg->log_burst, cfg->log_per_second);
-    srv->max_sockets = socket_budget(cfg);
-    srv->peek = pa_xmalloc(cfg->max_header_bytes + 1);
-    find_web_root(srv);
-    block_signals(watch);
-    srv->svc = start_service(srv, version);
-    if (!srv->svc)
+    const pa_config *cfg = p->cfg;
+    pa_server *first = p->workers[0];
+    char shared[sizeof first->listeners[0].name];
+    snprintf(shared, sizeof shared, "%s", cfg->listen);
+    if (p->n_workers > 1 && pa__listen_probe(cfg->listen, shared, sizeof shared) != 0)
         return -1;
-    if (srv->fetcher && pa_fetcher_start(srv->fetcher) != 0) {
+    for (size_t i = 0; i < p->n_workers; i++)
+        if (pa__listen(p->workers[i], &p->workers[i]->listeners[0], shared, 0) != 0)
+            return -1;
+    return pa__listen(first, &first->listeners[1], cfg->admin_listen, 1);
+}
+
+static int start(pa_process *p, const char *version, signal_watch *watch)
+{
+    const pa_config *cfg = p->cfg;
+    pa_log_configure(cfg->log_burst, cfg->log_per_second);
+    lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
+    p->max_sockets = socket_budget(cfg);
+    find_web_root(p);
+    block_signals(watch);
+    p->n_workers = pa_config_workers(cfg->workers, sysconf(_SC_NPROCESSORS_ONLN));
+    p->workers = pa_xcalloc(p->n_workers, sizeof *p->workers);
+    for (size_t i = 0; i < p->n_workers; i++)
+        if (!(p->workers[i] = worker_new(p, (unsigned)i)))
+            return -1;
+    if (!start_service(p, version))
+        return -1;
+    if (add_workers(p) != 0)
+        return -1;
+    if (p->fetcher && pa_fetcher_start(p->fetcher) != 0) {
         fprintf(stderr, "passerelle: cannot start the thread that follows knowledge-url\n");
         return -1;
     }
-    watch->svc = srv->svc;
-    if (create_context(srv) != 0) {
-        fprintf(stderr, "passerelle: cannot create the libwebsockets context\n");
-        return -1;
+    watch->svc = p->workers[0]->svc;
+    return listen_all(p);
+}
+
+static void *run_worker(void *arg)
+{
+    serve_loop(arg);
+    return NULL;
+}
+
+/* Workers 1..n-1 on threads of their own; worker 0 on the calling one. */
+static void serve_all(pa_process *p)
+{
+    for (size_t i = 0; i < p->n_workers; i++)
+        lws_sul_schedule(p->workers[i]->ctx, 0, &p->workers[i]->tick, on_tick,
+                         PA_TICK_MS * LWS_US_PER_MS);
+    p->threads = pa_xcalloc(p->n_workers, sizeof *p->threads);
+    for (size_t i = 1; i < p->n_workers; i++) {
+        if (pthread_create(&p->threads[p->n_threads], NULL, run_worker, p->workers[i]) != 0) {
+            pa_log("passerelle: cannot start worker %zu; serving with %zu", i, i);
+            pa__listen_close(&p->workers[i]->listeners[0]);
+            continue;
+        }
+        p->n_threads++;
     }
-    if (pa__listen(srv, &srv->listeners[0], cfg->listen, 0) != 0 ||
-        pa__listen(srv, &srv->listeners[1], cfg->admin_listen, 1) != 0)
-        return -1;
-    return 0;
+    serve_loop(p->workers[0]);
+    for (size_t i = 0; i < p->n_threads; i++)
+        pthread_join(p->threads[i], NULL);
+    for (size_t i = 0; i < p->n_workers; i++)
+        lws_sul_cancel(&p->workers[i]->tick);
 }
 
 int pa_server_run(const pa_config *cfg, const char *version)
 {
-    pa_server *srv = pa_xcalloc(1, sizeof *srv);
-    srv->cfg = cfg;
+    pa_process *p = pa_xcalloc(1, sizeof *p);
+    p->cfg = cfg;
     signal_watch watch;
     memset(&watch, 0, sizeof watch);
     if (pa_delivery_global_init() != 0) { /* here: before any thread starts */
         fprintf(stderr, "passerelle: libcurl cannot start\n");
-        free(srv);
+        free(p);
         return -1;
     }
-    if (start(srv, version, &watch) != 0) {
-        destroy(srv);
+    if (start(p, version, &watch) != 0) {
+        process_free(p);
         pa_delivery_global_cleanup();
         return -1;
     }
     pthread_t watcher;
     pthread_create(&watcher, NULL, watch_signals, &watch);
-    const pa_snapshot *s = pa_service_snapshot(srv->svc);
+    pa_server *first = p->workers[0];
+    const pa_snapshot *s = pa_service_snapshot(first->svc);
     fprintf(stderr,
             "passerelle %s: listening on http://%s, admin on http://%s (knowledge %s, %zu "
             "intents)\n",
-            version, srv->listeners[0].name, srv->listeners[1].name, s->k.version,
+            version, first->listeners[0].name, first->listeners[1].name, s->k.version,
             s->k.n_answerable);
-    lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, PA_TICK_MS * LWS_US_PER_MS);
-    serve_loop(srv);
-    if (!pa_service_stopping(srv->svc))
+    if (p->n_workers > 1)
+        fprintf(stderr, "passerelle: %zu workers, each with its own listener on that port\n",
+                p->n_workers);
+    serve_all(p);
+    if (!pa_service_stopping(first->svc))
         pthread_cancel(watcher);
     pthread_join(watcher, NULL);
-    lws_sul_cancel(&srv->tick);
-    destroy(srv);
+    process_free(p);
     pa_delivery_global_cleanup();
     fprintf(stderr, "passerelle: stopped\n");
     return 0;

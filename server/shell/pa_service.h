@@ -8,13 +8,24 @@
  * /metrics are asked. Replies themselves are decided by pa_turn in the core;
  * which connections are let in, and how many questions they may ask, here.
  *
- * A transport (pa_server.c: libwebsockets) calls these functions on its one
+ * A transport (pa_server.c: libwebsockets) calls these functions on a
  * service thread and carries out what they return. It gives the service a
  * small struct of hooks, so that work done elsewhere (the signal thread, the
  * reload thread that builds new knowledge, tomorrow an outbound HTTP client)
  * can wake the service thread, which then calls pa_service_poll: no
  * transport callback changes when such work is added. Nothing here knows
  * libwebsockets.
+ *
+ * Workers. A process may run several service threads (setting workers),
+ * each with a pa_service of its own: pa_service_new makes the first,
+ * pa_service_add_worker the others. They share one knowledge snapshot, one
+ * set of counters, one table of client addresses with their limits and
+ * question budgets, the reload thread and the messages to staff; what a
+ * worker keeps for itself is the knowledge it serves until its next poll and
+ * its own connections. Each pa_service (and every pa_conn it opened) is used
+ * by its own thread only; the functions lock what the workers share, so any
+ * worker may take a connection, and the limits hold for the process as a
+ * whole. A reload, a stop or a message to staff wakes every worker.
  *
  * Times (now_us) are microseconds on the caller's clock, so that tests drive
  * the limits without waiting. */
@@ -109,10 +120,20 @@ typedef struct pa_service pa_service;
  * when cfg->reload_poll_ms is set. Free with pa_service_free. */
 pa_service *pa_service_new(const pa_service_config *cfg, const pa_service_hooks *hooks,
                            pa_diag *diag);
-/* Stops the reload thread and frees everything. Accepts NULL. */
+/* Another worker of the process of svc (any of its workers), with its own
+ * hooks: serves the same knowledge and shares the limits and counters.
+ * Returns NULL when the process has PA_WORKERS_MAX workers already. Free
+ * with pa_service_free. */
+pa_service *pa_service_add_worker(pa_service *svc, const pa_service_hooks *hooks);
+/* Frees a worker. The last one freed also stops the reload thread and frees
+ * what the workers shared. Accepts NULL. */
 void pa_service_free(pa_service *svc);
+/* This worker's number: 0 for the one pa_service_new made, then 1, 2... in
+ * the order pa_service_add_worker made them. */
+unsigned pa_service_worker_index(const pa_service *svc);
 
-/* The knowledge now served (borrowed: valid until the next reload). */
+/* The knowledge this worker now serves (borrowed: valid until its next
+ * pa_service_poll or pa_service_reload). */
 const pa_snapshot *pa_service_snapshot(const pa_service *svc);
 
 /* The staff event log the service writes to (the config's, borrowed; may be
@@ -162,13 +183,16 @@ char *pa_service_message(pa_service *svc, pa_conn *conn, const char *data, size_
 void pa_service_replied(pa_service *svc, double seconds);
 /* The connection has closed. */
 void pa_service_close(pa_service *svc, pa_conn *conn);
-/* WebSocket connections open. */
+/* WebSocket connections open on this worker... */
 size_t pa_service_connections(const pa_service *svc);
+/* ...and on every worker of the process. */
+size_t pa_service_connections_all(const pa_service *svc);
 /* Once a second or so: forgets the client addresses gone long enough. */
 void pa_service_tick(pa_service *svc, int64_t now_us);
 
 /* The bodies of GET /healthz (JSON) and GET /metrics (Prometheus text),
- * malloc'd. Neither holds a path of the server's file system. */
+ * malloc'd, for the whole process (every worker summed). Neither holds a
+ * path of the server's file system. */
 char *pa_service_health(const pa_service *svc);
 char *pa_service_metrics(const pa_service *svc);
 
@@ -186,13 +210,15 @@ void pa_service_reload(pa_service *svc, int forced);
 void pa_service_request_reload(pa_service *svc);
 void pa_service_request_stop(pa_service *svc);
 /* Service thread, after a wake: installs new knowledge the reload thread
- * built, and carries out what was asked. Returns 1 when a stop was asked and
- * the service has just begun stopping, else 0. */
+ * built (and wakes the other workers to take it), moves this worker to the
+ * knowledge installed, and carries out what was asked. Returns 1 when a stop
+ * was asked and this worker has just begun stopping, else 0. */
 int pa_service_poll(pa_service *svc);
-/* 1 once the service is stopping: new connections are refused. */
+/* 1 once this worker is stopping: new connections are refused. */
 int pa_service_stopping(const pa_service *svc);
 /* Stops the delivery thread of messages to staff, which wakes the transport
- * from its own thread: called before the transport's loop goes away.
+ * from its own thread: called before the transport's loops go away, once
+ * no worker runs.
  * Messages not delivered stay in the spool for the next start; contact
  * frames get contact_unavailable from then on. */
 void pa_service_stop_handoff(pa_service *svc);

@@ -61,19 +61,18 @@ typedef struct pa_ws_session {
 } pa_ws_session;
 
 typedef struct pa_server {
+    /* One per service thread (setting workers): its own lws context and
+     * listener, and its own view of the process' service (pa_service_add_worker). */
     const pa_config *cfg;
     pa_service *svc;
-    pa_token_keys *context_keys; /* from context-secret-file; NULL: the service's own */
-    pa_fetcher *fetcher;         /* following knowledge-url; NULL: the folders in place */
+    unsigned index; /* 0: the first, which also holds the admin listener */
+    int share_port; /* other workers listen on the same port (SO_REUSEPORT) */
     /* the vhosts' protocols: the WebSocket one with rx-buffer-bytes; lws
      * keeps pointing at them, so they live as long as the context */
     struct lws_protocols protocols[4];
-    pa_diag_catalog *catalog; /* the staff's texts of knowledge problems; NULL: their ids */
-    pa_events *events;        /* the staff event log (staff-log, or stderr) */
     struct lws_context *ctx;
     struct lws_vhost *public_vh, *admin_vh;
-    pa_listener listeners[2]; /* public, admin */
-    size_t max_sockets;       /* max-connections, or less when file descriptors are short */
+    pa_listener listeners[2]; /* public, admin (the admin one on worker 0 only) */
     size_t admin_sockets;
     /* The socket accounting a connection carries in its opaque user data:
      * pa_service_accept's entry, or one of these two tokens. */
@@ -107,7 +106,18 @@ static inline int pa__is_admin(const pa_server *srv, struct lws *wsi)
 /* pa_listen.c: the listeners and the gate every connection passes first,
  * which waits for the request's headers (handshake-timeout), answers 431
  * to oversized ones, and hands the rest to lws' HTTP server. */
+/* Listens on address (the public listener, or the admin one when admin is
+ * set) and watches the socket in srv's context. With srv->share_port, the
+ * socket is bound with SO_REUSEPORT beside the other workers' ones, and the
+ * kernel spreads new connections over them. Returns 0, or -1 with the
+ * reason on stderr. */
 int pa__listen(pa_server *srv, pa_listener *l, const char *address, int admin);
+/* Before workers share a port: binds address alone for a moment, as a
+ * single listener would, so that a port another program holds is refused
+ * (SO_REUSEPORT would join it) and port 0 becomes a port the system chose.
+ * Writes the address to share ("ADDR:PORT") into bound (size bytes).
+ * Returns 0, or -1 with the reason on stderr. */
+int pa__listen_probe(const char *address, char *bound, size_t size);
 void pa__listen_close(pa_listener *l);
 int pa__listen_event(pa_server *srv, struct lws *wsi, enum lws_callback_reasons reason);
 int pa__gate_event(pa_server *srv, struct lws *wsi, enum lws_callback_reasons reason, void *user);
