@@ -35,6 +35,9 @@ int pa_dialog_default_lang(const pa_snapshot *s, const pa_session *session, cons
 /* An "alone" intent yields to an intent with content scoring at least this
  * share of its own score: the message then asks something besides. */
 static const double ALONE_YIELD = 0.75;
+/* The share of a message's weight an "alone" intent must know to answer it
+ * (pa_candidate.coverage): what is left is what the message is about. */
+static const double ALONE_MIN_COVERAGE = 0.5;
 
 static const char *message(const pa_snapshot *s, int lang, pa_message m)
 {
@@ -150,9 +153,11 @@ static int names_a_subject(const pa_snapshot *s, const pa_match_result *m)
 
 /* The candidates that may answer. An intent marked "alone" (a greeting, a
  * thanks) answers only a message that is essentially that: not one that
- * names a partner ("Wie spät ist es in Sopot?" is no goodbye), and not one
+ * names a partner ("Wie spät ist es in Sopot?" is no goodbye), not one
  * where an intent with content also passes the threshold ("Salam, c'est
- * quoi le jumelage ?" is about twinning). Keeps the order; returns how many
+ * quoi le jumelage ?" is about twinning), and not one whose words it knows
+ * less than half of ("dis au revoir à ma mère par SMS" is an errand, "wann
+ * ist der nächste Vollmond" no goodbye). Keeps the order; returns how many
  * are left. */
 static size_t eligible(const pa_snapshot *s, const pa_match_result *m, pa_candidate *out)
 {
@@ -168,7 +173,8 @@ static size_t eligible(const pa_snapshot *s, const pa_match_result *m, pa_candid
     int yields = subject || (content >= PA_MATCH_THRESHOLD && content >= ALONE_YIELD * alone);
     size_t n = 0;
     for (size_t i = 0; i < m->n_top; i++)
-        if (!s->k.intents[m->top[i].intent].alone || !yields)
+        if (!s->k.intents[m->top[i].intent].alone ||
+            (!yields && m->top[i].coverage >= ALONE_MIN_COVERAGE))
             out[n++] = m->top[i];
     return n;
 }
