@@ -113,6 +113,7 @@ typedef enum {
     X(NAME_DUPLICATE_VARIANT, "names.duplicate_variant", DUPLICATE_VARIANT, "variant name")        \
     X(PLACE_IS_NAME, "places.is_name", DUPLICATE_ID, "id")                                         \
     X(PLACE_UNKNOWN_HOME, "places.unknown_home", UNKNOWN_NAME, "name")                             \
+    X(REGION_UNKNOWN_NAME, "names.region_unknown", UNKNOWN_NAME, "id")                             \
     X(OTHER_SPOKEN, "languages.spoken", BAD_VALUE, "lang")                                         \
     X(OTHER_NOT_LIST, "languages.not_list", WRONG_TYPE, "")                                        \
     X(MISSING_EXAMPLES, "intent.missing_examples", MISSING_LANGUAGE, "lang")                       \

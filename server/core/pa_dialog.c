@@ -209,7 +209,7 @@ static int nearly_outside(const pa_snapshot *s, const pa_match_result *m, const 
 static int about_elsewhere(const pa_snapshot *s, const pa_match_result *m)
 {
     /* an example written by staff is theirs to answer (check warns of it) */
-    return !m->exact && pa_names_elsewhere_only(&s->k, m->names, m->n_names);
+    return !m->exact && pa_names_elsewhere_only(&s->k, m->names, m->region_only, m->n_names);
 }
 
 static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)

@@ -658,22 +658,27 @@ static int variant_from_text(pa_arena *a, const char *text, pa_variant *v)
 /* seen maps a folded variant to its index in its name, seen_owner to the
  * name's index, so that a variant is kept once and knows all its languages. */
 static void load_name(builder *b, doc *d, const char *file_key, const char *id, json_t *langs,
-                      pa_map *seen, pa_map *seen_owner, pa_name *out)
+                      int region, pa_name *out)
 {
     pa_knowledge *k = b->k;
+    pa_map *seen = &b->variants, *seen_owner = &b->variant_owner;
     char ptr[PA_POINTER_MAX];
     snprintf(ptr, sizeof ptr, "/%s", file_key);
     pa_jsonpos_append_key(ptr, PA_POINTER_MAX, id);
-    out->id = pa_arena_strdup(k->arena, id);
+    if (!out->id)
+        out->id = pa_arena_strdup(k->arena, id);
     if (!json_is_object(langs)) {
         doc_error(d, PA_DM_NAME_NOT_OBJECT, ptr, 0, NULL, 0);
         return;
     }
-    size_t total = 0;
+    size_t total = out->n_variants; /* the regions add to the name's variants */
     const char *lang;
     json_t *list;
     json_object_foreach(langs, lang, list) total += json_array_size(list);
-    out->variants = pa_arena_alloc(k->arena, (total + 1) * sizeof *out->variants);
+    pa_variant *grown = pa_arena_alloc(k->arena, (total + 1) * sizeof *out->variants);
+    if (out->n_variants)
+        memcpy(grown, out->variants, out->n_variants * sizeof *grown);
+    out->variants = grown;
     json_object_foreach(langs, lang, list)
     {
         char lptr[PA_POINTER_MAX];
@@ -713,6 +718,7 @@ static void load_name(builder *b, doc *d, const char *file_key, const char *id, 
                 pa_map_put(seen, copy, (long)out->n_variants);
                 pa_map_put(seen_owner, copy, (long)(out - k->names));
                 v->langs = mask;
+                v->region = region;
                 out->n_variants++;
             } else { /* declared again, in another language */
                 out->variants[pa_map_get(seen, key, 0)].langs |= mask;
@@ -786,16 +792,46 @@ static void add_names(builder *b, doc *d, const char *key, json_t *names, int el
                 doc_error(d, PA_DM_PLACE_IS_NAME, ptr, 1, PA_DIAG_ARGS(PA_TEXT("id", id)));
                 break;
             }
-        load_name(b, d, key, id, langs, &b->variants, &b->variant_owner, n);
+        memset(n, 0, sizeof *n);
+        load_name(b, d, key, id, langs, 0, n);
         n->elsewhere = elsewhere;
         k->n_names++;
     }
 }
 
-/* intents/names.json: the names intents may be about, and key words. */
+/* names.json's "regions": more variants of names already declared, which
+ * name a partner's country or region rather than the town. */
+static void add_regions(builder *b, doc *d, json_t *regions)
+{
+    pa_knowledge *k = b->k;
+    const char *id;
+    json_t *langs;
+    json_object_foreach(regions, id, langs)
+    {
+        size_t i = 0;
+        while (i < k->n_names && strcmp(k->names[i].id, id))
+            i++;
+        if (i == k->n_names) {
+            char ptr[PA_POINTER_MAX] = "/regions";
+            pa_jsonpos_append_key(ptr, PA_POINTER_MAX, id);
+            doc_error(d, PA_DM_REGION_UNKNOWN_NAME, ptr, 1, PA_DIAG_ARGS(PA_TEXT("id", id)));
+            continue;
+        }
+        load_name(b, d, "regions", id, langs, 1, &k->names[i]);
+    }
+}
+
+/* intents/names.json: the names intents may be about, and key words, then
+ * the partners' countries and regions. */
 static void read_names(builder *b, doc *d, json_t *names)
 {
     add_names(b, d, "names", names, 0);
+    json_t *regions = json_object_get(d->root, "regions");
+    if (regions && !json_is_object(regions))
+        doc_error(d, PA_DM_WRONG_TYPE, "/regions", 0,
+                  PA_DIAG_ARGS(PA_TEXT("key", "regions"), PA_TERM("type", "type.object")));
+    else if (regions)
+        add_regions(b, d, regions);
 }
 
 /* The "home" list of places.json: the names of names.json that are Colombes
@@ -1390,7 +1426,7 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
     pa_map_init(&b.variant_owner);
     load_locales(&b, locales_dir);
     if (k->n_locales > 0) {
-        load_shared_file(&b, intents_dir, PA_NAMES_FILE, "names", NULL, read_names);
+        load_shared_file(&b, intents_dir, PA_NAMES_FILE, "names", "regions", read_names);
         load_shared_file(&b, intents_dir, PA_PLACES_FILE, "places", "home", read_places);
         load_shared_file(&b, intents_dir, PA_OTHER_LANGUAGES_FILE, "languages", NULL,
                          read_other_languages);

@@ -133,6 +133,10 @@ typedef struct {
     size_t n_tokens;
     const char *text; /* as written in names.json */
     unsigned langs;   /* bit l set when declared for locale l ("all": every bit) */
+    /* 1 for a variant of names.json's "regions": the country or region of a
+     * partner ("Pologne" for Sopot), which names the partner only when no
+     * other town is named */
+    int region;
 } pa_variant;
 
 typedef struct {

@@ -645,8 +645,9 @@ void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag)
                 pa_name_spans spans;
                 tokens_and_names(idx, 0, il->examples[j], &t, &spans);
                 int names[PA_MATCH_MAX_NAMES];
-                size_t n = pa_name_spans_distinct(&spans, names, PA_MATCH_MAX_NAMES);
-                if (pa_names_elsewhere_only(k, names, n))
+                int region_only[PA_MATCH_MAX_NAMES];
+                size_t n = pa_name_spans_distinct(&spans, names, region_only, PA_MATCH_MAX_NAMES);
+                if (pa_names_elsewhere_only(k, names, region_only, n))
                     pa_diag_report(diag, PA_DIAG_WARNING, PA_DM_EXAMPLE_OTHER_TOWN,
                                    k->intents[i].source, il->example_lines[j],
                                    il->example_columns[j],
@@ -949,7 +950,7 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
 {
     memset(out, 0, sizeof *out);
     const lang_index *li = &idx->langs[lang];
-    out->n_names = pa_name_spans_distinct(names, out->names, PA_MATCH_MAX_NAMES);
+    out->n_names = pa_name_spans_distinct(names, out->names, out->region_only, PA_MATCH_MAX_NAMES);
     long exact = exact_intent(li, t);
     if (exact >= 0) { /* the question is one of the examples, as written: nothing to score */
         out->top[0] = (pa_candidate){(int)exact, 1.0, 1.0};
@@ -966,6 +967,7 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
         f[0] = '#';
         pa_text_copy(f + 1, sizeof f - 1, idx->k->names[context_name].id);
         add_feature(a, f, 1);
+        out->region_only[out->n_names] = 0;
         out->names[out->n_names++] = context_name;
         out->from_context = 1;
     }

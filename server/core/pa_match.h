@@ -67,7 +67,8 @@ typedef struct {
 typedef struct {
     pa_candidate top[PA_MATCH_TOP]; /* best first; n_top may be 0 */
     size_t n_top;
-    int names[PA_MATCH_MAX_NAMES]; /* distinct names in the question, in order */
+    int names[PA_MATCH_MAX_NAMES];       /* distinct names in the question, in order */
+    int region_only[PA_MATCH_MAX_NAMES]; /* 1: names[i] named by its country or region only */
     size_t n_names;
     size_t content_words, unknown_words, corrected_words;
     int exact;        /* 1 when the question is one of the examples, as written */

@@ -163,7 +163,7 @@ static int better_variant(const pa_knowledge *k, variant_ref ref, const name_pro
 /* The longest variant starting at token i: its length in tokens (0 for
  * none), its name and languages. */
 static size_t longest_at(const pa_knowledge *k, const pa_name_index *idx, const name_probe *probes,
-                         size_t i, size_t count, int *name, unsigned *langs)
+                         size_t i, size_t count, int *name, unsigned *langs, int *region)
 {
     size_t best = 0;
     const variant_list *lists[3];
@@ -176,6 +176,7 @@ static size_t longest_at(const pa_knowledge *k, const pa_name_index *idx, const 
                 best = k->names[ref.name].variants[ref.variant].n_tokens;
                 *name = (int)ref.name;
                 *langs = k->names[ref.name].variants[ref.variant].langs;
+                *region = k->names[ref.name].variants[ref.variant].region;
             }
         }
     }
@@ -193,6 +194,7 @@ static size_t longest_at(const pa_knowledge *k, const pa_name_index *idx, const 
             best = k->names[ref.name].variants[ref.variant].n_tokens;
             *name = (int)ref.name;
             *langs = k->names[ref.name].variants[ref.variant].langs;
+            *region = k->names[ref.name].variants[ref.variant].region;
         }
     }
     return best;
@@ -202,7 +204,7 @@ static size_t longest_at(const pa_knowledge *k, const pa_name_index *idx, const 
  * while the vocabulary that tells words from typos is being collected:
  * names must then be written exactly. */
 static size_t find_names(const pa_knowledge *k, const pa_name_index *idx, int fuzzy_ok,
-                         const pa_tokens *t, int *name_of, unsigned *langs)
+                         const pa_tokens *t, int *name_of, unsigned *langs, unsigned char *region)
 {
     size_t found = 0;
     name_probe *probes = pa_xmalloc((t->count + 1) * sizeof *probes);
@@ -210,16 +212,20 @@ static size_t find_names(const pa_knowledge *k, const pa_name_index *idx, int fu
         name_of[i] = -1;
         if (langs)
             langs[i] = 0;
+        if (region)
+            region[i] = 0;
         make_probe(idx, fuzzy_ok, &t->items[i], &probes[i]);
     }
     for (size_t i = 0; i < t->count;) {
-        int name = -1;
+        int name = -1, name_region = 0;
         unsigned name_langs = 0;
-        size_t len = longest_at(k, idx, probes, i, t->count, &name, &name_langs);
+        size_t len = longest_at(k, idx, probes, i, t->count, &name, &name_langs, &name_region);
         for (size_t j = 0; j < len; j++) {
             name_of[i + j] = name;
             if (langs)
                 langs[i + j] = name_langs;
+            if (region)
+                region[i + j] = (unsigned char)name_region;
         }
         found += len > 0;
         i += len > 0 ? len : 1;
@@ -323,7 +329,7 @@ static void collect_words(pa_name_index *idx, const pa_knowledge *k)
                 pa_tokens t;
                 pa_text_tokenize(il->examples[e], strlen(il->examples[e]), &t);
                 int *name_of = pa_xmalloc((t.count + 1) * sizeof *name_of);
-                find_names(k, idx, 0, &t, name_of, NULL);
+                find_names(k, idx, 0, &t, name_of, NULL, NULL);
                 for (size_t j = 0; j < t.count; j++) {
                     const pa_token *tok = &t.items[j];
                     if (name_of[j] >= 0 || !pa_locale_is_content_word(&k->locales[l], tok) ||
@@ -374,13 +380,15 @@ void pa_names_find(const pa_knowledge *k, const pa_name_index *idx, const pa_tok
     out->count = t->count;
     out->name_of = pa_xmalloc((t->count + 1) * sizeof *out->name_of);
     out->langs = pa_xmalloc((t->count + 1) * sizeof *out->langs);
-    out->found = find_names(k, idx, allow_typos, t, out->name_of, out->langs);
+    out->region = pa_xmalloc(t->count + 1);
+    out->found = find_names(k, idx, allow_typos, t, out->name_of, out->langs, out->region);
 }
 
 void pa_name_spans_free(pa_name_spans *spans)
 {
     free(spans->name_of);
     free(spans->langs);
+    free(spans->region);
     memset(spans, 0, sizeof *spans);
 }
 
@@ -390,18 +398,24 @@ int pa_name_spans_neutral(const pa_name_spans *spans, size_t i)
     return spans->name_of[i] >= 0 && (langs & (langs - 1)) != 0;
 }
 
-size_t pa_name_spans_distinct(const pa_name_spans *spans, int *out, size_t max)
+size_t pa_name_spans_distinct(const pa_name_spans *spans, int *out, int *region_only, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < spans->count; i++) {
         int name = spans->name_of[i];
         if (name < 0 || (i > 0 && spans->name_of[i - 1] == name))
             continue;
-        int seen = 0;
-        for (size_t j = 0; j < n; j++)
-            seen |= out[j] == name;
-        if (!seen && n < max)
-            out[n++] = name;
+        size_t j = 0;
+        while (j < n && out[j] != name)
+            j++;
+        if (j == n && n < max) {
+            out[n] = name;
+            if (region_only)
+                region_only[n] = 1;
+            n++;
+        }
+        if (j < n && region_only && !spans->region[i])
+            region_only[j] = 0;
     }
     return n;
 }
@@ -415,12 +429,14 @@ static int is_subject(const pa_knowledge *k, const char *id)
     return 0;
 }
 
-int pa_names_elsewhere_only(const pa_knowledge *k, const int *names, size_t n)
+int pa_names_elsewhere_only(const pa_knowledge *k, const int *names, const int *region_only,
+                            size_t n)
 {
     int elsewhere = 0;
     for (size_t i = 0; i < n; i++) {
         const pa_name *name = &k->names[names[i]];
-        if (name->home || (!name->elsewhere && is_subject(k, name->id)))
+        int partner = !name->elsewhere && is_subject(k, name->id);
+        if (name->home || (partner && !(region_only && region_only[i])))
             return 0;
         elsewhere |= name->elsewhere;
     }

@@ -28,10 +28,11 @@ void pa_names_free(pa_name_index *idx);
 
 /* Where the names stand in a question's tokens. */
 typedef struct {
-    int *name_of;    /* per token: the index of the name it is part of, or -1 */
-    unsigned *langs; /* per token in a name: the languages its variant was declared for */
-    size_t count;    /* tokens */
-    size_t found;    /* names found */
+    int *name_of;          /* per token: the index of the name it is part of, or -1 */
+    unsigned *langs;       /* per token in a name: the languages its variant was declared for */
+    unsigned char *region; /* per token in a name: 1 when its variant is a region's */
+    size_t count;          /* tokens */
+    size_t found;          /* names found */
 } pa_name_spans;
 
 /* Finds the names in t into *out (free with pa_name_spans_free). Typos are
@@ -43,8 +44,12 @@ void pa_name_spans_free(pa_name_spans *spans);
 
 /* 1 when the names (n indices into k->names) include a town of places.json
  * and neither Colombes (a "home" name) nor a name some intent is about (a
- * partner): the question is then about that other town. */
-int pa_names_elsewhere_only(const pa_knowledge *k, const int *names, size_t n);
+ * partner): the question is then about that other town. A partner named
+ * only by its country or region (region_only[i] set; region_only may be
+ * NULL) does not count: "hat Nanterre eine Partnerstadt in Deutschland?"
+ * asks about Nanterre. */
+int pa_names_elsewhere_only(const pa_knowledge *k, const int *names, const int *region_only,
+                            size_t n);
 
 /* 1 when token i belongs to a name declared for several languages (Sopot,
  * Colombes): it then tells nothing of the question's language. A form
@@ -52,7 +57,9 @@ int pa_names_elsewhere_only(const pa_knowledge *k, const int *names, size_t n);
 int pa_name_spans_neutral(const pa_name_spans *spans, size_t i);
 
 /* Writes the distinct names of the question into out, in order of first
- * appearance, at most max of them; returns how many. */
-size_t pa_name_spans_distinct(const pa_name_spans *spans, int *out, size_t max);
+ * appearance, at most max of them; returns how many. When region_only is
+ * not NULL, region_only[i] is set to 1 when out[i] was named only by
+ * region variants. */
+size_t pa_name_spans_distinct(const pa_name_spans *spans, int *out, int *region_only, size_t max);
 
 #endif
