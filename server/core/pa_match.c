@@ -20,6 +20,11 @@ static const double CORRECTED_FACTOR = 0.8;
 static const double UNKNOWN_FACTOR = 0.6;
 /* Content words up to which unknown words count in full (see rank). */
 static const double CONTEXT_WORDS = 2;
+/* Uses in the examples a word needs to be the correction of a word two
+ * edits away: a word written once is weak evidence that two letters were
+ * mistyped, and indexing every word's two-letter deletions costs memory
+ * and load time that grow with the square of its length. */
+static const unsigned TWO_EDITS_MIN_USES = 2;
 /* Two examples of different intents this similar are reported by check. */
 static const double CONFUSABLE_SIMILARITY = 0.9;
 
@@ -50,10 +55,13 @@ typedef struct {
     pa_map stems;         /* surface form of a content word of the examples → stem_text index */
     const char **stem_text;
     size_t n_stems;
-    /* The typo corrector's candidates, the words then the stopwords, and
-     * their index by edit neighbourhood. */
-    const char **candidates;
-    pa_typo_index *typo;
+    /* The typo corrector's candidates, the words then the stopwords, indexed
+     * by edit neighbourhood: all of them for one edit, and for two edits
+     * those used at least TWO_EDITS_MIN_USES times (typo_two's word i is
+     * candidate two_ids[i]). */
+    const char **candidates, **two_candidates;
+    pa_typo_index *typo, *typo_two;
+    uint32_t *two_ids;
 } lang_index;
 
 struct pa_index {
@@ -130,7 +138,41 @@ static void index_candidates(lang_index *li)
     li->candidates = pa_xmalloc((n + 1) * sizeof *li->candidates);
     for (size_t i = 0; i < n; i++)
         li->candidates[i] = i < li->n_words ? li->words[i] : li->loc->stopwords[i - li->n_words];
-    li->typo = pa_typo_build(li->candidates, n);
+    li->typo = pa_typo_build(li->candidates, n, 1);
+    const char **two = pa_xmalloc((n + 1) * sizeof *two);
+    li->two_ids = pa_xmalloc((n + 1) * sizeof *li->two_ids);
+    size_t n_two = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i < li->n_words && li->word_count[i] < TWO_EDITS_MIN_USES)
+            continue; /* stopwords are in: they are the language's most used words */
+        li->two_ids[n_two] = (uint32_t)i;
+        two[n_two++] = li->candidates[i];
+    }
+    li->typo_two = pa_typo_build(two, n_two, PA_TYPO_MAX_EDITS);
+    li->two_candidates = two;
+}
+
+/* The candidates within max edits of w, in the candidates' order: those of
+ * one edit from the full index, those of two from the index of the words
+ * used more. Returns how many (at most PA_TYPO_MAX_MATCHES). */
+static size_t near_candidates(const lang_index *li, const char *w, int max, pa_typo_match *out)
+{
+    pa_typo_match one[PA_TYPO_MAX_MATCHES], two[PA_TYPO_MAX_MATCHES];
+    size_t n1 = pa_typo_find(li->typo, w, 1, one, PA_TYPO_MAX_MATCHES);
+    size_t n2 = max >= 2 ? pa_typo_find(li->typo_two, w, max, two, PA_TYPO_MAX_MATCHES) : 0;
+    for (size_t i = 0; i < n2; i++)
+        two[i].word = li->two_ids[two[i].word];
+    size_t n = 0, i = 0, j = 0; /* merge, both lists being in the candidates' order */
+    while ((i < n1 || j < n2) && n < PA_TYPO_MAX_MATCHES) {
+        if (j == n2 || (i < n1 && one[i].word <= two[j].word)) {
+            if (j < n2 && one[i].word == two[j].word)
+                j++; /* within one edit: found by both */
+            out[n++] = one[i++];
+        } else {
+            out[n++] = two[j++];
+        }
+    }
+    return n;
 }
 
 /* The word nearest to w within the allowed edits, or NULL; among equally
@@ -143,7 +185,7 @@ static const char *correct_word(const lang_index *li, const char *w, size_t char
     if (max == 0)
         return NULL;
     pa_typo_match near[PA_TYPO_MAX_MATCHES];
-    size_t n = pa_typo_find(li->typo, w, max, near, PA_TYPO_MAX_MATCHES);
+    size_t n = near_candidates(li, w, max, near);
     const char *best = NULL;
     int best_d = max + 1;
     unsigned best_count = 0;
@@ -685,7 +727,10 @@ void pa_index_free(pa_index *idx)
         free(li->words);
         free(li->word_count);
         free(li->candidates);
+        free(li->two_candidates);
+        free(li->two_ids);
         pa_typo_free(li->typo);
+        pa_typo_free(li->typo_two);
         pa_map_clear(&li->features);
         pa_map_clear(&li->vocab);
         pa_map_clear(&li->exact);

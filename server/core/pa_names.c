@@ -288,7 +288,7 @@ static void index_first_tokens(pa_name_index *idx, const pa_knowledge *k)
         add_ref(&idx->first_refs[slot - 1], (variant_ref){ref.name, (uint32_t)i});
     }
     pa_map_clear(&seen);
-    idx->first_typo = pa_typo_build(idx->first_tokens, idx->n_first);
+    idx->first_typo = pa_typo_build(idx->first_tokens, idx->n_first, PA_TYPO_MAX_EDITS);
 }
 
 /* 1 when the token is a typo of a one-word form of the name with this id:

@@ -36,6 +36,7 @@ struct pa_typo_index {
     uint64_t mask;    /* buckets - 1 */
     entry *entries;
     uint32_t *long_words; /* too long to index: compared one by one */
+    int max_edits;        /* the deletions indexed: the most a query may ask */
     size_t n_long;
 };
 
@@ -145,20 +146,23 @@ static void each_entry(pa_typo_index *ix, filling *f)
         if (ix->length[i] > PA_TYPO_MAX_INDEXED_CHARS)
             continue;
         f->word = (uint32_t)i;
-        for_each_deletion(ix->cps + ix->start[i], ix->length[i], PA_TYPO_MAX_EDITS, place_entry, f);
+        for_each_deletion(ix->cps + ix->start[i], ix->length[i], ix->max_edits, place_entry, f);
     }
 }
 
 /* The number of entries: what a word of n code points gives. */
-static size_t entries_of(size_t n)
+static size_t entries_of(size_t n, int max_edits)
 {
-    return 1 + n + n * (n - (n > 0)) / 2;
+    return 1 + n + (max_edits >= 2 ? n * (n - (n > 0)) / 2 : 0);
 }
 
-pa_typo_index *pa_typo_build(const char *const *words, size_t n)
+pa_typo_index *pa_typo_build(const char *const *words, size_t n, int max_edits)
 {
     pa_typo_index *ix = pa_xcalloc(1, sizeof *ix);
     ix->n_words = n;
+    ix->max_edits = max_edits < 1                   ? 1
+                    : max_edits > PA_TYPO_MAX_EDITS ? PA_TYPO_MAX_EDITS
+                                                    : max_edits;
     decode_words(ix, words);
     ix->long_words = pa_xmalloc((n + 1) * sizeof *ix->long_words);
     size_t total = 0;
@@ -166,7 +170,7 @@ pa_typo_index *pa_typo_build(const char *const *words, size_t n)
         if (ix->length[i] > PA_TYPO_MAX_INDEXED_CHARS)
             ix->long_words[ix->n_long++] = (uint32_t)i;
         else
-            total += entries_of(ix->length[i]);
+            total += entries_of(ix->length[i], ix->max_edits);
     }
     if (total >= UINT32_MAX)
         pa_out_of_memory(total * sizeof(entry)); /* beyond what 32-bit offsets address */
@@ -253,7 +257,7 @@ static int cmp_u32(const void *a, const void *b)
 size_t pa_typo_find(const pa_typo_index *ix, const char *word, int max_edits, pa_typo_match *out,
                     size_t cap)
 {
-    int max = max_edits < 0 ? 0 : max_edits > PA_TYPO_MAX_EDITS ? PA_TYPO_MAX_EDITS : max_edits;
+    int max = max_edits < 0 ? 0 : max_edits > ix->max_edits ? ix->max_edits : max_edits;
     uint32_t q[QUERY_MAX_CHARS];
     size_t m = pa_text_decode(word, q, QUERY_MAX_CHARS);
     candidates c = {.ix = ix, .max = max, .query_chars = m};

@@ -10,11 +10,11 @@
  * How: two words within d edits become the same string once at most d code
  * points are deleted from each (a substitution is one deletion on each side,
  * a swap too). At build, every string made from a listed word by deleting
- * up to PA_TYPO_MAX_EDITS code points is hashed into a table; a query hashes
- * its own deletions, looks them up, and verifies each candidate with the real
- * distance. Hash collisions and near misses are thus weeded out: the result
- * is exactly the listed words within the distance asked, as a scan would
- * find them.
+ * up to the index's edits (1 or 2) code points is hashed into a table; a
+ * query hashes its own deletions, looks them up, and verifies each candidate
+ * with the real distance. An index of two edits holds about L²/2 entries
+ * for a word of L letters, one of one edit L + 1. Hash collisions and near misses are thus weeded
+ * out: the result is exactly the listed words within the distance asked, as a scan would find them.
  *
  * An index is immutable once built and may be queried from several threads. */
 #ifndef PA_TYPO_H
@@ -40,16 +40,17 @@ typedef struct {
     int distance;
 } pa_typo_match;
 
-/* Indexes the n words (valid UTF-8, borrowed: they must outlive the index).
- * Returns the index (free it with pa_typo_free); aborts only when memory runs
- * out, like the rest of the core's builders. */
-pa_typo_index *pa_typo_build(const char *const *words, size_t n);
+/* Indexes the n words (valid UTF-8, borrowed: they must outlive the index)
+ * for queries of up to max_edits (1 or PA_TYPO_MAX_EDITS; other values are
+ * brought into that range). Returns the index (free it with pa_typo_free);
+ * aborts only when memory runs out, like the rest of the core's builders. */
+pa_typo_index *pa_typo_build(const char *const *words, size_t n, int max_edits);
 /* Accepts NULL. */
 void pa_typo_free(pa_typo_index *ix);
 
-/* Writes into out the listed words within max_edits (at most
- * PA_TYPO_MAX_EDITS; more is treated as that) of word, in the order of the
- * list, and returns how many (at most cap). word is valid UTF-8. */
+/* Writes into out the listed words within max_edits (at most the index's;
+ * more is treated as that) of word, in the order of the list, and returns
+ * how many (at most cap). word is valid UTF-8. */
 size_t pa_typo_find(const pa_typo_index *ix, const char *word, int max_edits, pa_typo_match *out,
                     size_t cap);
 

@@ -90,7 +90,7 @@ static void check_row(size_t r, const pa_typo_index *ix)
 static void test_rows(void **state)
 {
     (void)state;
-    pa_typo_index *ix = pa_typo_build(words, N_WORDS);
+    pa_typo_index *ix = pa_typo_build(words, N_WORDS, PA_TYPO_MAX_EDITS);
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
         check_row(r, ix);
     pa_typo_free(ix);
@@ -111,7 +111,8 @@ static void random_word(unsigned *seed, char *out, size_t size)
     out[at] = '\0';
 }
 
-/* Against the scan it replaces: every word within max edits, in order. */
+/* Against the scan it replaces: every word within max edits, in order, for
+ * an index of two edits and one of one (which answers at most one). */
 static void test_same_as_scan(void **state)
 {
     (void)state;
@@ -123,37 +124,40 @@ static void test_same_as_scan(void **state)
         random_word(&seed, storage[i], WORD);
         list[i] = storage[i];
     }
-    pa_typo_index *ix = pa_typo_build(list, LIST);
-    for (int q = 0; q < QUERIES; q++) {
-        char query[WORD];
-        random_word(&seed, query, sizeof query);
-        int max = q % (PA_TYPO_MAX_EDITS + 1);
-        pa_typo_match got[LIST];
-        size_t n = pa_typo_find(ix, query, max, got, LIST);
-        size_t k = 0;
-        char label[96];
-        snprintf(label, sizeof label, "query \"%s\", max %d", query, max);
-        for (size_t i = 0; i < LIST; i++) {
-            int d = pa_text_distance(query, list[i], max);
-            if (d > max)
-                continue;
-            if (k >= n) {
-                EXPECT_STR(label, "missing", list[i], "(found)");
-                break;
+    for (int edits = 1; edits <= PA_TYPO_MAX_EDITS; edits++) {
+        pa_typo_index *ix = pa_typo_build(list, LIST, edits);
+        for (int q = 0; q < QUERIES; q++) {
+            char query[WORD];
+            random_word(&seed, query, sizeof query);
+            int asked = q % (PA_TYPO_MAX_EDITS + 1), max = asked < edits ? asked : edits;
+            pa_typo_match got[LIST];
+            size_t n = pa_typo_find(ix, query, asked, got, LIST);
+            size_t k = 0;
+            char label[128];
+            snprintf(label, sizeof label, "index of %d edits, query \"%s\", max %d", edits, query,
+                     asked);
+            for (size_t i = 0; i < LIST; i++) {
+                int d = pa_text_distance(query, list[i], max);
+                if (d > max)
+                    continue;
+                if (k >= n) {
+                    EXPECT_STR(label, "missing", list[i], "(found)");
+                    break;
+                }
+                EXPECT_INT(label, "word", got[k].word, i);
+                EXPECT_INT(label, "distance", got[k].distance, d);
+                k++;
             }
-            EXPECT_INT(label, "word", got[k].word, i);
-            EXPECT_INT(label, "distance", got[k].distance, d);
-            k++;
+            EXPECT_INT(label, "count", n, k);
         }
-        EXPECT_INT(label, "count", n, k);
+        pa_typo_free(ix);
     }
-    pa_typo_free(ix);
 }
 
 static void test_empty_list(void **state)
 {
     (void)state;
-    pa_typo_index *ix = pa_typo_build(NULL, 0);
+    pa_typo_index *ix = pa_typo_build(NULL, 0, 1);
     pa_typo_match got[4];
     EXPECT_INT("empty", "matches", pa_typo_find(ix, "sopot", 2, got, 4), 0);
     pa_typo_free(ix);
