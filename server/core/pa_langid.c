@@ -31,7 +31,7 @@ typedef struct {
     pa_map rows;          /* words: key → row */
     pa_map64 gram_rows;   /* n-grams: code points packed by gram_key → row */
     double *counts;       /* rows × n_langs */
-    double *log_p;        /* rows × n_langs × PA_SCRIPTS: see finish_table */
+    double *log_p;        /* n-grams: rows × n_langs × PA_SCRIPTS, see finish_table */
     unsigned char *flags; /* per row: WORD_* (words only) */
     double total[PA_LANG_MAX][PA_SCRIPTS];
     size_t n_rows, cap;
@@ -206,8 +206,7 @@ pa_langid *pa_langid_build(const pa_knowledge *k)
     m->keys = pa_arena_new();
     for (size_t l = 0; l < k->n_locales; l++)
         train_language(m, k, l);
-    finish_table(m, &m->grams, 1);
-    finish_table(m, &m->words, 0.5);
+    finish_table(m, &m->grams, 1); /* the words, few per message, are scored as they come */
     for (size_t o = 0; o < k->n_other_languages; o++)
         for (size_t w = 0; w < k->other_languages[o].n_words; w++)
             pa_map_put(&m->other_words, k->other_languages[o].words[w], 1);
@@ -269,12 +268,12 @@ static void score_gram(void *ctx, uint64_t gram)
 
 static void score_word(const pa_langid *m, const pa_token *t, double *score)
 {
-    long row = pa_map_get(&m->words.rows, t->folded, -1);
-    if (row < 0)
+    const double *n = counts_of(m, &m->words, t->folded);
+    if (!n)
         return; /* unknown everywhere: only its letters speak */
-    const double *p = m->words.log_p + (size_t)row * m->n_langs * PA_SCRIPTS;
+    double vocab = (double)m->words.n_rows + 1;
     for (size_t l = 0; l < m->n_langs; l++)
-        score[l] += WORD_WEIGHT * p[l * PA_SCRIPTS + t->script];
+        score[l] += WORD_WEIGHT * log((n[l] + 0.5) / (m->words.total[l][t->script] + vocab));
 }
 
 /* The one language that has counts in n, or -1. */
