@@ -99,10 +99,10 @@ static void test_absent(void **state)
     pa_map_clear(NULL);
 }
 
-enum { MANY = 10000 };
+enum { MANY = 10000, KEY_CHARS = 32 }; /* "key-" and a size_t in decimal fit */
 
 /* Fills a map with n generated keys (key i → value 3i - 5000), kept in keys. */
-static void fill(pa_map *m, char (*keys)[16], size_t n)
+static void fill(pa_map *m, char (*keys)[KEY_CHARS], size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         snprintf(keys[i], sizeof keys[i], "key-%zu", i);
@@ -110,11 +110,11 @@ static void fill(pa_map *m, char (*keys)[16], size_t n)
     }
 }
 
-static void check_all(const pa_map *m, char (*keys)[16], size_t n)
+static void check_all(const pa_map *m, char (*keys)[KEY_CHARS], size_t n)
 {
     for (size_t i = 0; i < n; i++)
         EXPECT_INT(keys[i], "get", pa_map_get(m, keys[i], LONG_MIN), 3 * (long)i - 5000);
-    char absent[16];
+    char absent[KEY_CHARS];
     for (size_t i = n; i < n + 100; i++) {
         snprintf(absent, sizeof absent, "key-%zu", i);
         EXPECT_INT(absent, "get", pa_map_get(m, absent, LONG_MIN), LONG_MIN);
@@ -126,7 +126,7 @@ static void check_all(const pa_map *m, char (*keys)[16], size_t n)
 static void test_growth(void **state)
 {
     (void)state;
-    char(*keys)[16] = calloc(MANY + 1, sizeof *keys);
+    char(*keys)[KEY_CHARS] = calloc(MANY + 1, sizeof *keys);
     assert_non_null(keys);
     pa_map m;
     pa_map_init(&m);
@@ -159,7 +159,7 @@ static void test_growth(void **state)
 static void test_clear_reuse(void **state)
 {
     (void)state;
-    char(*keys)[16] = calloc(MANY, sizeof *keys);
+    char(*keys)[KEY_CHARS] = calloc(MANY, sizeof *keys);
     assert_non_null(keys);
     pa_map m;
     pa_map_init(&m);
