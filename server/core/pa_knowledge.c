@@ -973,8 +973,12 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
             strings_of(b, d, list, ptr, "term.example", PA_EXAMPLE_MAX_CHARS, 0, &il->n_examples);
         il->example_lines = pa_arena_alloc(k->arena, (il->n_examples + 1) * sizeof(int));
         il->example_columns = pa_arena_alloc(k->arena, (il->n_examples + 1) * sizeof(int));
+        il->example_tokens = pa_xcalloc(il->n_examples + 1, sizeof *il->example_tokens);
         for (size_t i = 0; i < il->n_examples; i++) {
-            char *folded = pa_text_fold(il->examples[i], strlen(il->examples[i]));
+            pa_tokens *t = &il->example_tokens[i];
+            pa_text_tokenize(il->examples[i], strlen(il->examples[i]), t); /* valid: checked */
+            pa_tokens_compact(t);
+            char *folded = pa_text_join_folded(t);
             size_t n = strlen(folded) + strlen(code) + 2;
             char *key = pa_xmalloc(n);
             snprintf(key, n, "%s\x1f%s", code, folded);
@@ -1448,6 +1452,14 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
 
 void pa_knowledge_clear(pa_knowledge *k)
 {
+    for (size_t i = 0; i < k->n_intents; i++) {
+        for (size_t l = 0; l < k->n_locales; l++) {
+            pa_intent_lang *il = &k->intents[i].langs[l];
+            for (size_t e = 0; il->example_tokens && e < il->n_examples; e++)
+                pa_tokens_free(&il->example_tokens[e]);
+            free(il->example_tokens);
+        }
+    }
     for (size_t l = 0; l < k->n_locales; l++)
         pa_map_clear(&k->locales[l].stopword_set);
     pa_arena_free(k->arena);

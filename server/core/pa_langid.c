@@ -167,20 +167,25 @@ static void train_gram(void *ctx, uint64_t gram)
     count_gram(t->m, gram, t->lang, t->script);
 }
 
-/* Learns the letters and words of text, in language l; flags say where the
- * words come from (WORD_*). */
-static void train_text(pa_langid *m, size_t l, const char *text, unsigned flags)
+/* Learns the letters and words of tokens, in language l; flags say where
+ * the words come from (WORD_*). */
+static void train_tokens(pa_langid *m, size_t l, const pa_tokens *toks, unsigned flags)
 {
-    pa_tokens toks;
-    if (pa_text_tokenize(text, strlen(text), &toks) != 0)
-        return;
-    for (size_t i = 0; i < toks.count; i++) {
-        const pa_token *tok = &toks.items[i];
+    for (size_t i = 0; i < toks->count; i++) {
+        const pa_token *tok = &toks->items[i];
         train_ctx t = {m, l, tok->script};
         for_each_gram(tok->surface, train_gram, &t);
         count_word(m, tok->folded, l, tok->script, flags);
         m->script_chars[l][tok->script] += tok->chars;
     }
+}
+
+static void train_text(pa_langid *m, size_t l, const char *text, unsigned flags)
+{
+    pa_tokens toks;
+    if (pa_text_tokenize(text, strlen(text), &toks) != 0)
+        return;
+    train_tokens(m, l, &toks, flags);
     pa_tokens_free(&toks);
 }
 
@@ -193,7 +198,7 @@ static void train_language(pa_langid *m, const pa_knowledge *k, size_t l)
         const pa_intent_lang *il = &k->intents[i].langs[l];
         unsigned flags = k->intents[i].alone ? 0 : WORD_CONTENT;
         for (size_t e = 0; e < il->n_examples; e++)
-            train_text(m, l, il->examples[e], flags);
+            train_tokens(m, l, &il->example_tokens[e], flags);
         for (size_t e = 0; e < il->n_answers; e++) /* the bot's words, not a resident's */
             train_text(m, l, il->answers[e], 0);
     }

@@ -405,10 +405,10 @@ static uint32_t intern(pa_index *idx, lang_index *li, const char *text, size_t *
     return (uint32_t)li->n_features++;
 }
 
-static void tokens_and_names(const pa_index *idx, int allow_typos, const char *text, pa_tokens *t,
-                             pa_name_spans *spans)
+/* The names in an example's tokens (kept by the knowledge). */
+static void example_names(const pa_index *idx, int allow_typos, const pa_tokens *t,
+                          pa_name_spans *spans)
 {
-    pa_text_tokenize(text, strlen(text), t);
     pa_names_find(idx->k, idx->names, t, allow_typos, spans);
 }
 
@@ -438,14 +438,13 @@ static void build_vocab(pa_index *idx, lang_index *li, size_t l)
     for (size_t i = 0; i < k->n_intents; i++) {
         const pa_intent_lang *il = &k->intents[i].langs[l];
         for (size_t e = 0; e < il->n_examples; e++) {
-            pa_tokens t;
+            const pa_tokens *t = &il->example_tokens[e];
             pa_name_spans spans;
-            tokens_and_names(idx, 0, il->examples[e], &t, &spans);
-            for (size_t j = 0; j < t.count; j++)
-                if (spans.name_of[j] < 0 && pa_locale_is_content_word(li->loc, &t.items[j]))
-                    count_word(idx, li, t.items[j].folded, &cap);
+            example_names(idx, 0, t, &spans);
+            for (size_t j = 0; j < t->count; j++)
+                if (spans.name_of[j] < 0 && pa_locale_is_content_word(li->loc, &t->items[j]))
+                    count_word(idx, li, t->items[j].folded, &cap);
             pa_name_spans_free(&spans);
-            pa_tokens_free(&t);
         }
     }
 }
@@ -479,14 +478,14 @@ static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *
     for (size_t i = 0; i < k->n_intents; i++) {
         const pa_intent_lang *il = &k->intents[i].langs[l];
         for (size_t j = 0; j < il->n_examples; j++) {
-            pa_tokens t;
+            const pa_tokens *t = &il->example_tokens[j];
             pa_name_spans spans;
-            tokens_and_names(idx, 1, il->examples[j], &t, &spans);
-            remember_stems(idx, li, st, &t, &stems_cap);
-            analyse(li, k, &t, spans.name_of, st, 1, 0, a);
+            example_names(idx, 1, t, &spans);
+            remember_stems(idx, li, st, t, &stems_cap);
+            analyse(li, k, t, spans.name_of, st, 1, 0, a);
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
-            const char *folded = join_folded(idx->arena, &t); /* pa_text_fold's form */
+            const char *folded = join_folded(idx->arena, t); /* pa_text_fold's form */
             if (*folded)
                 pa_map_put(&li->exact, folded, (long)i + 1);
             e->feats = pa_arena_alloc(idx->arena, (a->n + 1) * sizeof *e->feats);
@@ -494,7 +493,6 @@ static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *
                 e->feats[e->n_feats++] = intern(idx, li, a->text[f], &cap);
             qsort(e->feats, e->n_feats, sizeof *e->feats, cmp_u32);
             pa_name_spans_free(&spans);
-            pa_tokens_free(&t);
         }
     }
     free(a);
@@ -683,9 +681,8 @@ void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag)
         for (size_t l = 0; l < k->n_locales; l++) {
             const pa_intent_lang *il = &k->intents[i].langs[l];
             for (size_t j = 0; j < il->n_examples; j++) {
-                pa_tokens t;
                 pa_name_spans spans;
-                tokens_and_names(idx, 0, il->examples[j], &t, &spans);
+                example_names(idx, 0, &il->example_tokens[j], &spans);
                 int names[PA_MATCH_MAX_NAMES];
                 int region_only[PA_MATCH_MAX_NAMES];
                 size_t n = pa_name_spans_distinct(&spans, names, region_only, PA_MATCH_MAX_NAMES);
@@ -695,7 +692,6 @@ void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag)
                                    il->example_columns[j],
                                    PA_DIAG_ARGS(PA_TEXT("example", il->examples[j])));
                 pa_name_spans_free(&spans);
-                pa_tokens_free(&t);
             }
         }
     }

@@ -326,12 +326,11 @@ static void collect_words(pa_name_index *idx, const pa_knowledge *k)
             const pa_intent *in = &k->intents[i];
             const pa_intent_lang *il = &in->langs[l];
             for (size_t e = 0; e < il->n_examples; e++) {
-                pa_tokens t;
-                pa_text_tokenize(il->examples[e], strlen(il->examples[e]), &t);
-                int *name_of = pa_xmalloc((t.count + 1) * sizeof *name_of);
-                find_names(k, idx, 0, &t, name_of, NULL, NULL);
-                for (size_t j = 0; j < t.count; j++) {
-                    const pa_token *tok = &t.items[j];
+                const pa_tokens *t = &il->example_tokens[e];
+                int *name_of = pa_xmalloc((t->count + 1) * sizeof *name_of);
+                find_names(k, idx, 0, t, name_of, NULL, NULL);
+                for (size_t j = 0; j < t->count; j++) {
+                    const pa_token *tok = &t->items[j];
                     if (name_of[j] >= 0 || !pa_locale_is_content_word(&k->locales[l], tok) ||
                         pa_map_get(&idx->all_words, tok->folded, 0) ||
                         (in->about && typo_of(k, idx, in->about, tok)))
@@ -339,7 +338,6 @@ static void collect_words(pa_name_index *idx, const pa_knowledge *k)
                     pa_map_put(&idx->all_words, pa_arena_strdup(idx->arena, tok->folded), 1);
                 }
                 free(name_of);
-                pa_tokens_free(&t);
             }
         }
     }

@@ -383,6 +383,25 @@ static void fold_into(buf *b, const char *surface, size_t len, int use_table, si
     free(slow);
 }
 
+void pa_tokens_compact(pa_tokens *t)
+{
+    if (!t->count)
+        return;
+    size_t end = 0; /* the strings end after the last token's surface */
+    for (size_t i = 0; i < t->count; i++) {
+        size_t at = (size_t)(t->items[i].surface - t->strings) + strlen(t->items[i].surface) + 1;
+        if (at > end)
+            end = at;
+    }
+    char *strings = pa_xrealloc(t->strings, end);
+    for (size_t i = 0; i < t->count; i++) {
+        t->items[i].surface = strings + (t->items[i].surface - t->strings);
+        t->items[i].folded = strings + (t->items[i].folded - t->strings);
+    }
+    t->strings = strings;
+    t->items = pa_xrealloc(t->items, t->count * sizeof *t->items);
+}
+
 void pa_tokens_free(pa_tokens *t)
 {
     if (!t)
@@ -510,20 +529,26 @@ int pa_text_tokenize_by_utf8proc(const char *text, size_t len, pa_tokens *out)
     return tokenize(text, len, 0, out);
 }
 
+char *pa_text_join_folded(const pa_tokens *t)
+{
+    buf b = {0};
+    buf_put(&b, "", 0);
+    for (size_t i = 0; i < t->count; i++) {
+        if (i)
+            buf_put(&b, " ", 1);
+        buf_put(&b, t->items[i].folded, strlen(t->items[i].folded));
+    }
+    return b.data;
+}
+
 char *pa_text_fold(const char *text, size_t len)
 {
     pa_tokens t;
     if (pa_text_tokenize(text, len, &t) != 0)
         return NULL;
-    buf b = {0};
-    buf_put(&b, "", 0);
-    for (size_t i = 0; i < t.count; i++) {
-        if (i)
-            buf_put(&b, " ", 1);
-        buf_put(&b, t.items[i].folded, strlen(t.items[i].folded));
-    }
+    char *folded = pa_text_join_folded(&t);
     pa_tokens_free(&t);
-    return b.data;
+    return folded;
 }
 
 /* 1 when s (valid UTF-8) surely has a letter or digit: one of ASCII, or a

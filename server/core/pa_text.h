@@ -44,6 +44,9 @@ int pa_text_tokenize(const char *text, size_t len, pa_tokens *out);
  * tokenizer folds the common code points from a table computed once with
  * utf8proc instead; this is what tests compare it with. */
 int pa_text_tokenize_by_utf8proc(const char *text, size_t len, pa_tokens *out);
+/* Gives back the room the list's arrays were grown with: for lists kept
+ * long (the examples' tokens a knowledge keeps). */
+void pa_tokens_compact(pa_tokens *t);
 /* Frees the tokens' strings and array. Accepts NULL and empty lists. */
 void pa_tokens_free(pa_tokens *t);
 
@@ -51,6 +54,10 @@ void pa_tokens_free(pa_tokens *t);
  * malloc'd (caller frees), or NULL on invalid UTF-8. Two texts that differ only
  * by case, accents, punctuation or spacing fold to the same string. */
 char *pa_text_fold(const char *text, size_t len);
+
+/* The folded forms of the tokens joined by one space (what pa_text_fold
+ * gives for the text they came from), malloc'd (caller frees). */
+char *pa_text_join_folded(const pa_tokens *t);
 
 /* 1 when the text has at least one letter or digit (what "empty" means for
  * a question, an example or an answer), else 0; 0 for invalid UTF-8 too. */
