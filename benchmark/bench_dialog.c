@@ -1,8 +1,8 @@
 /* Speed of one turn, measured on a labelled question set:
- *   build/tests/benchmark/bench_dialog tests/eval/questions.jsonl [ROUNDS [INTENTS LOCALES]]
+ *   build/benchmark/bench_dialog tests/eval/questions.jsonl [ROUNDS [INTENTS LOCALES]]
  * Prints the knowledge's load time and memory, then the mean, median and
  * 99th percentile time per question over ROUNDS passes (default 20), on the
- * bundled knowledge or the folders given (tests/benchmark/grow_knowledge.py
+ * bundled knowledge or the folders given (benchmark/grow_knowledge.py
  * makes larger ones). */
 #include "pa_arena.h"
 #include "pa_dialog.h"

@@ -2,8 +2,8 @@
 // Benchmark (not a test): Passerelle's intent matcher against NLP.js (the npm package node-nlp),
 // trained on exactly the examples of `passerelle export` and scored on the same labelled set.
 //
-//   npm ci --prefix tests/benchmark/nlpjs
-//   node tests/benchmark/nlpjs/compare.mjs --bin build/passerelle --set tests/eval/questions.jsonl [--json]
+//   npm ci --prefix benchmark/nlpjs
+//   node benchmark/nlpjs/compare.mjs --bin build/passerelle --set tests/eval/questions.jsonl [--json]
 //
 // See README.md beside this file for what is measured and how to read the output.
 
@@ -13,19 +13,17 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { LANGS, MANAGER_SETTINGS, addExamples } from './train.mjs';
 
-const USAGE = `usage: node tests/benchmark/nlpjs/compare.mjs --bin PASSERELLE --set FILE.jsonl [--json]
-                                              [--repeat N] [--intents DIR] [--locales DIR]
+const USAGE = `usage: node benchmark/nlpjs/compare.mjs --bin PASSERELLE --set FILE.jsonl [--json]
+                                        [--repeat N] [--intents DIR] [--locales DIR]
 
 Trains NLP.js (node-nlp) on the examples of 'PASSERELLE export', scores it and Passerelle on the
 labelled set FILE.jsonl, and prints both side by side (--json: machine-readable).
   --repeat N       how many times 'passerelle eval' is timed (median kept; default 5)
   --intents DIR    passed to 'passerelle export' and 'passerelle eval'
   --locales DIR    passed to 'passerelle export' and 'passerelle eval'
-Before the first run: npm ci --prefix tests/benchmark/nlpjs`;
-
-// The languages the NlpManager is trained on, as the brief of this benchmark fixes them.
-const LANGS = ['fr', 'de', 'pl', 'pt', 'ar'];
+Before the first run: npm ci --prefix benchmark/nlpjs`;
 
 function die(msg, code = 1) {
   process.stderr.write(`compare.mjs: ${msg}\n`);
@@ -79,7 +77,7 @@ try {
   nodeNlpVersion = require('node-nlp/package.json').version;
 } catch (e) {
   die(`cannot load node-nlp (${e.message.split('\n')[0]}).\n` +
-      'Install it first: npm ci --prefix tests/benchmark/nlpjs');
+      'Install it first: npm ci --prefix benchmark/nlpjs');
 }
 const nlpRequire = createRequire(require.resolve('node-nlp'));
 const trigramData = nlpRequire('@nlpjs/language/src/data.json');
@@ -259,13 +257,7 @@ ourTiming.per_question_marginal_ms = (ourTiming.big_set_ms - ourTiming.load_ms) 
 
 // ---------------------------------------------------------------------------------------------
 // NLP.js: language support actually present in the installed packages.
-const manager = await quiet(() => new NlpManager({
-  languages: LANGS,
-  nlu: { log: false }, // no training progress lines
-  autoSave: false, // never write model.nlp into the working directory
-  autoLoad: false, // never read one either: train from the export only
-  calculateSentiment: false, // not intent matching; leaves intents and scores unchanged
-}));
+const manager = await quiet(() => new NlpManager(MANAGER_SETTINGS));
 manager.container.register('logger', silentLogger, true);
 const threshold = manager.nlp.settings.threshold;
 const { container } = manager;
@@ -326,28 +318,11 @@ function languageSupport(lang, examples) {
 
 // ---------------------------------------------------------------------------------------------
 // NLP.js: training on every example of every language.
-const exampleCount = Object.fromEntries(LANGS.map((l) => [l, 0]));
-const skippedLangs = new Set();
+let exampleCount;
+let skippedLangs;
 const tTrain0 = performance.now();
 await quiet(async () => {
-  for (const intent of knowledge.intents) {
-    for (const [lang, examples] of Object.entries(intent.examples || {})) {
-      if (!LANGS.includes(lang)) { skippedLangs.add(lang); continue; }
-      for (const text of examples) {
-        if (typeof text !== 'string' || text.trim() === '') continue;
-        manager.addDocument(lang, text, intent.id);
-        exampleCount[lang] += 1;
-      }
-    }
-  }
-  // The questions Passerelle learns not to answer (export's out_of_scope) go to
-  // NLP.js's own no-match intent, 'None', so both systems learn from the same data.
-  for (const [lang, examples] of Object.entries(knowledge.out_of_scope || {})) {
-    if (!LANGS.includes(lang)) continue;
-    for (const text of examples) {
-      if (typeof text === 'string' && text.trim() !== '') manager.addDocument(lang, text, 'None');
-    }
-  }
+  ({ exampleCount, skippedLangs } = addExamples(manager, knowledge));
   await manager.train();
 });
 const trainMs = performance.now() - tTrain0;

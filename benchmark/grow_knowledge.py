@@ -2,9 +2,9 @@
 """Grows the bundled knowledge to FACTOR times its intents, for the benchmarks of
 how load, `check` and a turn scale with the knowledge.
 
-    python3 tests/benchmark/grow_knowledge.py --factor 10 --out /tmp/knowledge-10x
+    python3 benchmark/grow_knowledge.py --factor 10 --out /tmp/knowledge-10x
     time build/passerelle check --intents /tmp/knowledge-10x/intents --locales /tmp/knowledge-10x/locales
-    build/tests/benchmark/bench_dialog tests/eval/unrelated-heldout.jsonl 5 \\
+    build/benchmark/bench_dialog tests/eval/unrelated-heldout.jsonl 5 \\
         /tmp/knowledge-10x/intents /tmp/knowledge-10x/locales
 
 The copy keeps every bundled file and adds (FACTOR - 1) x (bundled intents)
@@ -22,7 +22,7 @@ import re
 import shutil
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DICTIONARIES = {"fr": "french", "de": "ngerman", "pl": "polish", "pt": "portuguese"}
 PACKAGES = "wfrench wngerman wpolish wportuguese"
 WORDS_PER_EXAMPLE = (3, 8)

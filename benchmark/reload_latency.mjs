@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Reply latency while the knowledge is edited: does a reload delay the replies?
 //
-//   node tests/benchmark/reload_latency.mjs --bin build/passerelle --root . [--seconds 8]
+//   node benchmark/reload_latency.mjs --bin build/passerelle --root . [--seconds 8]
 //        [--rounds 2] [--clients 20] [--rate 10] [--check]
 //
 // Starts `passerelle serve` on a copy of the knowledge, opens --clients WebSockets, each asking
@@ -24,7 +24,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { freePort, sleep } from '../lib/harness.mjs';
+import { freePort, sleep } from '../tests/lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const EDIT_EVERY_MS = 2000;
@@ -45,7 +45,7 @@ function parseArgs(argv) {
     }
   }
   if (!o.bin || !o.root) {
-    console.error('usage: node tests/benchmark/reload_latency.mjs --bin PATH/passerelle --root REPO [--seconds S] [--rounds N] [--clients N] [--rate N] [--check]');
+    console.error('usage: node benchmark/reload_latency.mjs --bin PATH/passerelle --root REPO [--seconds S] [--rounds N] [--clients N] [--rate N] [--check]');
     process.exit(2);
   }
   for (const k of ['seconds', 'rounds', 'clients', 'rate']) o[k] = Number(o[k]);
@@ -55,7 +55,7 @@ function parseArgs(argv) {
 const opts = parseArgs(process.argv.slice(2));
 const ROOT = path.resolve(opts.root);
 // `ws` from the end-to-end tests' packages (npm ci in tests/e2e)
-const { default: WebSocket } = await import(new URL('../e2e/node_modules/ws/index.js', import.meta.url));
+const { default: WebSocket } = await import(new URL('../tests/e2e/node_modules/ws/index.js', import.meta.url));
 
 function httpGet(port, p) {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@
 // The figures of docs/operations.md about one address against the server, measured on the real
 // binary with its default settings:
 //
-//   node tests/benchmark/limits_figures.mjs --bin build/passerelle --root . [--attempts 1500]
+//   node benchmark/limits_figures.mjs --bin build/passerelle --root . [--attempts 1500]
 //        [--connections 200] [--seconds 10] [--nofile 1024]
 //
 //   1. connections one address can hold: --attempts silent TCP connections from 127.0.0.1, how
@@ -21,7 +21,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
-import { freePort, sleep } from '../lib/harness.mjs';
+import { freePort, sleep } from '../tests/lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const OTHER = '127.0.0.2';
@@ -33,12 +33,12 @@ const o = { attempts: 1500, connections: 200, seconds: 10, nofile: 0 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) o[argv[i].replace(/^--/, '')] = argv[i + 1];
 if (!o.bin || !o.root) {
-  console.error('usage: node tests/benchmark/limits_figures.mjs --bin PATH/passerelle --root REPO [--attempts N] [--connections N] [--seconds S] [--nofile N]');
+  console.error('usage: node benchmark/limits_figures.mjs --bin PATH/passerelle --root REPO [--attempts N] [--connections N] [--seconds S] [--nofile N]');
   process.exit(2);
 }
 for (const k of ['attempts', 'connections', 'seconds', 'nofile']) o[k] = Number(o[k]);
 const ROOT = path.resolve(o.root);
-const { default: WebSocket } = await import(new URL('../e2e/node_modules/ws/index.js', import.meta.url));
+const { default: WebSocket } = await import(new URL('../tests/e2e/node_modules/ws/index.js', import.meta.url));
 
 function httpGet(port, p, ms = 2000) {
   return new Promise((resolve) => {
