@@ -223,19 +223,21 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-// Rebuild Passerelle's per-question predictions from its misses (every question with a wrong
-// intent or a wrong language is listed), then cross-check against its own totals.
+// Passerelle's per-question predictions: its list of every reply (eval --json "replies"), or,
+// from an older build, rebuilt from its misses (every question with a wrong intent or a wrong
+// language is listed); then cross-checked against its own totals.
+const replyById = new Map((ourReport.replies || []).map((r) => [r.id, r]));
 const missById = new Map((ourReport.misses || []).map((m) => [m.id, m]));
 const ourPreds = questions.map((q) => {
-  const m = missById.get(q.id);
+  const m = replyById.get(q.id) || missById.get(q.id);
   if (m) return { intent: m.got ?? null, lang: m.got_lang ?? null, score: m.confidence ?? null };
   return { intent: isInScope(q) ? q.expect.find((x) => x !== null) : null, lang: q.lang, score: null };
 });
 const ourScore = score(ourPreds);
 const ourCrossCheck = [
-  ['in-scope correct', ourScore.in_scope.correct, ourReport.in_scope?.correct],
-  ['out-of-scope rejected', ourScore.out_of_scope.rejected, ourReport.out_of_scope?.rejected],
-  ['language id correct', ourScore.language_id.correct, ourReport.language_id?.correct],
+  ['in-scope correct', ourScore.in_scope.correct, ourReport.in_scope?.correct ?? 0],
+  ['out-of-scope rejected', ourScore.out_of_scope.rejected, ourReport.out_of_scope?.rejected ?? 0],
+  ['language id correct', ourScore.language_id.correct, ourReport.language_id?.correct ?? 0],
 ].filter(([, mine, theirs]) => mine !== theirs);
 if (ourCrossCheck.length) {
   process.stderr.write('compare.mjs: warning: per-question figures rebuilt from passerelle eval differ from its ' +
