@@ -15,7 +15,8 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { assert, freePort, httpGet as harnessGet, metricValue, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
+import { assert, freePort, httpGet as harnessGet, metricValue, parseCommandLine, sleep, watchServer,
+  withTimeout } from '../lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const CASE_TIMEOUT_MS = 30000;
@@ -126,15 +127,7 @@ async function startServer(args, { mayFail = false } = {}) {
   const adminPort = await freePort(HOST);
   const proc = spawn(BIN, ['serve', '--listen', `${HOST}:${port}`, '--admin-listen', `${HOST}:${adminPort}`,
     '--reload-interval', '0.2', '--reload-debounce', '0.2', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const srv = { port, adminPort, proc, log: '', exited: null };
-  srv.exit = new Promise((resolve) => proc.on('exit', (code, signal) => {
-    srv.exited = { code, signal };
-    servers.delete(srv);
-    resolve(srv.exited);
-  }));
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (d) => { srv.log += d; });
-  servers.add(srv);
+  const srv = watchServer(proc, servers, port, adminPort);
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (srv.exited) {

@@ -23,7 +23,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { assert, freePort, httpGet as harnessGet, metricValue, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
+import { assert, freePort, httpGet as harnessGet, metricValue, parseCommandLine, sleep, watchServer,
+  withTimeout } from '../lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const OTHER_HOST = '127.0.0.2'; // another client address: Linux routes all of 127/8 to loopback
@@ -71,15 +72,7 @@ async function startServer(t, { extra = [], web = path.join(ROOT, 'web'), nofile
   const proc = nofile
     ? spawn('sh', ['-c', `ulimit -n ${nofile} && exec "$0" "$@"`, BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const srv = { port, adminPort, proc, log: '', exited: null };
-  srv.exit = new Promise((resolve) => proc.on('exit', (code, signal) => {
-    srv.exited = { code, signal };
-    servers.delete(srv);
-    resolve(srv.exited);
-  }));
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (d) => { srv.log += d; });
-  servers.add(srv);
+  const srv = watchServer(proc, servers, port, adminPort);
   t.servers.push(srv);
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {

@@ -19,7 +19,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { assert, freePort, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
+import { assert, freePort, parseCommandLine, sleep, watchServer, withTimeout } from '../lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const RUN_BUDGET_MS = 55000;      // the whole run stays under a minute
@@ -163,18 +163,7 @@ async function startServer({ intents = path.join(ROOT, 'intents'), locales = pat
     const args = ['serve', '--listen', `${HOST}:${port}`, '--admin-listen', `${HOST}:${adminPort}`,
       '--intents', intents, '--locales', locales, '--web', web, ...ONE_ADDRESS_MANY_CASES, ...extra];
     const proc = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    const srv = { port, adminPort, proc, log: '', exited: null, args };
-    srv.exit = new Promise((resolve) => {
-      proc.on('exit', (code, signal) => {
-        srv.exited = { code, signal };
-        servers.delete(srv);
-        resolve(srv.exited);
-      });
-    });
-    proc.on('error', (e) => { srv.log += `spawn error: ${e.message}\n`; });
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d) => { srv.log += d; });
-    servers.add(srv);
+    const srv = watchServer(proc, servers, port, adminPort, { args });
     try {
       await poll(async () => {
         if (srv.exited) throw new Error(`exited early (${show(srv.exited)}): ${srv.log.trim()}`);

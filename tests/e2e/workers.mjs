@@ -19,7 +19,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { assert, freePort, httpGet, metricValue, parseCommandLine, sleep, withTimeout } from '../lib/harness.mjs';
+import { assert, freePort, httpGet, metricValue, parseCommandLine, sleep, watchServer, withTimeout }
+  from '../lib/harness.mjs';
 
 const HOST = '127.0.0.1';
 const WORKERS = 2;
@@ -81,15 +82,7 @@ async function startServer(dir, extra = []) {
     '--locales', path.join(dir, 'locales'), '--web', path.join(ROOT, 'web'),
     '--staff-log', path.join(dir, 'staff.jsonl'), ...extra];
   const proc = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const srv = { port, adminPort, proc, log: '', exited: null };
-  srv.exit = new Promise((resolve) => proc.on('exit', (code, signal) => {
-    srv.exited = { code, signal };
-    servers.delete(srv);
-    resolve(srv.exited);
-  }));
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (d) => { srv.log += d; });
-  servers.add(srv);
+  const srv = watchServer(proc, servers, port, adminPort);
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (srv.exited) throw new Error(`the server exited at start (${show(srv.exited)}): ${srv.log.trim()}`);

@@ -17,6 +17,24 @@ export function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/* Follows a spawned server: returns {port, adminPort, proc, log, exited, exit}
+ * (and the fields of `extra`), where log gathers its stderr, exited becomes
+ * {code, signal} when it ends and exit is a promise of that; the server is in
+ * `running` (a Set) until it ends. */
+export function watchServer(proc, running, port, adminPort, extra = {}) {
+  const srv = { port, adminPort, proc, log: '', exited: null, ...extra };
+  srv.exit = new Promise((resolve) => proc.on('exit', (code, signal) => {
+    srv.exited = { code, signal };
+    running.delete(srv);
+    resolve(srv.exited);
+  }));
+  proc.on('error', (e) => { srv.log += `spawn error: ${e.message}\n`; });
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => { srv.log += d; });
+  running.add(srv);
+  return srv;
+}
+
 /* A TCP port free on host at the time of asking. */
 export function freePort(host) {
   return new Promise((resolve, reject) => {
