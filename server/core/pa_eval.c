@@ -215,9 +215,10 @@ static void score_one(const pa_snapshot *s, json_t *q, json_t *report)
     bump(child(report, "language_id"), "from_text_correct", r.lang_detected && lang_ok);
     bump(per_lang, "language_id", lang_ok);
     /* every reply, so that two builds can be compared line by line */
-    json_array_append_new(json_object_get(report, "replies"), reply_entry(s, q, &r));
+    json_t *entry = reply_entry(s, q, &r);
     if (!ok || !lang_ok)
-        json_array_append_new(json_object_get(report, "misses"), reply_entry(s, q, &r));
+        json_array_append(json_object_get(report, "misses"), entry);
+    json_array_append_new(json_object_get(report, "replies"), entry);
 }
 
 static void finish(json_t *report)

@@ -449,24 +449,6 @@ static void build_vocab(pa_index *idx, lang_index *li, size_t l)
     }
 }
 
-/* The tokens' folded forms joined by spaces, in the arena. */
-static const char *join_folded(pa_arena *arena, const pa_tokens *t)
-{
-    size_t len = 0;
-    for (size_t i = 0; i < t->count; i++)
-        len += strlen(t->items[i].folded) + 1;
-    char *out = pa_arena_alloc(arena, len + 1), *p = out;
-    for (size_t i = 0; i < t->count; i++) {
-        size_t n = strlen(t->items[i].folded);
-        if (i)
-            *p++ = ' ';
-        memcpy(p, t->items[i].folded, n);
-        p += n;
-    }
-    *p = '\0';
-    return out;
-}
-
 static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *st)
 {
     const pa_knowledge *k = idx->k;
@@ -485,9 +467,10 @@ static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *
             analyse(li, k, t, spans.name_of, st, 1, 0, a);
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
-            const char *folded = join_folded(idx->arena, t); /* pa_text_fold's form */
+            char *folded = pa_text_join_folded(t); /* pa_text_fold's form */
             if (*folded)
-                pa_map_put(&li->exact, folded, (long)i + 1);
+                pa_map_put(&li->exact, pa_arena_strdup(idx->arena, folded), (long)i + 1);
+            free(folded);
             e->feats = pa_arena_alloc(idx->arena, (a->n + 1) * sizeof *e->feats);
             for (size_t f = 0; f < a->n; f++)
                 e->feats[e->n_feats++] = intern(idx, li, a->text[f], &cap);
@@ -775,16 +758,7 @@ static void keep_top(pa_match_result *out, int intent, double score, double cove
 /* The intent whose example is the question itself, folded, or -1. */
 static long exact_intent(const lang_index *li, const pa_tokens *t)
 {
-    size_t len = 0;
-    for (size_t i = 0; i < t->count; i++)
-        len += strlen(t->items[i].folded) + 1;
-    char *q = pa_xmalloc(len + 1);
-    q[0] = '\0';
-    for (size_t i = 0; i < t->count; i++) {
-        if (i)
-            strcat(q, " ");
-        strcat(q, t->items[i].folded);
-    }
+    char *q = pa_text_join_folded(t);
     long v = pa_map_get(&li->exact, q, 0) - 1;
     free(q);
     return v;
