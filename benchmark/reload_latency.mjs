@@ -87,6 +87,10 @@ const server = spawn(path.resolve(opts.bin), ['serve', '--listen', `${HOST}:${po
   '--locales', path.join(dir, 'locales'), '--web', path.join(ROOT, 'web'),
   '--rate-burst', '1000', '--rate-per-second', '1000', '--address-rate-burst', '100000',
   '--address-rate-per-second', '100000', '--max-connections-per-address', '10000',
+  // One service thread, as the figures of docs/operations.md were measured: with a worker on
+  // every core, the reload thread has no core of its own, and what is measured is then the
+  // machine's share of cores rather than what a reload costs the service thread.
+  '--workers', '1',
   // Looked for and settled well within the 2 s between edits, so that every edit is reloaded:
   // with the defaults (2 s, 1 s) an edit every 2 s is loaded only when the polls happen to fall
   // between two edits, and the count of reloads depended on that phase.
