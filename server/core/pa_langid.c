@@ -334,11 +334,13 @@ static int secondary_script(const pa_langid *m, int l, pa_script s)
     return mine * 2 < all;
 }
 
-/* The language only this token has, as a word or by a letter, or -1. A word
- * seen only where a message is essentially a greeting or a thanks ("danke",
- * "merci") is not one: an acknowledgement does not tell the language a
- * resident chose to write in, unless it is Arabic typed in Latin letters,
- * which no other language shares. */
+/* The language only this token has, by a letter or as a word, or -1. A
+ * word seen only where a message is essentially a greeting or a thanks
+ * ("danke", "dziękuję") is not one: an acknowledgement does not tell the
+ * language a resident chose to write in, unless it is Arabic typed in Latin
+ * letters, which no other language shares. Else a letter only one language
+ * uses outranks the word, which is compared folded: "brás" folds to the
+ * French "bras", though French never writes an á. */
 static int distinct_language(const pa_langid *m, const pa_token *t)
 {
     const double *n = counts_of(m, &m->words, t->folded);
@@ -346,7 +348,8 @@ static int distinct_language(const pa_langid *m, const pa_token *t)
     if (l >= 0 && !(flags_of(&m->words, t->folded) & WORD_CONTENT) &&
         !secondary_script(m, l, t->script))
         return -1;
-    return l >= 0 ? l : letter_owner(m, t);
+    int by_letter = letter_owner(m, t);
+    return by_letter >= 0 ? by_letter : l;
 }
 
 static int is_number(const pa_token *t)

@@ -65,6 +65,9 @@ static const row rows[] = {
     {"merci beaucoup", NULL, "fr", 2, NULL, 0},
     {"dziękuję bardzo", NULL, "pl", 2, "pl", 0},
     {"a Sopot?", "0 1", NULL, 1, NULL, 0},
+    /* a letter only one language writes outranks a folded word of another:
+     * "brás" is not the French "bras" */
+    {"bacalhau à brás", NULL, "pt", 3, "pt", 0},
     /* One word of one language, alone, does */
     {"und Sopot?", "0 1", "de", 1, "de", 0},
     /* Arabic letters: only Arabic competes */
