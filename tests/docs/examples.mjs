@@ -8,10 +8,15 @@
 // block of README.md or docs/*.md, followed within a few lines by the JSON
 // reply. A tutorial showing the state before an edit marks its example with
 // the HTML comment `<!-- docs-test: before the edit -->` on the line above
-// the command; it is then left out.
+// the command; it is then left out. One showing the state after adding the
+// question to an intent's examples says so with
+// `<!-- docs-test: after adding it to intents/FILE.json -->`: the question is
+// then asked of a copy of the knowledge where it is added to that file's
+// examples, in the language of the reply the document shows.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { parseCommandLine } from '../lib/harness.mjs';
@@ -20,6 +25,7 @@ const USAGE = 'usage: node tests/docs/examples.mjs --bin PATH/passerelle --root 
 const opts = parseCommandLine(process.argv.slice(2), ['bin', 'root'], USAGE);
 const ROOT = path.resolve(opts.root);
 const SKIP = '<!-- docs-test: before the edit -->';
+const AFTER = /<!-- docs-test: after adding it to (intents\/[\w./-]+\.json) -->/;
 const LOOKAHEAD = 6; // lines between a command and its reply
 
 function documents() {
@@ -33,7 +39,9 @@ function examples(file) {
   const found = [];
   lines.forEach((line, i) => {
     const m = line.match(/passerelle ask (?:--lang (\w+) )?"([^"]+)"\s*$/);
-    if (!m || (i > 0 && lines.slice(Math.max(0, i - 3), i).some((l) => l.includes(SKIP)))) return;
+    const above = lines.slice(Math.max(0, i - 3), i);
+    if (!m || above.some((l) => l.includes(SKIP))) return;
+    const edit = above.map((l) => l.match(AFTER)).find(Boolean);
     for (let j = i + 1; j <= i + LOOKAHEAD && j < lines.length; j++) {
       const reply = lines[j].trim().replace(/^\$ /, '');
       if (!reply.startsWith('{"type":"answer"')) continue;
@@ -41,7 +49,7 @@ function examples(file) {
         const f = reply.match(new RegExp(`"${name}":(null|"[^"]*")`));
         return f ? JSON.parse(f[1]) : undefined;
       };
-      found.push({ file, line: i + 1, lang: m[1], question: m[2],
+      found.push({ file, line: i + 1, lang: m[1], question: m[2], addedTo: edit && edit[1],
                    expect: { intent: field('intent'), lang: field('lang'), kind: field('kind') } });
       return;
     }
@@ -49,9 +57,22 @@ function examples(file) {
   return found;
 }
 
+/* A copy of the knowledge's intents with ex.question added to the examples
+ * of ex.addedTo, in the language the document's reply is in. */
+function editedIntents(ex) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docs-edit-'));
+  fs.cpSync(path.join(ROOT, 'intents'), path.join(dir, 'intents'), { recursive: true });
+  const file = path.join(dir, ex.addedTo);
+  const intent = JSON.parse(fs.readFileSync(file, 'utf8'));
+  intent.examples[ex.expect.lang].push(ex.question);
+  fs.writeFileSync(file, JSON.stringify(intent, null, 2));
+  return path.join(dir, 'intents');
+}
+
 let passed = 0, failed = 0;
 for (const ex of documents().flatMap(examples)) {
-  const args = ['ask', '--intents', path.join(ROOT, 'intents'), '--locales', path.join(ROOT, 'locales')];
+  const intents = ex.addedTo ? editedIntents(ex) : path.join(ROOT, 'intents');
+  const args = ['ask', '--intents', intents, '--locales', path.join(ROOT, 'locales')];
   if (ex.lang) args.push('--lang', ex.lang);
   args.push(ex.question);
   let got;
@@ -60,6 +81,7 @@ for (const ex of documents().flatMap(examples)) {
   } catch (e) {
     got = { error: e.message };
   }
+  if (ex.addedTo) fs.rmSync(path.dirname(intents), { recursive: true, force: true });
   const wrong = Object.entries(ex.expect)
     .filter(([k, v]) => v !== undefined && got[k] !== v)
     .map(([k, v]) => `${k}: the document says ${JSON.stringify(v)}, got ${JSON.stringify(got[k])}`);
