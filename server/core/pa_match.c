@@ -774,11 +774,13 @@ typedef struct {
     size_t n_touched;
     uint32_t *intents; /* the intents knowing any feature */
     size_t n_intents;
-    double total; /* weight of the whole question, unknown words included */
+    double total;   /* weight of the whole question, unknown words included */
+    double outside; /* weight of its features only fallback intents know */
 } tally;
 
 /* Walks the postings of the question's known features. */
-static void tally_features(const lang_index *li, const analysis *a, double unknown, tally *t)
+static void tally_features(const pa_knowledge *k, const lang_index *li, const analysis *a,
+                           double unknown, tally *t)
 {
     t->total = unknown;
     for (size_t f = 0; f < a->n; f++) {
@@ -793,6 +795,11 @@ static void tally_features(const lang_index *li, const analysis *a, double unkno
                 t->touched[t->n_touched++] = e;
             t->closeness[e] += w;
         }
+        int answerable = 0;
+        for (size_t j = 0; j < li->n_post_intent[id]; j++)
+            answerable |= !k->intents[li->post_intent[id][j]].fallback;
+        if (!answerable)
+            t->outside += w;
         for (size_t j = 0; j < li->n_post_intent[id]; j++) {
             if (t->coverage[li->post_intent[id][j]] == 0)
                 t->intents[t->n_intents++] = li->post_intent[id][j];
@@ -832,6 +839,13 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
      * about it. When words the knowledge lacks outweigh the known ones, the
      * aspect asked is not in the knowledge. */
     double topic = a->unknown_topic * (unknown / fmax(a->unknown, 1e-9));
+    /* Words known only from the questions the bot does not answer ("camping
+     * à Sopot", "Flüge nach Dakar") ask about a partner what its intent does
+     * not answer; spread in long questions as unknown words are. A
+     * follow-up's subject came from the conversation, not from its words. */
+    double outside = t->outside;
+    if (a->content > CONTEXT_WORDS)
+        outside *= CONTEXT_WORDS / (double)a->content;
     /* in the intents' order, as equal scores keep the first */
     qsort(t->intents, t->n_intents, sizeof *t->intents, cmp_u32);
     for (size_t n = 0; n < t->n_intents; n++) {
@@ -845,8 +859,9 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
          * du mich?") is not near any of its examples. */
         double coverage = t->coverage[i] / t->total;
         double score = best[i] * sqrt(coverage);
-        if (out->n_names > 0 && topic > 0)
-            score *= sqrt(t->aspect[i] / (t->aspect[i] + topic));
+        double beside = topic + (in->about && !out->from_context ? outside : 0);
+        if (out->n_names > 0 && beside > 0)
+            score *= sqrt(t->aspect[i] / (t->aspect[i] + beside));
         keep_top(out, (int)i, score, fmin(1.0, coverage));
     }
 }
@@ -957,7 +972,7 @@ static void clear_tally(tally *t)
         t->best[t->intents[i]] = 0;
     }
     t->n_touched = t->n_intents = 0;
-    t->total = 0;
+    t->total = t->outside = 0;
 }
 
 void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_name_spans *names,
@@ -996,7 +1011,7 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
     double unknown = a->unknown * UNKNOWN_FACTOR;
     if (a->content > CONTEXT_WORDS)
         unknown *= CONTEXT_WORDS / (double)a->content;
-    tally_features(li, a, unknown, &sc->t);
+    tally_features(idx->k, li, a, unknown, &sc->t);
     if (sc->t.total > 0)
         score_intents(idx, li, a, unknown, &sc->t, out);
     clear_tally(&sc->t);
