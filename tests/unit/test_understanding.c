@@ -67,6 +67,13 @@ static const row rows[] = {
     {"Sopot, c'est où ? près de Berlin ?", NULL, "fr", "partner.sopot"},
     {"desde quando existem cidades geminadas", NULL, "pt", "twinning.history"},
     {"الطقس في سوبوت غدا", NULL, "ar", NULL},
+    /* Naming a partner, words known only from the questions the bot does not
+     * answer ask what its presentation does not say */
+    {"des restos à Sopot", NULL, "fr", NULL},
+    {"Konzerte in Frankenthal", NULL, "de", NULL},
+    {"apteka w Sopocie", NULL, "pl", NULL},
+    {"farmácia em Viana do Castelo", NULL, "pt", NULL},
+    {"مطعم في سوبوت", NULL, "ar", NULL},
     /* A bare name says no language: the hint decides; the script still does */
     {"Sopot?", "pl", "pl", "partner.sopot"},
     {"Sopot?", "de", "de", "partner.sopot"},
