@@ -846,6 +846,10 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
     double outside = t->outside;
     if (a->content > CONTEXT_WORDS)
         outside *= CONTEXT_WORDS / (double)a->content;
+    /* The share a candidate knows counts every unknown word in full: "les
+     * travaux ... ça finit quand, on peut plus circuler" knows a goodbye's
+     * "finit" and little else, however long the message. */
+    double whole = t->total - unknown + a->unknown * UNKNOWN_FACTOR;
     /* in the intents' order, as equal scores keep the first */
     qsort(t->intents, t->n_intents, sizeof *t->intents, cmp_u32);
     for (size_t n = 0; n < t->n_intents; n++) {
@@ -862,7 +866,7 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
         double beside = topic + (in->about && !out->from_context ? outside : 0);
         if (out->n_names > 0 && beside > 0)
             score *= sqrt(t->aspect[i] / (t->aspect[i] + beside));
-        keep_top(out, (int)i, score, fmin(1.0, coverage));
+        keep_top(out, (int)i, score, fmin(1.0, t->coverage[i] / whole));
     }
 }
 

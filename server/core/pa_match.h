@@ -61,7 +61,9 @@ void pa_index_free(pa_index *idx);
 typedef struct {
     int intent; /* index into pa_knowledge.intents */
     double score;
-    double coverage; /* share of the question's weight the intent's examples know, in [0, 1] */
+    /* share of the question's weight the intent's examples know, in [0, 1],
+     * every unknown word weighed in full (not spread as in the score) */
+    double coverage;
 } pa_candidate;
 
 typedef struct {
