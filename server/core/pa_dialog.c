@@ -38,6 +38,9 @@ static const double ALONE_YIELD = 0.75;
 /* The share of a message's weight an "alone" intent must know to answer it
  * (pa_candidate.coverage): what is left is what the message is about. */
 static const double ALONE_MIN_COVERAGE = 0.5;
+/* Words of a language the bot does not speak outweigh the words that
+ * language shares with the bot's ones when this many times more. */
+static const int OTHER_LANGUAGE_SHARED_RATIO = 2;
 
 static const char *message(const pa_snapshot *s, int lang, pa_message m)
 {
@@ -250,10 +253,14 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
 }
 
 /* A question in a language the bot does not speak: say which it speaks, in
- * the conversation's language. */
+ * the conversation's language. Its words are more than the words only the
+ * bot's languages have, and more than half the words both share: "who do i
+ * contact about ..." has "do", "i", "in" of Polish too, "Y a-t-il un train
+ * direct" only one English word among French ones. */
 static int in_other_language(const pa_langid_result *lr)
 {
-    return lr->clear < 0 && lr->foreign > 0 && lr->foreign > lr->known;
+    return lr->clear < 0 && lr->foreign > 0 && lr->foreign > lr->known - lr->shared &&
+           OTHER_LANGUAGE_SHARED_RATIO * lr->foreign > lr->shared;
 }
 
 static void name_languages(const pa_snapshot *s, pa_session *session, pa_reply *r)

@@ -419,6 +419,7 @@ static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, const unsi
             r->distinct[l]++;
         r->foreign += foreign;
         r->known += !foreign && (nl || counts_of(m, &m->words, t->folded) != NULL);
+        r->shared += listed && !foreign;
     }
     int best = -1, tie = 0;
     for (size_t l = 0; l < m->n_langs; l++) {

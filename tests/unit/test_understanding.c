@@ -100,6 +100,35 @@ static void test_rows(void **state)
     }
 }
 
+/* Which questions get the message naming the languages the bot speaks:
+ * those written in another language, even with words the bot's languages
+ * share ("con", "do", "in"), and not a French one with an English word. */
+static const struct {
+    const char *text;
+    int languages; /* 1: the languages message */
+} other_languages[] = {
+    {"¿Cuáles son las ciudades hermanadas con Colombes?", 1},
+    {"how do i get a parking permit in colombes", 1},
+    {"where is Viana do Castelo?", 1},
+    {"Y a-t-il un train direct de Colombes à Frankenthal ?", 0},
+    {"quelles sont les villes jumelles de Colombes ?", 0},
+};
+
+static void test_other_languages(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof other_languages / sizeof *other_languages; i++) {
+        const char *text = other_languages[i].text;
+        pa_session session;
+        pa_session_init(&session);
+        pa_reply r;
+        assert_int_equal(pa_dialog_ask(snapshot, &session, text, strlen(text), NULL, &r), 0);
+        if ((r.kind == PA_REPLY_LANGUAGES) != other_languages[i].languages)
+            fail_msg("%s: languages message %s", text,
+                     other_languages[i].languages ? "expected" : "not expected");
+    }
+}
+
 /* Follow-ups that only name another partner are read in the context of the
  * previous question of the same conversation. */
 static const struct {
@@ -181,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_follow_ups),
+        cmocka_unit_test(test_other_languages),
         cmocka_unit_test(test_choose),
         cmocka_unit_test(test_conflations),
     };
