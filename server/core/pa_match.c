@@ -3,6 +3,7 @@
 #include "pa_alloc.h"
 
 #include "pa_map.h"
+#include "pa_slip.h"
 #include "pa_stem.h"
 #include "pa_typo.h"
 
@@ -175,6 +176,15 @@ static size_t near_candidates(const lang_index *li, const char *w, int max, pa_t
     return n;
 }
 
+/* 1 when candidate is within max edits of the word in cps, counting an
+ * implausible substitution as two (pa_slip): "noir" is no slip of "soir". */
+static int plausible_slip(const uint32_t *cps, size_t len, const char *candidate, int max)
+{
+    uint32_t other[PA_TEXT_DISTANCE_MAX_CHARS];
+    size_t n = pa_text_decode(candidate, other, PA_TEXT_DISTANCE_MAX_CHARS);
+    return pa_slip_cost(cps, len, other, n, max) <= max;
+}
+
 /* The word nearest to w within the allowed edits, or NULL; among equally
  * near words the most used one ("wass" is "was", not "wall"). Stopwords are
  * candidates too, and *is_stopword tells when one won: a misspelt "dass" is
@@ -189,7 +199,11 @@ static const char *correct_word(const lang_index *li, const char *w, size_t char
     const char *best = NULL;
     int best_d = max + 1;
     unsigned best_count = 0;
+    uint32_t cps[PA_TEXT_DISTANCE_MAX_CHARS];
+    size_t len = pa_text_decode(w, cps, PA_TEXT_DISTANCE_MAX_CHARS);
     for (size_t i = 0; i < n; i++) { /* in the candidates' order, as ties are broken */
+        if (!plausible_slip(cps, len, li->candidates[near[i].word], max))
+            continue;
         int stop = near[i].word >= li->n_words;
         unsigned count = stop ? UINT_MAX : li->word_count[near[i].word];
         if (near[i].distance < best_d || (near[i].distance == best_d && count > best_count)) {

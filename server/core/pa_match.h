@@ -11,7 +11,8 @@
  *
  * A question is analysed the same way. A word the index does not know is
  * first split (compounds), then corrected against the vocabulary of the
- * language (1 edit for 4-6 letters, 2 from 7, counting transpositions); if
+ * language (1 edit for 4-6 letters, 2 from 7, counting transpositions, and
+ * a substitution that is no plausible slip of the hand as two: pa_slip); if
  * still unknown it counts against every intent, in proportion to its length:
  * "the weather in Sopot" names Sopot but asks about something the knowledge
  * lacks, and must not get Sopot's description.

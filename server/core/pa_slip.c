@@ -1,0 +1,112 @@
+#include "pa_slip.h"
+
+#include "pa_text.h"
+
+#include <string.h>
+#include <threads.h>
+
+/* The letter rows of the keyboards residents type on. A key touches its
+ * neighbours in its row and, the rows being staggered, the keys at the same
+ * and the previous index in the row below. */
+static const char *const KEYBOARDS[][3] = {
+    {"qwertyuiop", "asdfghjkl", "zxcvbnm"}, /* QWERTY (Polish, Portuguese) */
+    {"qwertzuiop", "asdfghjkl", "yxcvbnm"}, /* QWERTZ (German) */
+    {"azertyuiop", "qsdfghjklm", "wxcvbn"}, /* AZERTY (French) */
+};
+
+/* Letters written for one another by their sound, in the five languages,
+ * and the keys two of those keyboards swap (y/z, a/q, w/z), which a
+ * resident typing on a borrowed layout hits for one another. */
+static const char *const SOUNDS[] = {"ckq", "sz", "iy", "vw", "ou", "bp", "dt",
+                                     "gj",  "fv", "mn", "yz", "aq", "wz"};
+
+enum { LETTERS = 26 };
+
+/* plausible[a][b]: typing letter b for letter a is a slip */
+static unsigned char plausible[LETTERS][LETTERS];
+
+static void touch(char a, char b)
+{
+    plausible[a - 'a'][b - 'a'] = plausible[b - 'a'][a - 'a'] = 1;
+}
+
+static void learn_keyboard(const char *const rows[3])
+{
+    for (int r = 0; r < 3; r++) {
+        size_t n = strlen(rows[r]);
+        for (size_t i = 0; i < n; i++) {
+            if (i + 1 < n)
+                touch(rows[r][i], rows[r][i + 1]);
+            if (r + 1 < 3) {
+                size_t below = strlen(rows[r + 1]);
+                if (i < below)
+                    touch(rows[r][i], rows[r + 1][i]);
+                if (i > 0 && i - 1 < below)
+                    touch(rows[r][i], rows[r + 1][i - 1]);
+            }
+        }
+    }
+}
+
+static once_flag learnt = ONCE_FLAG_INIT;
+
+static void learn(void)
+{
+    for (size_t k = 0; k < sizeof KEYBOARDS / sizeof *KEYBOARDS; k++)
+        learn_keyboard(KEYBOARDS[k]);
+    for (size_t s = 0; s < sizeof SOUNDS / sizeof *SOUNDS; s++)
+        for (const char *a = SOUNDS[s]; *a; a++)
+            for (const char *b = a + 1; *b; b++)
+                touch(*a, *b);
+}
+
+int pa_slip_plausible(uint32_t a, uint32_t b)
+{
+    if (a < 'a' || a > 'z' || b < 'a' || b > 'z')
+        return 1;
+    call_once(&learnt, learn);
+    return a == b || plausible[a - 'a'][b - 'a'];
+}
+
+static int substitution(uint32_t a, uint32_t b)
+{
+    return a == b ? 0 : pa_slip_plausible(a, b) ? 1 : 2;
+}
+
+int pa_slip_cost(const uint32_t *x, size_t m, const uint32_t *y, size_t n, int max)
+{
+    if (m > PA_TEXT_DISTANCE_MAX_CHARS)
+        m = PA_TEXT_DISTANCE_MAX_CHARS;
+    if (n > PA_TEXT_DISTANCE_MAX_CHARS)
+        n = PA_TEXT_DISTANCE_MAX_CHARS;
+    if ((m > n ? m - n : n - m) > (size_t)max)
+        return max + 1;
+    int rows[3][PA_TEXT_DISTANCE_MAX_CHARS + 1]; /* two back for transpositions */
+    int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= n; j++)
+        prev[j] = (int)j;
+    for (size_t i = 1; i <= m; i++) {
+        cur[0] = (int)i;
+        int best = cur[0];
+        for (size_t j = 1; j <= n; j++) {
+            int v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v)
+                v = cur[j - 1] + 1;
+            if (prev[j - 1] + substitution(x[i - 1], y[j - 1]) < v)
+                v = prev[j - 1] + substitution(x[i - 1], y[j - 1]);
+            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
+                prev2[j - 2] + 1 < v)
+                v = prev2[j - 2] + 1;
+            cur[j] = v;
+            if (v < best)
+                best = v;
+        }
+        if (best > max)
+            return max + 1;
+        int *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[n] > max ? max + 1 : prev[n];
+}
