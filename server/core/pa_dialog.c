@@ -41,6 +41,8 @@ static const double ALONE_MIN_COVERAGE = 0.5;
 /* Words of a language the bot does not speak outweigh the words that
  * language shares with the bot's ones when this many times more. */
 static const int OTHER_LANGUAGE_SHARED_RATIO = 2;
+/* See asks_outside. */
+static const double FOLLOW_UP_OUTSIDE_SHARE = 0.5;
 
 static const char *message(const pa_snapshot *s, int lang, pa_message m)
 {
@@ -311,16 +313,27 @@ static int conversation_subject(const pa_snapshot *s, const pa_session *session)
     return -1;
 }
 
+/* 1 when the question's own words, without the conversation's subject,
+ * rank first what the bot does not answer, with at least
+ * FOLLOW_UP_OUTSIDE_SHARE of the score an answer needs: "comment y aller ?"
+ * is a question of transport wherever it goes. One word the fallback
+ * examples share ("où") ranks them first with less. */
+static int asks_outside(const pa_snapshot *s, const pa_match_result *plain)
+{
+    return plain->n_top && s->k.intents[plain->top[0].intent].fallback &&
+           plain->top[0].score >= FOLLOW_UP_OUTSIDE_SHARE * PA_MATCH_THRESHOLD;
+}
+
 /* A question naming nothing, after an answer about a partner, may ask more
  * about it ("depuis quand ?", "منذ متى؟"): read it again as if it named the
  * partner, and keep that reading when it answers at least as surely as the
  * plain one. What the knowledge lacks ("comment y aller ?") still falls
- * back. */
+ * back (asks_outside). */
 static void follow_subject(const pa_snapshot *s, const pa_session *session, const pa_tokens *t,
                            const pa_name_spans *names, pa_reply *r)
 {
     int subject = conversation_subject(s, session);
-    if (subject < 0 || r->match.n_names > 0)
+    if (subject < 0 || r->match.n_names > 0 || asks_outside(s, &r->match))
         return;
     pa_match_result with;
     pa_match_rank(s->index, r->lang, t, names, subject, &with);
