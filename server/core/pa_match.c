@@ -790,6 +790,7 @@ typedef struct {
     size_t n_intents;
     double total;   /* weight of the whole question, unknown words included */
     double outside; /* weight of its features only fallback intents know */
+    double words;   /* weight of its known features, names left out */
 } tally;
 
 /* Walks the postings of the question's known features. */
@@ -803,6 +804,8 @@ static void tally_features(const pa_knowledge *k, const lang_index *li, const an
             continue;
         double w = li->weight[id] * a->factor[f];
         t->total += w;
+        if (li->feature_text[id][0] != '#')
+            t->words += w;
         for (size_t j = 0; j < li->n_post_ex[id]; j++) {
             uint32_t e = li->post_ex[id][j];
             if (t->closeness[e] == 0) /* only the examples the question touches are scored */
@@ -832,6 +835,14 @@ static int names_has(const pa_knowledge *k, const pa_match_result *out, const ch
     return 0;
 }
 
+static int names_by_region_only(const pa_knowledge *k, const pa_match_result *out, const char *id)
+{
+    for (size_t i = 0; i < out->n_names; i++)
+        if (!strcmp(k->names[out->names[i]].id, id))
+            return out->region_only[i];
+    return 0;
+}
+
 /* Scores the intents of the examples the question touches. */
 static void score_intents(const pa_index *idx, const lang_index *li, const analysis *a,
                           double unknown, tally *t, pa_match_result *out)
@@ -856,10 +867,12 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
     /* Words known only from the questions the bot does not answer ("camping
      * à Sopot", "Flüge nach Dakar") ask about a partner what its intent does
      * not answer; spread in long questions as unknown words are. A
-     * follow-up's subject came from the conversation, not from its words. */
-    double outside = t->outside;
-    if (a->content > CONTEXT_WORDS)
-        outside *= CONTEXT_WORDS / (double)a->content;
+     * follow-up's subject came from the conversation, not from its words.
+     * A partner named only by its country may not be what is asked about
+     * ("la langue officielle du Sénégal"): there every word its intent does
+     * not know counts so. */
+    double spread = a->content > CONTEXT_WORDS ? CONTEXT_WORDS / (double)a->content : 1;
+    double outside = t->outside * spread;
     /* The share a candidate knows counts every unknown word in full: "les
      * travaux ... ça finit quand, on peut plus circuler" knows a goodbye's
      * "finit" and little else, however long the message. */
@@ -878,6 +891,8 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
         double coverage = t->coverage[i] / t->total;
         double score = best[i] * sqrt(coverage);
         double beside = topic + (in->about && !out->from_context ? outside : 0);
+        if (in->about && names_by_region_only(idx->k, out, in->about))
+            beside += spread * (t->words - t->aspect[i]);
         if (out->n_names > 0 && beside > 0)
             score *= sqrt(t->aspect[i] / (t->aspect[i] + beside));
         keep_top(out, (int)i, score, fmin(1.0, t->coverage[i] / whole));
@@ -990,7 +1005,7 @@ static void clear_tally(tally *t)
         t->best[t->intents[i]] = 0;
     }
     t->n_touched = t->n_intents = 0;
-    t->total = t->outside = 0;
+    t->total = t->outside = t->words = 0;
 }
 
 void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_name_spans *names,

@@ -74,6 +74,10 @@ static const row rows[] = {
     {"apteka w Sopocie", NULL, "pl", NULL},
     {"farmácia em Viana do Castelo", NULL, "pt", NULL},
     {"مطعم في سوبوت", NULL, "ar", NULL},
+    /* A partner named by its country alone, when the words ask about it */
+    {"Colombes a-t-elle une ville jumelle en Pologne ?", NULL, "fr", "partner.sopot"},
+    {"hat Colombes eine Partnerstadt in Portugal?", NULL, "de", "partner.viana_do_castelo"},
+    {"czy Colombes współpracuje z Tunezją", NULL, "pl", "partner.ras_jebel"},
     /* A bare name says no language: the hint decides; the script still does */
     {"Sopot?", "pl", "pl", "partner.sopot"},
     {"Sopot?", "de", "de", "partner.sopot"},
