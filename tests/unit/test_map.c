@@ -155,6 +155,96 @@ static void test_growth(void **state)
     free(keys);
 }
 
+/* Keys that share a hash are told apart by their text: every one keeps its
+ * value through growth, and absent keys of that hash stay absent. */
+static void test_collisions(void **state)
+{
+    (void)state;
+    enum { COLLIDING = 300, SHARED_HASH = 12345 };
+    char(*keys)[KEY_CHARS] = calloc(COLLIDING, sizeof *keys);
+    assert_non_null(keys);
+    pa_map m;
+    pa_map_init(&m);
+    for (size_t i = 0; i < COLLIDING; i++) {
+        snprintf(keys[i], sizeof keys[i], "key-%zu", i);
+        pa_map_put_hashed(&m, keys[i], SHARED_HASH, (long)i);
+    }
+    EXPECT_INT("colliding keys", "count", m.count, COLLIDING);
+    for (size_t i = 0; i < COLLIDING; i++)
+        EXPECT_INT(keys[i], "get", pa_map_get_hashed(&m, keys[i], SHARED_HASH, -1), (long)i);
+    EXPECT_INT("absent, same hash", "get", pa_map_get_hashed(&m, "key-x", SHARED_HASH, -1), -1);
+    pa_map_put_hashed(&m, keys[7], SHARED_HASH, -7); /* overwrite, not add */
+    EXPECT_INT("overwrite", "count", m.count, COLLIDING);
+    EXPECT_INT("overwrite", "get", pa_map_get_hashed(&m, keys[7], SHARED_HASH, -1), -7);
+    pa_map_clear(&m);
+    free(keys);
+}
+
+/* A reserved map holds that many keys without growing, keeps those it had,
+ * and answers like a map grown one key at a time. */
+static void test_reserve(void **state)
+{
+    (void)state;
+    char(*keys)[KEY_CHARS] = calloc(MANY, sizeof *keys);
+    assert_non_null(keys);
+    pa_map m;
+    pa_map_init(&m);
+    fill(&m, keys, 10);
+    pa_map_reserve(&m, MANY);
+    size_t capacity = m.capacity;
+    EXPECT_INT("reserved", "capacity is a power of two", capacity & (capacity - 1), 0);
+    assert_true(MANY * 4 <= capacity * 3);
+    check_all(&m, keys, 10);
+    fill(&m, keys, MANY);
+    EXPECT_INT("filled", "capacity", m.capacity, capacity);
+    EXPECT_INT("filled", "count", m.count, MANY);
+    check_all(&m, keys, MANY);
+    pa_map_reserve(&m, 1); /* never shrinks */
+    EXPECT_INT("reserve less", "capacity", m.capacity, capacity);
+    pa_map_clear(&m);
+    free(keys);
+}
+
+/* The map's hash: the hashed forms agree with the plain ones, and keys
+ * that differ in one byte anywhere, in length only, or past the first
+ * eight bytes hash apart. */
+static void test_map_hash(void **state)
+{
+    (void)state;
+    static const char *const distinct[] = {
+        "",
+        "a",
+        "b",
+        "ab",
+        "ba",
+        "abcdefgh",
+        "abcdefgi",
+        "abcdefghi",
+        "abcdefghj",
+        "bbcdefghi",
+        "abcdefgh\x01",
+        "łódź",
+        "lodz",
+        "رأس الجبل",
+        "partnerschaftsvertrag",
+        "partnerschaftsvertraf",
+    };
+    size_t n = sizeof distinct / sizeof *distinct;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            assert_true(pa_map_hash(distinct[i]) != pa_map_hash(distinct[j]));
+    char copy[] = "abcdefghi";
+    EXPECT_U64("copy", "same hash", pa_map_hash(copy), pa_map_hash("abcdefghi"));
+    pa_map m;
+    pa_map_init(&m);
+    pa_map_put_hashed(&m, "sopot", pa_map_hash("sopot"), 5);
+    EXPECT_INT("hashed put", "plain get", pa_map_get(&m, "sopot", -1), 5);
+    pa_map_put(&m, "colombes", 6);
+    EXPECT_INT("plain put", "hashed get",
+               pa_map_get_hashed(&m, "colombes", pa_map_hash("colombes"), -1), 6);
+    pa_map_clear(&m);
+}
+
 /* A cleared map is empty and can be filled again. */
 static void test_clear_reuse(void **state)
 {
@@ -235,13 +325,11 @@ static void test_map64(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_map64),
-        cmocka_unit_test(test_put_get),
-        cmocka_unit_test(test_keys_by_content),
-        cmocka_unit_test(test_absent),
-        cmocka_unit_test(test_growth),
-        cmocka_unit_test(test_clear_reuse),
-        cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_map64),           cmocka_unit_test(test_put_get),
+        cmocka_unit_test(test_keys_by_content), cmocka_unit_test(test_absent),
+        cmocka_unit_test(test_growth),          cmocka_unit_test(test_clear_reuse),
+        cmocka_unit_test(test_collisions),      cmocka_unit_test(test_reserve),
+        cmocka_unit_test(test_map_hash),        cmocka_unit_test(test_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
