@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <threads.h>
 
 /* A name is strong evidence: "Sopocie" says more than any one common word. */
@@ -63,12 +64,12 @@ typedef struct {
     const char **candidates, **two_candidates;
     pa_typo_index *typo, *typo_two;
     uint32_t *two_ids;
+    pa_arena *arena; /* its strings and feature lists: languages are built apart */
 } lang_index;
 
 struct pa_index {
     const pa_knowledge *k;      /* borrowed: what was indexed */
     const pa_name_index *names; /* borrowed */
-    pa_arena *arena;
     lang_index *langs;
     size_t n_langs, n_intents;
     double unknown_weight; /* the weight of a word seen in a single intent */
@@ -305,8 +306,7 @@ static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *s
 
 /* Puts the stems of the content words of t in the cache: the words of the
  * examples are the words questions use most. */
-static void remember_stems(pa_index *idx, lang_index *li, pa_stemmer *st, const pa_tokens *t,
-                           size_t *cap)
+static void remember_stems(lang_index *li, pa_stemmer *st, const pa_tokens *t, size_t *cap)
 {
     for (size_t i = 0; i < t->count; i++) {
         const char *surface = t->items[i].surface;
@@ -319,8 +319,8 @@ static void remember_stems(pa_index *idx, lang_index *li, pa_stemmer *st, const 
         }
         char stem[PA_WORD_MAX];
         li->stem_text[li->n_stems] =
-            pa_arena_strdup(idx->arena, compute_stem(li, st, surface, t->items[i].folded, stem));
-        pa_map_put(&li->stems, pa_arena_strdup(idx->arena, surface), (long)li->n_stems++);
+            pa_arena_strdup(li->arena, compute_stem(li, st, surface, t->items[i].folded, stem));
+        pa_map_put(&li->stems, pa_arena_strdup(li->arena, surface), (long)li->n_stems++);
     }
 }
 
@@ -404,7 +404,7 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static uint32_t intern(pa_index *idx, lang_index *li, const char *text, size_t *cap)
+static uint32_t intern(lang_index *li, const char *text, size_t *cap)
 {
     long id = pa_map_get(&li->features, text, -1);
     if (id >= 0)
@@ -413,7 +413,7 @@ static uint32_t intern(pa_index *idx, lang_index *li, const char *text, size_t *
         *cap = *cap ? *cap * 2 : 256;
         li->feature_text = pa_xrealloc(li->feature_text, *cap * sizeof *li->feature_text);
     }
-    const char *k = pa_arena_strdup(idx->arena, text);
+    const char *k = pa_arena_strdup(li->arena, text);
     li->feature_text[li->n_features] = k;
     pa_map_put(&li->features, k, (long)li->n_features);
     return (uint32_t)li->n_features++;
@@ -427,7 +427,7 @@ static void example_names(const pa_index *idx, int allow_typos, const pa_tokens 
 }
 
 /* Counts a word of language li's examples into its vocabulary. */
-static void count_word(pa_index *idx, lang_index *li, const char *folded, size_t *cap)
+static void count_word(lang_index *li, const char *folded, size_t *cap)
 {
     long seen = pa_map_get(&li->vocab, folded, 0);
     if (seen) { /* the map holds index + 1 */
@@ -439,7 +439,7 @@ static void count_word(pa_index *idx, lang_index *li, const char *folded, size_t
         li->words = pa_xrealloc(li->words, *cap * sizeof *li->words);
         li->word_count = pa_xrealloc(li->word_count, *cap * sizeof *li->word_count);
     }
-    const char *w = pa_arena_strdup(idx->arena, folded);
+    const char *w = pa_arena_strdup(li->arena, folded);
     li->word_count[li->n_words] = 1;
     li->words[li->n_words++] = w;
     pa_map_put(&li->vocab, w, (long)li->n_words);
@@ -457,7 +457,7 @@ static void build_vocab(pa_index *idx, lang_index *li, size_t l)
             example_names(idx, 0, t, &spans);
             for (size_t j = 0; j < t->count; j++)
                 if (spans.name_of[j] < 0 && pa_locale_is_content_word(li->loc, &t->items[j]))
-                    count_word(idx, li, t->items[j].folded, &cap);
+                    count_word(li, t->items[j].folded, &cap);
             pa_name_spans_free(&spans);
         }
     }
@@ -477,17 +477,17 @@ static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *
             const pa_tokens *t = &il->example_tokens[j];
             pa_name_spans spans;
             example_names(idx, 1, t, &spans);
-            remember_stems(idx, li, st, t, &stems_cap);
+            remember_stems(li, st, t, &stems_cap);
             analyse(li, k, t, spans.name_of, st, 1, 0, a);
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
             char *folded = pa_text_join_folded(t); /* pa_text_fold's form */
             if (*folded)
-                pa_map_put(&li->exact, pa_arena_strdup(idx->arena, folded), (long)i + 1);
+                pa_map_put(&li->exact, pa_arena_strdup(li->arena, folded), (long)i + 1);
             free(folded);
-            e->feats = pa_arena_alloc(idx->arena, (a->n + 1) * sizeof *e->feats);
+            e->feats = pa_arena_alloc(li->arena, (a->n + 1) * sizeof *e->feats);
             for (size_t f = 0; f < a->n; f++)
-                e->feats[e->n_feats++] = intern(idx, li, a->text[f], &cap);
+                e->feats[e->n_feats++] = intern(li, a->text[f], &cap);
             qsort(e->feats, e->n_feats, sizeof *e->feats, cmp_u32);
             pa_name_spans_free(&spans);
         }
@@ -643,26 +643,52 @@ static void warn_confusables(const pa_index *idx, size_t l, pa_diag *diag)
     free(first);
 }
 
+/* Indexes language l, touching only its own lang_index. */
+static void build_language(pa_index *idx, size_t l)
+{
+    lang_index *li = &idx->langs[l];
+    li->loc = &idx->k->locales[l];
+    li->arena = pa_arena_new();
+    build_vocab(idx, li, l);
+    index_candidates(li);
+    pa_stemmer *st = pa_stemmer_new(li->loc->stemmer); /* the loader checked the name */
+    build_examples(idx, li, l, st);
+    build_postings(idx, li);
+    pa_stemmer_free(st);
+}
+
+/* The languages not yet taken by a builder thread. */
+typedef struct {
+    pa_index *idx;
+    atomic_size_t next;
+} language_queue;
+
+static int build_languages(void *arg)
+{
+    language_queue *q = arg;
+    for (size_t l; (l = atomic_fetch_add(&q->next, 1)) < q->idx->n_langs;)
+        build_language(q->idx, l);
+    return 0;
+}
+
 pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names)
 {
     pa_index *idx = pa_xcalloc(1, sizeof *idx);
     idx->k = k;
     idx->names = names;
-    idx->arena = pa_arena_new();
     idx->n_langs = k->n_locales;
     idx->n_intents = k->n_intents;
     idx->unknown_weight = log(1.0 + (double)k->n_intents);
     idx->langs = pa_xcalloc(k->n_locales, sizeof *idx->langs);
-    for (size_t l = 0; l < k->n_locales; l++) {
-        lang_index *li = &idx->langs[l];
-        li->loc = &k->locales[l];
-        build_vocab(idx, li, l);
-        index_candidates(li);
-        pa_stemmer *st = pa_stemmer_new(li->loc->stemmer); /* the loader checked the name */
-        build_examples(idx, li, l, st);
-        build_postings(idx, li);
-        pa_stemmer_free(st);
-    }
+    language_queue q = {idx, 0};
+    thrd_t helpers[PA_INDEX_THREADS - 1];
+    size_t started = 0;
+    while (started + 1 < PA_INDEX_THREADS && started + 1 < idx->n_langs &&
+           thrd_create(&helpers[started], build_languages, &q) == thrd_success)
+        started++;
+    build_languages(&q); /* with no helper, this thread builds them all */
+    for (size_t i = 0; i < started; i++)
+        thrd_join(helpers[i], NULL);
     return idx;
 }
 
@@ -729,9 +755,9 @@ void pa_index_free(pa_index *idx)
         pa_map_clear(&li->exact);
         pa_map_clear(&li->stems);
         free(li->stem_text);
+        pa_arena_free(li->arena);
     }
     free(idx->langs);
-    pa_arena_free(idx->arena);
     free(idx);
 }
 

@@ -46,8 +46,14 @@ enum { PA_MATCH_TOP = 3, PA_MATCH_MAX_NAMES = 8 };
 
 typedef struct pa_index pa_index;
 
+/* Languages indexed at once, each by a thread of its own: a knowledge many
+ * times the bundled one takes seconds a language. */
+enum { PA_INDEX_THREADS = 2 };
+
 /* Builds the index of k, whose names idx finds; both must outlive it. Free
- * it with pa_index_free. */
+ * it with pa_index_free. Uses up to PA_INDEX_THREADS threads (this one
+ * included), all joined before it returns; builds in this thread alone when
+ * no other can be started. */
 pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names);
 /* Adds a warning to diag for each pair of examples of different intents that
  * analyse to nearly the same features: the confusable pairs staff should look

@@ -6,6 +6,21 @@
 #include "pa_names.h"
 
 #include <stdlib.h>
+#include <threads.h>
+
+/* The language model learns from the knowledge alone: it is built in a
+ * thread of its own while the names and the index are. */
+typedef struct {
+    const pa_knowledge *k;
+    pa_langid *model;
+} langid_job;
+
+static int build_langid(void *arg)
+{
+    langid_job *job = arg;
+    job->model = pa_langid_build(job->k);
+    return 0;
+}
 
 pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag)
 {
@@ -14,9 +29,16 @@ pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, 
         free(s);
         return NULL;
     }
+    langid_job job = {&s->k, NULL};
+    thrd_t thread;
+    int threaded = thrd_create(&thread, build_langid, &job) == thrd_success;
     s->names = pa_names_build(&s->k);
-    s->langid = pa_langid_build(&s->k);
     s->index = pa_index_build(&s->k, s->names);
+    if (threaded)
+        thrd_join(thread, NULL);
+    else
+        build_langid(&job);
+    s->langid = job.model;
     return s;
 }
 

@@ -25,7 +25,10 @@ typedef struct pa_snapshot {
 
 /* Loads, checks and builds the knowledge. Every problem is added to diag
  * (which may be NULL) as path:line:column with its code. Returns a snapshot
- * (free it with pa_snapshot_free), or NULL when any error was found. */
+ * (free it with pa_snapshot_free), or NULL when any error was found. The
+ * builds run in a few threads of their own (the language identifier beside
+ * the index, whose languages are built PA_INDEX_THREADS at a time), all
+ * joined before it returns. */
 pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag);
 /* Frees the snapshot and all it holds. Accepts NULL. */
 void pa_snapshot_free(pa_snapshot *s);
