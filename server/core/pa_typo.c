@@ -102,23 +102,42 @@ static void for_each_deletion(const uint32_t *cps, size_t n, int max, deletion_f
 
 /* ---- building ----------------------------------------------------------- */
 
+/* Entries per bucket, on average at most: a bucket's entries are read
+ * together, and fewer buckets make a smaller table to fill. */
+enum { BUCKET_LOAD = 2 };
+/* Buckets are filled a range at a time: entries are first dealt into this
+ * many parts by their bucket's high bits, in one pass of sequential writes,
+ * then each part, small enough to stay in cache, is laid out bucket by
+ * bucket. Filling the table in the order the words come would write all
+ * over it, a cache and page miss per entry. */
+enum { PART_BITS = 10, PARTS = 1 << PART_BITS };
+
+/* An entry on its way to its bucket. */
+typedef struct {
+    uint32_t bucket;
+    entry e;
+} pending;
+
 /* The index is built in two passes over the words' deletions, which are
- * cheap to hash again: one counts each bucket's entries, the other places
- * them. No list of every entry is ever held beside the index. */
+ * cheap to hash again: one counts each part's entries, the other deals them
+ * into their parts. */
 typedef struct {
     pa_typo_index *ix;
     uint32_t word;
-    uint32_t *next; /* NULL while counting; else where bucket b's next entry goes */
+    unsigned part_shift; /* bucket >> part_shift: its part */
+    size_t *part_next;   /* counting: part p's entries; dealing: where its next goes */
+    pending *pending;    /* NULL while counting */
 } filling;
 
-static void place_entry(uint64_t key, uint32_t deleted, void *arg)
+static void deal_entry(uint64_t key, uint32_t deleted, void *arg)
 {
     filling *f = arg;
-    size_t b = (size_t)(key & f->ix->mask);
-    if (!f->next)
-        f->ix->bucket[b + 1]++;
+    uint32_t b = (uint32_t)(key & f->ix->mask);
+    size_t part = b >> f->part_shift;
+    if (!f->pending)
+        f->part_next[part]++;
     else
-        f->ix->entries[f->next[b]++] = (entry){check_of(key, deleted), f->word};
+        f->pending[f->part_next[part]++] = (pending){b, {check_of(key, deleted), f->word}};
 }
 
 static void decode_words(pa_typo_index *ix, const char *const *words)
@@ -137,7 +156,7 @@ static void decode_words(pa_typo_index *ix, const char *const *words)
     }
 }
 
-/* Calls place_entry for every deletion of every indexed word. A word's
+/* Calls deal_entry for every deletion of every indexed word. A word's
  * repeated deletions ("aa" less either a) stay: the query drops repeated
  * candidates anyway. */
 static void each_entry(pa_typo_index *ix, filling *f)
@@ -146,7 +165,7 @@ static void each_entry(pa_typo_index *ix, filling *f)
         if (ix->length[i] > PA_TYPO_MAX_INDEXED_CHARS)
             continue;
         f->word = (uint32_t)i;
-        for_each_deletion(ix->cps + ix->start[i], ix->length[i], ix->max_edits, place_entry, f);
+        for_each_deletion(ix->cps + ix->start[i], ix->length[i], ix->max_edits, deal_entry, f);
     }
 }
 
@@ -154,6 +173,55 @@ static void each_entry(pa_typo_index *ix, filling *f)
 static size_t entries_of(size_t n, int max_edits)
 {
     return 1 + n + (max_edits >= 2 ? n * (n - (n > 0)) / 2 : 0);
+}
+
+/* Lays out the entries of one part, [from, to) of pending, whose buckets
+ * are [first, first + n): counts them per bucket, then places them. counts
+ * has room for n + 1. */
+static void fill_part(pa_typo_index *ix, const pending *p, size_t from, size_t to, uint32_t first,
+                      size_t n, uint32_t *counts)
+{
+    memset(counts, 0, (n + 1) * sizeof *counts);
+    for (size_t i = from; i < to; i++)
+        counts[p[i].bucket - first + 1]++;
+    counts[0] = (uint32_t)from;
+    for (size_t b = 0; b < n; b++) {
+        counts[b + 1] += counts[b];
+        ix->bucket[first + b] = counts[b];
+    }
+    ix->bucket[first + n] = (uint32_t)to;
+    for (size_t i = from; i < to; i++)
+        ix->entries[counts[p[i].bucket - first]++] = p[i].e;
+}
+
+/* Fills the buckets: the entries dealt into parts, then each part laid
+ * out. */
+static void fill(pa_typo_index *ix, size_t total, size_t buckets)
+{
+    unsigned bucket_bits = 0;
+    while (((size_t)1 << bucket_bits) < buckets)
+        bucket_bits++;
+    unsigned shift = bucket_bits > PART_BITS ? bucket_bits - PART_BITS : 0;
+    size_t parts = ((buckets - 1) >> shift) + 1, per_part = (size_t)1 << shift;
+    size_t *next = pa_xcalloc(parts + 1, sizeof *next);
+    filling f = {ix, 0, shift, next, NULL};
+    each_entry(ix, &f); /* count */
+    size_t *start = pa_xmalloc((parts + 1) * sizeof *start);
+    for (size_t p = 0, at = 0; p <= parts; p++) {
+        size_t n = p < parts ? next[p] : 0;
+        start[p] = next[p] = at;
+        at += n;
+    }
+    f.pending = pa_xmalloc((total + 1) * sizeof *f.pending);
+    each_entry(ix, &f); /* deal */
+    uint32_t *counts = pa_xmalloc((per_part + 1) * sizeof *counts);
+    for (size_t p = 0; p < parts; p++)
+        fill_part(ix, f.pending, start[p], start[p + 1], (uint32_t)(p * per_part), per_part,
+                  counts);
+    free(counts);
+    free(f.pending);
+    free(start);
+    free(next);
 }
 
 pa_typo_index *pa_typo_build(const char *const *words, size_t n, int max_edits)
@@ -175,19 +243,12 @@ pa_typo_index *pa_typo_build(const char *const *words, size_t n, int max_edits)
     if (total >= UINT32_MAX)
         pa_out_of_memory(total * sizeof(entry)); /* beyond what 32-bit offsets address */
     size_t buckets = 1;
-    while (buckets < total)
+    while (buckets * BUCKET_LOAD < total)
         buckets *= 2;
     ix->mask = buckets - 1;
-    ix->bucket = pa_xcalloc(buckets + 1, sizeof *ix->bucket);
-    filling f = {ix, 0, NULL};
-    each_entry(ix, &f); /* count */
-    for (size_t b = 0; b < buckets; b++)
-        ix->bucket[b + 1] += ix->bucket[b];
-    f.next = pa_xmalloc((buckets + 1) * sizeof *f.next);
-    memcpy(f.next, ix->bucket, (buckets + 1) * sizeof *f.next);
+    ix->bucket = pa_xmalloc((buckets + 1) * sizeof *ix->bucket);
     ix->entries = pa_xmalloc((total + 1) * sizeof *ix->entries);
-    each_entry(ix, &f); /* place */
-    free(f.next);
+    fill(ix, total, buckets);
     return ix;
 }
 
