@@ -25,6 +25,15 @@ void *pa_xrealloc(void *p, size_t size);
 char *pa_xstrdup(const char *s);
 char *pa_xstrndup(const char *s, size_t len);
 
+/* Like pa_xmalloc and pa_xcalloc, for tables of megabytes written and read
+ * in random order (the indexes' hash tables): such a table is asked to be
+ * backed by huge pages where the system has them (Linux's transparent huge
+ * pages in "madvise" mode), as every 4 KiB page costs a page fault when first
+ * written and a TLB miss when read. Smaller sizes are plain allocations. Free
+ * the result with free(). */
+void *pa_xmalloc_table(size_t size);
+void *pa_xcalloc_table(size_t count, size_t size);
+
 /* Reports that size bytes could not be had, and aborts. */
 _Noreturn void pa_out_of_memory(size_t size);
 

@@ -101,7 +101,7 @@ static size_t free_slot(const pa_map *m, uint64_t hash)
 
 static void resize(pa_map *m, size_t cap)
 {
-    pa_map bigger = {pa_xcalloc(cap, sizeof *bigger.slots), m->count, cap};
+    pa_map bigger = {pa_xcalloc_table(cap, sizeof *bigger.slots), m->count, cap};
     for (size_t i = 0; i < m->capacity; i++)
         if (m->slots[i].key)
             bigger.slots[free_slot(&bigger, m->slots[i].hash)] = m->slots[i];

@@ -212,7 +212,7 @@ static void fill(pa_typo_index *ix, size_t total, size_t buckets)
         start[p] = next[p] = at;
         at += n;
     }
-    f.pending = pa_xmalloc((total + 1) * sizeof *f.pending);
+    f.pending = pa_xmalloc_table((total + 1) * sizeof *f.pending);
     each_entry(ix, &f); /* deal */
     uint32_t *counts = pa_xmalloc((per_part + 1) * sizeof *counts);
     for (size_t p = 0; p < parts; p++)
@@ -246,8 +246,8 @@ pa_typo_index *pa_typo_build(const char *const *words, size_t n, int max_edits)
     while (buckets * BUCKET_LOAD < total)
         buckets *= 2;
     ix->mask = buckets - 1;
-    ix->bucket = pa_xmalloc((buckets + 1) * sizeof *ix->bucket);
-    ix->entries = pa_xmalloc((total + 1) * sizeof *ix->entries);
+    ix->bucket = pa_xmalloc_table((buckets + 1) * sizeof *ix->bucket);
+    ix->entries = pa_xmalloc_table((total + 1) * sizeof *ix->entries);
     fill(ix, total, buckets);
     return ix;
 }
