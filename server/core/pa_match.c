@@ -470,6 +470,7 @@ static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *
     for (size_t i = 0; i < k->n_intents; i++)
         total += k->intents[i].langs[l].n_examples;
     li->ex = pa_xcalloc(total + 1, sizeof *li->ex);
+    pa_map_reserve(&li->exact, total); /* one phrasing an example, at most */
     analysis *a = pa_xmalloc(sizeof *a);
     for (size_t i = 0; i < k->n_intents; i++) {
         const pa_intent_lang *il = &k->intents[i].langs[l];
