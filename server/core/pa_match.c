@@ -889,7 +889,9 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
     }
     /* A name says what the question is about, the other words what it asks
      * about it. When words the knowledge lacks outweigh the known ones, the
-     * aspect asked is not in the knowledge. */
+     * aspect asked is not in the knowledge, with a name or without ("c'est
+     * quoi la difference entre un virus et une bacterie" is no definition of
+     * cooperation for sharing "c'est quoi"). */
     double topic = a->unknown_topic * (unknown / fmax(a->unknown, 1e-9));
     /* Words known only from the questions the bot does not answer ("camping
      * à Sopot", "Flüge nach Dakar") ask about a partner what its intent does
@@ -920,7 +922,7 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
         double beside = topic + (in->about && !out->from_context ? outside : 0);
         if (in->about && names_by_region_only(idx->k, out, in->about))
             beside += spread * (t->words - t->aspect[i]);
-        if (out->n_names > 0 && beside > 0)
+        if (beside > 0)
             score *= sqrt(t->aspect[i] / (t->aspect[i] + beside));
         keep_top(out, (int)i, score, fmin(1.0, t->coverage[i] / whole));
     }

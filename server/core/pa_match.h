@@ -21,7 +21,9 @@
  *   coverage  the weighted share of the question's words the intent knows, and
  *   closeness its nearest example's overlap with the question (the mean of
  *             weighted Dice and of how much of the example the question holds),
- * lowered when a question naming a place asks an aspect the knowledge lacks.
+ * lowered when the words the knowledge lacks (or knows only from questions
+ * it does not answer, for an intent about a partner) outweigh those the
+ * intent knows: the question asks an aspect the knowledge lacks.
  * Questions the bot must not answer are learnt too: intents marked
  * "fallback" hold examples of them (weather, transport, opening hours...),
  * and when one of those ranks first the reply is the fallback. */

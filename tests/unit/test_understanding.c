@@ -74,6 +74,8 @@ static const row rows[] = {
     {"apteka w Sopocie", NULL, "pl", NULL},
     {"farmácia em Viana do Castelo", NULL, "pt", NULL},
     {"مطعم في سوبوت", NULL, "ar", NULL},
+    /* Words the knowledge lacks outweigh a shared "c'est quoi" */
+    {"c'est quoi la difference entre un virus et une bacterie", NULL, "fr", NULL},
     /* A partner named by its country alone, when the words ask about it */
     {"Colombes a-t-elle une ville jumelle en Pologne ?", NULL, "fr", "partner.sopot"},
     {"hat Colombes eine Partnerstadt in Portugal?", NULL, "de", "partner.viana_do_castelo"},
