@@ -326,9 +326,11 @@ static int asks_outside(const pa_snapshot *s, const pa_match_result *plain)
 
 /* A question naming nothing, after an answer about a partner, may ask more
  * about it ("depuis quand ?", "منذ متى؟"): read it again as if it named the
- * partner, and keep that reading when it answers at least as surely as the
- * plain one. What the knowledge lacks ("comment y aller ?") still falls
- * back (asks_outside). */
+ * partner, and keep that reading whenever it answers. Its few words fit a
+ * general intent too ("seit wann?" is how the history of twinning is asked),
+ * but the conversation says which. A question about a topic names it (the
+ * twinning, the cooperation are names) and is read as it stands. What the
+ * knowledge lacks ("comment y aller ?") still falls back (asks_outside). */
 static void follow_subject(const pa_snapshot *s, const pa_session *session, const pa_tokens *t,
                            const pa_name_spans *names, pa_reply *r)
 {
@@ -337,8 +339,7 @@ static void follow_subject(const pa_snapshot *s, const pa_session *session, cons
         return;
     pa_match_result with;
     pa_match_rank(s->index, r->lang, t, names, subject, &with);
-    if (top_answers(s, &with) &&
-        (!top_answers(s, &r->match) || top_score(&with) >= top_score(&r->match)))
+    if (top_answers(s, &with))
         r->match = with;
 }
 

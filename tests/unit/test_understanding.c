@@ -143,6 +143,9 @@ static const struct {
     {"Parlez-moi de Frankenthal", "et Sopot ?", "fr", "partner.sopot"},
     {"Erzähl mir etwas über Sopot", "und in Portugal?", "de", "partner.viana_do_castelo"},
     {"Opowiedz mi o Frankenthal", "a w Tunezji?", "pl", "partner.ras_jebel"},
+    /* ...a question about a topic is read as it stands... */
+    {"Parlez-moi de Sopot", "c'est quoi la coopération décentralisée ?", "fr",
+     "cooperation.definition"},
     /* ...and the follow-ups that ask what the knowledge lacks fall back */
     {"Parlez-moi de Sopot", "comment y aller ?", "fr", NULL},
     {"Erzähl mir etwas über Frankenthal", "wie komme ich dahin?", "de", NULL},
