@@ -1,6 +1,6 @@
 #include "pa_slip.h"
 
-#include "pa_text.h"
+#include "pa_osa.h"
 
 #include <string.h>
 #include <threads.h>
@@ -75,38 +75,5 @@ static int substitution(uint32_t a, uint32_t b)
 
 int pa_slip_cost(const uint32_t *x, size_t m, const uint32_t *y, size_t n, int max)
 {
-    if (m > PA_TEXT_DISTANCE_MAX_CHARS)
-        m = PA_TEXT_DISTANCE_MAX_CHARS;
-    if (n > PA_TEXT_DISTANCE_MAX_CHARS)
-        n = PA_TEXT_DISTANCE_MAX_CHARS;
-    if ((m > n ? m - n : n - m) > (size_t)max)
-        return max + 1;
-    int rows[3][PA_TEXT_DISTANCE_MAX_CHARS + 1]; /* two back for transpositions */
-    int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
-    for (size_t j = 0; j <= n; j++)
-        prev[j] = (int)j;
-    for (size_t i = 1; i <= m; i++) {
-        cur[0] = (int)i;
-        int best = cur[0];
-        for (size_t j = 1; j <= n; j++) {
-            int v = prev[j] + 1;
-            if (cur[j - 1] + 1 < v)
-                v = cur[j - 1] + 1;
-            if (prev[j - 1] + substitution(x[i - 1], y[j - 1]) < v)
-                v = prev[j - 1] + substitution(x[i - 1], y[j - 1]);
-            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
-                prev2[j - 2] + 1 < v)
-                v = prev2[j - 2] + 1;
-            cur[j] = v;
-            if (v < best)
-                best = v;
-        }
-        if (best > max)
-            return max + 1;
-        int *t = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = t;
-    }
-    return prev[n] > max ? max + 1 : prev[n];
+    return pa_osa_distance(x, m, y, n, max, substitution);
 }

@@ -1,6 +1,7 @@
 #include "pa_text.h"
 
 #include "pa_alloc.h"
+#include "pa_osa.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -581,44 +582,14 @@ int pa_text_has_words(const char *s, size_t len)
     return words;
 }
 
+static int any_substitution(uint32_t a, uint32_t b)
+{
+    return a != b;
+}
+
 int pa_text_distance_cp(const uint32_t *x, size_t m, const uint32_t *y, size_t n, int max)
 {
-    if (m > PA_TEXT_DISTANCE_MAX_CHARS)
-        m = PA_TEXT_DISTANCE_MAX_CHARS;
-    if (n > PA_TEXT_DISTANCE_MAX_CHARS)
-        n = PA_TEXT_DISTANCE_MAX_CHARS;
-    if ((m > n ? m - n : n - m) > (size_t)max)
-        return max + 1;
-    /* three rows: two back for transpositions */
-    int rows[3][PA_TEXT_DISTANCE_MAX_CHARS + 1];
-    int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
-    for (size_t j = 0; j <= n; j++)
-        prev[j] = (int)j;
-    for (size_t i = 1; i <= m; i++) {
-        cur[0] = (int)i;
-        int best = cur[0];
-        for (size_t j = 1; j <= n; j++) {
-            int cost = x[i - 1] != y[j - 1];
-            int v = prev[j] + 1;
-            if (cur[j - 1] + 1 < v)
-                v = cur[j - 1] + 1;
-            if (prev[j - 1] + cost < v)
-                v = prev[j - 1] + cost;
-            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
-                prev2[j - 2] + 1 < v)
-                v = prev2[j - 2] + 1;
-            cur[j] = v;
-            if (v < best)
-                best = v;
-        }
-        if (best > max)
-            return max + 1;
-        int *t = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = t;
-    }
-    return prev[n] > max ? max + 1 : prev[n];
+    return pa_osa_distance(x, m, y, n, max, any_substitution);
 }
 
 int pa_text_distance(const char *a, const char *b, int max)
