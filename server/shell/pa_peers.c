@@ -11,8 +11,10 @@
 
 struct pa_peers {
     pa_rate_config rate;
-    pa_peer *entries; /* capacity of them */
-    pa_peer *free_list;
+    pa_peer *entries;   /* capacity of them */
+    pa_peer *free_list; /* entries given back, taken before fresh ones */
+    size_t fresh;       /* entries[fresh..capacity) were never used: left untouched, so that
+                         * their pages are mapped only when the connections come */
     pa_peer **buckets;
     size_t capacity, n_buckets, count;
     pa_peer *idle_head, *idle_tail; /* lingering entries, oldest first */
@@ -33,10 +35,6 @@ pa_peers *pa_peers_new(size_t capacity, const pa_rate_config *rate)
     t->rate = *rate;
     t->capacity = capacity ? capacity : 1;
     t->entries = pa_xcalloc(t->capacity, sizeof *t->entries);
-    for (size_t i = t->capacity; i-- > 0;) {
-        t->entries[i].next_in_bucket = t->free_list;
-        t->free_list = &t->entries[i];
-    }
     t->n_buckets = 16;
     while (t->n_buckets < t->capacity)
         t->n_buckets *= 2;
@@ -95,6 +93,21 @@ pa_peer *pa_peers_find(pa_peers *t, const char *key)
     return NULL;
 }
 
+/* A free entry: one given back, else one never used, else the oldest
+ * lingering one (room for a connection before memory of a gone one);
+ * NULL when all hold connections. */
+static pa_peer *take_entry(pa_peers *t)
+{
+    if (!t->free_list && t->fresh < t->capacity)
+        return &t->entries[t->fresh++];
+    if (!t->free_list && t->idle_head)
+        forget(t, t->idle_head);
+    pa_peer *p = t->free_list;
+    if (p)
+        t->free_list = p->next_in_bucket;
+    return p;
+}
+
 pa_peer *pa_peers_hold(pa_peers *t, const char *key, int64_t now_us)
 {
     pa_peer *p = pa_peers_find(t, key);
@@ -103,12 +116,9 @@ pa_peer *pa_peers_hold(pa_peers *t, const char *key, int64_t now_us)
             idle_unlink(t, p);
         return p;
     }
-    if (!t->free_list && t->idle_head)
-        forget(t, t->idle_head); /* room for a connection before memory of a gone one */
-    if (!t->free_list)
+    p = take_entry(t);
+    if (!p)
         return NULL;
-    p = t->free_list;
-    t->free_list = p->next_in_bucket;
     memset(p, 0, sizeof *p);
     snprintf(p->key, sizeof p->key, "%s", key);
     pa_rate_start(&p->rate, &t->rate, now_us);
