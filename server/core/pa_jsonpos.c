@@ -45,6 +45,11 @@ static int record(scanner *s, const char *ptr, int line, int col, int kline, int
     e->column = col;
     e->key_line = kline;
     e->key_column = kcol;
+    /* a key repeated in an object gives the same pointer twice: the first is
+     * the one found, as a search from the start would */
+    uint64_t hash = pa_map_hash(e->pointer);
+    if (pa_map_get_hashed(&pos->index, e->pointer, hash, -1) < 0)
+        pa_map_put_hashed(&pos->index, e->pointer, hash, (long)pos->count);
     pos->count++;
     return 0;
 }
@@ -159,6 +164,7 @@ static int scan_value(scanner *s, char *ptr, int kline, int kcol, int depth)
 int pa_jsonpos_scan(pa_jsonpos *pos, const char *text, size_t len)
 {
     memset(pos, 0, sizeof *pos);
+    pa_map_init(&pos->index);
     scanner s = {text, text + len, 1, 1, pos};
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
         s.p += 3;
@@ -174,15 +180,14 @@ void pa_jsonpos_free(pa_jsonpos *pos)
     for (size_t i = 0; i < pos->count; i++)
         free(pos->entries[i].pointer);
     free(pos->entries);
+    pa_map_clear(&pos->index);
     memset(pos, 0, sizeof *pos);
 }
 
 const pa_jsonpos_entry *pa_jsonpos_find(const pa_jsonpos *pos, const char *pointer)
 {
-    for (size_t i = 0; i < pos->count; i++)
-        if (!strcmp(pos->entries[i].pointer, pointer))
-            return &pos->entries[i];
-    return NULL;
+    long i = pa_map_get(&pos->index, pointer, -1);
+    return i < 0 ? NULL : &pos->entries[i];
 }
 
 void pa_jsonpos_append_key(char *buf, size_t size, const char *key)

@@ -9,6 +9,8 @@
 #ifndef PA_JSONPOS_H
 #define PA_JSONPOS_H
 
+#include "pa_map.h"
+
 #include <stddef.h>
 
 typedef struct {
@@ -20,6 +22,7 @@ typedef struct {
 typedef struct {
     pa_jsonpos_entry *entries;
     size_t count, capacity;
+    pa_map index; /* pointer -> its first entry: the loader looks up every example */
 } pa_jsonpos;
 
 /* Scans a JSON text that jansson has already accepted. Returns 0, or -1 on
@@ -27,7 +30,7 @@ typedef struct {
  * Free with pa_jsonpos_free. */
 int pa_jsonpos_scan(pa_jsonpos *pos, const char *text, size_t len);
 void pa_jsonpos_free(pa_jsonpos *pos);
-/* Finds the entry for pointer, or NULL. */
+/* Finds the (first) entry for pointer, or NULL. */
 const pa_jsonpos_entry *pa_jsonpos_find(const pa_jsonpos *pos, const char *pointer);
 /* Appends "/" and the escaped key to a pointer held in buf of size bytes. */
 void pa_jsonpos_append_key(char *buf, size_t size, const char *key);
