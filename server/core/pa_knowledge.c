@@ -779,24 +779,30 @@ static void add_names(builder *b, doc *d, const char *key, json_t *names, int el
     if (k->n_names)
         memcpy(all, k->names, k->n_names * sizeof *all);
     k->names = all;
+    /* the ids of one object differ (the parser rejects duplicate keys): only
+     * those of the files read before can be taken already */
+    pa_map before;
+    pa_map_init(&before);
+    pa_map_reserve(&before, k->n_names);
+    for (size_t i = 0; i < k->n_names; i++)
+        pa_map_put(&before, k->names[i].id, (long)i);
     const char *id;
     json_t *langs;
     json_object_foreach(names, id, langs)
     {
         pa_name *n = &k->names[k->n_names];
-        for (size_t i = 0; i < k->n_names; i++)
-            if (!strcmp(k->names[i].id, id)) {
-                char ptr[PA_POINTER_MAX];
-                snprintf(ptr, sizeof ptr, "/%s", key);
-                pa_jsonpos_append_key(ptr, PA_POINTER_MAX, id);
-                doc_error(d, PA_DM_PLACE_IS_NAME, ptr, 1, PA_DIAG_ARGS(PA_TEXT("id", id)));
-                break;
-            }
+        if (pa_map_get(&before, id, -1) >= 0) {
+            char ptr[PA_POINTER_MAX];
+            snprintf(ptr, sizeof ptr, "/%s", key);
+            pa_jsonpos_append_key(ptr, PA_POINTER_MAX, id);
+            doc_error(d, PA_DM_PLACE_IS_NAME, ptr, 1, PA_DIAG_ARGS(PA_TEXT("id", id)));
+        }
         memset(n, 0, sizeof *n);
         load_name(b, d, key, id, langs, 0, n);
         n->elsewhere = elsewhere;
         k->n_names++;
     }
+    pa_map_clear(&before);
 }
 
 /* names.json's "regions": more variants of names already declared, which
