@@ -27,6 +27,10 @@ static const double CONTEXT_WORDS = 2;
  * mistyped, and indexing every word's two-letter deletions costs memory
  * and load time that grow with the square of its length. */
 static const unsigned TWO_EDITS_MIN_USES = 2;
+/* Edits a misspelt stopword may be away: stopwords are short and typed
+ * every day, and a word two edits from one ("recette", "cette") is a word
+ * of its own, not a stopword to drop. */
+static const int STOPWORD_MAX_EDITS = 1;
 /* Two examples of different intents this similar are reported by check. */
 static const double CONFUSABLE_SIMILARITY = 0.9;
 
@@ -206,6 +210,8 @@ static const char *correct_word(const lang_index *li, const char *w, size_t char
         if (!plausible_slip(cps, len, li->candidates[near[i].word], max))
             continue;
         int stop = near[i].word >= li->n_words;
+        if (stop && near[i].distance > STOPWORD_MAX_EDITS)
+            continue;
         unsigned count = stop ? UINT_MAX : li->word_count[near[i].word];
         if (near[i].distance < best_d || (near[i].distance == best_d && count > best_count)) {
             best_d = near[i].distance;
