@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
@@ -670,12 +671,14 @@ typedef struct {
     atomic_size_t next;
 } language_queue;
 
-static int build_languages(void *arg)
+/* A builder thread (POSIX, for pa_snapshot.c's reason): takes languages
+ * until none is left. */
+static void *build_languages(void *arg)
 {
     language_queue *q = arg;
     for (size_t l; (l = atomic_fetch_add(&q->next, 1)) < q->idx->n_langs;)
         build_language(q->idx, l);
-    return 0;
+    return NULL;
 }
 
 pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names)
@@ -688,14 +691,14 @@ pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names)
     idx->unknown_weight = log(1.0 + (double)k->n_intents);
     idx->langs = pa_xcalloc(k->n_locales, sizeof *idx->langs);
     language_queue q = {idx, 0};
-    thrd_t helpers[PA_INDEX_THREADS - 1];
+    pthread_t helpers[PA_INDEX_THREADS - 1];
     size_t started = 0;
     while (started + 1 < PA_INDEX_THREADS && started + 1 < idx->n_langs &&
-           thrd_create(&helpers[started], build_languages, &q) == thrd_success)
+           pthread_create(&helpers[started], NULL, build_languages, &q) == 0)
         started++;
     build_languages(&q); /* with no helper, this thread builds them all */
     for (size_t i = 0; i < started; i++)
-        thrd_join(helpers[i], NULL);
+        pthread_join(helpers[i], NULL);
     return idx;
 }
 

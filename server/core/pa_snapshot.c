@@ -5,21 +5,23 @@
 #include "pa_match.h"
 #include "pa_names.h"
 
+#include <pthread.h>
 #include <stdlib.h>
-#include <threads.h>
 
 /* The language model learns from the knowledge alone: it is built in a
- * thread of its own while the names and the index are. */
+ * thread of its own while the names and the index are. POSIX threads, not
+ * C11's: ThreadSanitizer follows only threads started through
+ * pthread_create, and glibc's thrd_create goes round it. */
 typedef struct {
     const pa_knowledge *k;
     pa_langid *model;
 } langid_job;
 
-static int build_langid(void *arg)
+static void *build_langid(void *arg)
 {
     langid_job *job = arg;
     job->model = pa_langid_build(job->k);
-    return 0;
+    return NULL;
 }
 
 pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag)
@@ -30,12 +32,12 @@ pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, 
         return NULL;
     }
     langid_job job = {&s->k, NULL};
-    thrd_t thread;
-    int threaded = thrd_create(&thread, build_langid, &job) == thrd_success;
+    pthread_t thread;
+    int threaded = pthread_create(&thread, NULL, build_langid, &job) == 0;
     s->names = pa_names_build(&s->k);
     s->index = pa_index_build(&s->k, s->names);
     if (threaded)
-        thrd_join(thread, NULL);
+        pthread_join(thread, NULL);
     else
         build_langid(&job);
     s->langid = job.model;
