@@ -65,7 +65,8 @@ or tests. Run it from anywhere; it works on the clone it is part of.
          Chromium and fonts, debootstrap, Node.js from Debian when there is no
          `node`, the test tools' npm packages), then runs: the clang-format
          check; the ASan+UBSan build (build-asan/) and its tests but the
-         browser's; a short run of each fuzzer (build-fuzz/); the serve path
+         browser's; the ThreadSanitizer build (build-tsan/) and its unit and
+         workers tests; a short run of each fuzzer (build-fuzz/); the serve path
          on a bare Debian 12 made with debootstrap (tests/setup/); the regular
          build with -Werror (build/) and every test.
 
@@ -310,6 +311,11 @@ test)
     build "$root/build-asan" -DPASSERELLE_TESTS=ON -DPASSERELLE_SANITIZE=ON -DPASSERELLE_WERROR=ON \
         -DPASSERELLE_FUZZ=OFF
     run_ctest "$root/build-asan" -LE browser
+    # ThreadSanitizer on what runs threads: the core's parallel load and the
+    # unit tests of the shell, and the server's workers end to end.
+    build "$root/build-tsan" -DPASSERELLE_TESTS=ON -DPASSERELLE_TSAN=ON -DPASSERELLE_WERROR=ON \
+        -DPASSERELLE_FUZZ=OFF
+    TSAN_OPTIONS=halt_on_error=1 run_ctest "$root/build-tsan" -R '^unit\.|^e2e\.workers$'
     fuzz
     # `serve` from a clone on a Debian 12 that has nothing but git (needs root).
     step="checking the serve path on a bare Debian 12"
