@@ -165,6 +165,7 @@ typedef enum {
     X("term.answer_variant", "")                                                                   \
     X("term.label", "")                                                                            \
     X("term.stopword", "")                                                                         \
+    X("term.acknowledgement", "")                                                                  \
     X("term.prefix", "")                                                                           \
     X("term.accent_ending", "")                                                                    \
     X("term.respelling", "")                                                                       \

@@ -370,6 +370,8 @@ static const field processing_fields[] = {
     {"stemmer", FIELD_STEMMER, 1, AT(stemmer), 0, 0, "type.string", NULL, NULL},
     {"stopwords", FIELD_WORDS, 0, AT(stopwords), AT(n_stopwords), PA_STOPWORD_MAX_CHARS,
      "type.list", "term.stopword", NULL},
+    {"acknowledgements", FIELD_WORDS, 0, AT(acknowledgements), AT(n_acknowledgements),
+     PA_STOPWORD_MAX_CHARS, "type.list", "term.acknowledgement", NULL},
     {"decompound", FIELD_BOOLEAN, 0, AT(decompound), 0, 0, "type.boolean", NULL, NULL},
     {"accent_suffixes", FIELD_TABLE, 0, AT(accent_suffixes), AT(n_accent_suffixes), 0,
      "type.accent_table", "term.accent_ending", NULL},

@@ -92,6 +92,10 @@ typedef struct {
     size_t n_strip_prefixes;
     const char **stopwords; /* folded */
     size_t n_stopwords;
+    /* Short replies that say yes, no or ok ("tak", "não"), folded: they tell
+     * no language (pa_langid), as a greeting or a thanks does not. */
+    const char **acknowledgements;
+    size_t n_acknowledgements;
     pa_map stopword_set; /* the stopwords, for lookups */
     pa_kv *messages, *errors, *labels;
     size_t n_messages, n_errors, n_labels;

@@ -48,8 +48,9 @@ struct pa_langid {
     size_t n_langs;
     size_t script_chars[PA_LANG_MAX][PA_SCRIPTS];
     table grams, words;
-    pa_map other_words; /* folded words of languages the bot does not speak */
-    pa_arena *keys;     /* every key of the maps */
+    pa_map other_words;      /* folded words of languages the bot does not speak */
+    pa_map acknowledgements; /* every locale's yes, no and ok, folded */
+    pa_arena *keys;          /* every key of the maps */
 };
 
 static long new_row(pa_langid *m, table *t)
@@ -194,6 +195,8 @@ static void train_language(pa_langid *m, const pa_knowledge *k, size_t l)
     const pa_locale *loc = &k->locales[l];
     for (size_t i = 0; i < loc->n_stopwords; i++)
         train_text(m, l, loc->stopwords[i], WORD_STOPWORD | WORD_CONTENT);
+    for (size_t i = 0; i < loc->n_acknowledgements; i++)
+        pa_map_put(&m->acknowledgements, loc->acknowledgements[i], 1);
     for (size_t i = 0; i < k->n_intents; i++) {
         const pa_intent_lang *il = &k->intents[i].langs[l];
         unsigned flags = k->intents[i].alone ? 0 : WORD_CONTENT;
@@ -231,6 +234,7 @@ void pa_langid_free(pa_langid *m)
     pa_map64_clear(&m->grams.gram_rows);
     pa_map_clear(&m->words.rows);
     pa_map_clear(&m->other_words);
+    pa_map_clear(&m->acknowledgements);
     pa_arena_free(m->keys);
     free(m);
 }
@@ -336,13 +340,16 @@ static int secondary_script(const pa_langid *m, int l, pa_script s)
 
 /* The language only this token has, by a letter or as a word, or -1. A
  * word seen only where a message is essentially a greeting or a thanks
- * ("danke", "dziękuję") is not one: an acknowledgement does not tell the
- * language a resident chose to write in, unless it is Arabic typed in Latin
- * letters, which no other language shares. Else a letter only one language
+ * ("danke", "dziękuję") is not one, nor one a locale lists as a yes, no or
+ * ok ("tak", "não"): an acknowledgement does not tell the language a
+ * resident chose to write in, unless it is Arabic typed in Latin letters,
+ * which no other language shares. Else a letter only one language
  * uses outranks the word, which is compared folded: "brás" folds to the
  * French "bras", though French never writes an á. */
 static int distinct_language(const pa_langid *m, const pa_token *t)
 {
+    if (pa_map_get(&m->acknowledgements, t->folded, 0))
+        return -1; /* "tak", "não": a yes or a no, whatever its letters */
     const double *n = counts_of(m, &m->words, t->folded);
     int l = n ? only_language(m, n) : -1;
     if (l >= 0 && !(flags_of(&m->words, t->folded) & WORD_CONTENT) &&

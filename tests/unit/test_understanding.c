@@ -84,6 +84,9 @@ static const row rows[] = {
     {"Sopot?", "pl", "pl", "partner.sopot"},
     {"Sopot?", "de", "de", "partner.sopot"},
     {"سوبوت؟", "fr", "ar", "partner.sopot"},
+    /* A yes or a no of another language does not change it */
+    {"tak", "fr", "fr", NULL},
+    {"não", "de", "de", NULL},
     /* The text beats the hint */
     {"Jakie miasta partnerskie ma Colombes?", "fr", "pl", "twinning.partners"},
 };
