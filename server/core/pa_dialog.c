@@ -255,12 +255,15 @@ static void decide(const pa_snapshot *s, pa_session *session, pa_reply *r)
 }
 
 /* A question in a language the bot does not speak: say which it speaks, in
- * the conversation's language. Its words are more than the words only the
- * bot's languages have, and more than half the words both share: "who do i
- * contact about ..." has "do", "i", "in" of Polish too, "Y a-t-il un train
- * direct" only one English word among French ones. */
+ * the conversation's language. Either most of it is in letters none of its
+ * languages writes, or it has more words of that language than words only
+ * the bot's languages have, and more than half as many as the words both
+ * share: "who do i contact about ..." has "do", "i", "in" of Polish too,
+ * "Y a-t-il un train direct" only one English word among French ones. */
 static int in_other_language(const pa_langid_result *lr)
 {
+    if (lr->unwritten > lr->written) /* "спасибо", "谢谢": letters none of them writes */
+        return 1;
     return lr->clear < 0 && lr->foreign > 0 && lr->foreign > lr->known - lr->shared &&
            OTHER_LANGUAGE_SHARED_RATIO * lr->foreign > lr->shared;
 }

@@ -375,6 +375,22 @@ static int speaks(const pa_token *t, const unsigned *name_langs, size_t i)
     return !is_number(t) && (nl & (nl - 1)) == 0;
 }
 
+/* Counts the tokens in letters outside the scripts pa_text tells apart
+ * (Latin and Arabic: those the knowledge can be written in) and those in
+ * them, numbers left out. */
+static void count_scripts(const pa_tokens *tokens, pa_langid_result *r)
+{
+    for (size_t i = 0; i < tokens->count; i++) {
+        const pa_token *t = &tokens->items[i];
+        if (is_number(t))
+            continue;
+        if (t->script == PA_SCRIPT_OTHER)
+            r->unwritten++;
+        else
+            r->written++;
+    }
+}
+
 static pa_script message_script(const pa_tokens *tokens, const unsigned *name_langs)
 {
     size_t chars[PA_SCRIPTS] = {0}, all[PA_SCRIPTS] = {0};
@@ -489,5 +505,6 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
     r.script = message_script(tokens, name_langs);
     guess(m, tokens, name_langs, &r);
     weigh_tokens(m, tokens, name_langs, &r);
+    count_scripts(tokens, &r);
     return r;
 }

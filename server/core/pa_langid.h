@@ -49,7 +49,10 @@ typedef struct {
     int distinct[PA_LANG_MAX]; /* tokens only language l has */
     int known;   /* tokens that are words of a language the bot speaks, and not listed below */
     int foreign; /* tokens listed as words of a language it does not speak */
-    int shared;  /* of the known: tokens listed too, as words its languages share ("in", "do") */
+    /* tokens in letters of neither the Latin nor the Arabic script, the
+     * knowledge's (Cyrillic, Greek, Chinese...), against those in them */
+    int unwritten, written;
+    int shared; /* of the known: tokens listed too, as words its languages share ("in", "do") */
 } pa_langid_result;
 
 /* Reads the tokens. name_langs, when not NULL, holds per token the languages
