@@ -863,20 +863,13 @@ static void tally_features(const pa_knowledge *k, const lang_index *li, const an
     }
 }
 
-static int names_has(const pa_knowledge *k, const pa_match_result *out, const char *id)
+/* Where the question names the name id among out->names, or -1. */
+static int named_at(const pa_knowledge *k, const pa_match_result *out, const char *id)
 {
     for (size_t i = 0; i < out->n_names; i++)
         if (!strcmp(k->names[out->names[i]].id, id))
-            return 1;
-    return 0;
-}
-
-static int names_by_region_only(const pa_knowledge *k, const pa_match_result *out, const char *id)
-{
-    for (size_t i = 0; i < out->n_names; i++)
-        if (!strcmp(k->names[out->names[i]].id, id))
-            return out->region_only[i];
-    return 0;
+            return (int)i;
+    return -1;
 }
 
 /* Scores the intents of the examples the question touches. */
@@ -921,7 +914,8 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
         size_t i = t->intents[n];
         const pa_intent *in = &idx->k->intents[i];
         /* an intent about a partner answers questions that name it */
-        if (best[i] == 0 || (in->about && !names_has(idx->k, out, in->about)))
+        int at = in->about ? named_at(idx->k, out, in->about) : -1;
+        if (best[i] == 0 || (in->about && at < 0))
             continue;
         /* Closeness to one example first: an intent that merely knows the
          * question's few words ("lieben" of "vielen lieben Dank" in "liebst
@@ -929,7 +923,7 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
         double coverage = t->coverage[i] / t->total;
         double score = best[i] * sqrt(coverage);
         double beside = topic + (in->about && !out->from_context ? outside : 0);
-        if (in->about && names_by_region_only(idx->k, out, in->about))
+        if (at >= 0 && out->region_only[at])
             beside += spread * (t->words - t->aspect[i]);
         if (beside > 0)
             score *= sqrt(t->aspect[i] / (t->aspect[i] + beside));
