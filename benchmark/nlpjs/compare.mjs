@@ -446,20 +446,18 @@ function printTable() {
   lines.push(row('', 'Passerelle', 'NLP.js', 'NLP.js'));
   lines.push(row('', 'lang guessed', 'lang guessed', 'lang GIVEN (*)'));
   lines.push('-'.repeat(W0 + 3 * W));
-  lines.push(row('In-scope top-1 accuracy', cell(ourScore.in_scope, 'accuracy', 'correct'),
-    cell(guessedScore.in_scope, 'accuracy', 'correct'), cell(toldScore.in_scope, 'accuracy', 'correct')));
-  for (const l of Object.keys(guessedScore.languages)) {
-    lines.push(row(`  ${l}`, cell(ourScore.languages[l]?.in_scope, 'accuracy', 'correct'),
-      cell(guessedScore.languages[l].in_scope, 'accuracy', 'correct'),
-      cell(toldScore.languages[l].in_scope, 'accuracy', 'correct')));
-  }
-  lines.push(row('Out-of-scope rejection', cell(ourScore.out_of_scope, 'rejection', 'rejected'),
-    cell(guessedScore.out_of_scope, 'rejection', 'rejected'), cell(toldScore.out_of_scope, 'rejection', 'rejected')));
-  for (const l of Object.keys(guessedScore.languages)) {
-    lines.push(row(`  ${l}`, cell(ourScore.languages[l]?.out_of_scope, 'rejection', 'rejected'),
-      cell(guessedScore.languages[l].out_of_scope, 'rejection', 'rejected'),
-      cell(toldScore.languages[l].out_of_scope, 'rejection', 'rejected')));
-  }
+  // A figure of the three systems, overall then per language.
+  const figureRows = (title, part, rate, count) => {
+    lines.push(row(title, cell(ourScore[part], rate, count), cell(guessedScore[part], rate, count),
+      cell(toldScore[part], rate, count)));
+    for (const l of Object.keys(guessedScore.languages)) {
+      lines.push(row(`  ${l}`, cell(ourScore.languages[l]?.[part], rate, count),
+        cell(guessedScore.languages[l][part], rate, count),
+        cell(toldScore.languages[l][part], rate, count)));
+    }
+  };
+  figureRows('In-scope top-1 accuracy', 'in_scope', 'accuracy', 'correct');
+  figureRows('Out-of-scope rejection', 'out_of_scope', 'rejection', 'rejected');
   lines.push(row('Language identification', cell(ourScore.language_id, 'accuracy', 'correct'),
     cell(guessedScore.language_id, 'accuracy', 'correct'), 'n/a (given)'));
   for (const l of Object.keys(guessedScore.languages)) {
