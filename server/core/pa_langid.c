@@ -407,12 +407,14 @@ static pa_script message_script(const pa_tokens *tokens, const unsigned *name_la
 }
 
 /* A word listed for a language the bot does not speak that its own
- * languages use as much: a stopword ("in", "que"), or a word of their
- * knowledge seen PA_SHARED_WORD_MIN times. "thanks" in one French example
- * is still English. */
+ * languages use as much: a stopword ("in", "que"), a yes, no or ok of one of
+ * them (Italian "non" is French too), or a word of their knowledge seen
+ * PA_SHARED_WORD_MIN times. "thanks" in one French example is still
+ * English. */
 static int shared_word(const pa_langid *m, const char *folded)
 {
-    if (flags_of(&m->words, folded) & WORD_STOPWORD)
+    if ((flags_of(&m->words, folded) & WORD_STOPWORD) ||
+        pa_map_get(&m->acknowledgements, folded, 0))
         return 1;
     const double *n = counts_of(m, &m->words, folded);
     double total = 0;

@@ -124,6 +124,8 @@ static const struct {
     {"Ευχαριστώ πολύ", 1},
     {"2021", 0},
     {"quelles sont les villes jumelles de Colombes ?", 0},
+    {"non", 0}, /* Italian too, but a no of one of the bot's languages */
+    {"nee", 0},
 };
 
 static void test_other_languages(void **state)
