@@ -28,8 +28,13 @@ static const struct {
     {"trou", "trop", 2},
     {"parque", "porque", 2},
     {"prozent", "projekt", 4},
-    /* outside a-z no keyboard is assumed */
-    {"تعاون", "تعاول", 1},
+    /* the Arabic keyboard and sounds: م beside ن, ص sounding as س; ل is
+     * far from ن, and تحلم (you dream) is no slip of تسلم (thanks) */
+    {"تعاوم", "تعاون", 1},
+    {"صوبوت", "سوبوت", 1},
+    {"تعاول", "تعاون", 2},
+    {"تحلم", "تسلم", 2},
+    /* for the digits of the chat alphabet no keyboard is assumed */
     {"chokr4n", "chokran", 1},
 };
 
