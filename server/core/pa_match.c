@@ -88,6 +88,7 @@ typedef struct {
     size_t n;
     double unknown;       /* weight of the words nobody knows */
     double unknown_topic; /* the part of it from words of three letters or more */
+    double unknown_names; /* weight of the names of towns no example names */
     size_t content, unknown_words, corrected;
     char scratch[PA_FEATURE_MAX][PA_WORD_MAX];
 } analysis;
@@ -350,8 +351,11 @@ static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens
                 char f[PA_WORD_MAX];
                 f[0] = '#';
                 pa_text_copy(f + 1, sizeof f - 1, k->names[name_of[i]].id);
-                add_feature(a, f, 1);
                 a->content++;
+                if (building || known(li, f))
+                    add_feature(a, f, 1);
+                else /* a town no example names */
+                    a->unknown_names += unknown_weight;
             }
             continue;
         }
@@ -908,6 +912,9 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
      * travaux ... ça finit quand, on peut plus circuler" knows a goodbye's
      * "finit" and little else, however long the message. */
     double whole = t->total - unknown + a->unknown * UNKNOWN_FACTOR;
+    int names_home = 0;
+    for (size_t j = 0; j < out->n_names; j++)
+        names_home |= idx->k->names[out->names[j]].home;
     /* in the intents' order, as equal scores keep the first */
     qsort(t->intents, t->n_intents, sizeof *t->intents, cmp_u32);
     for (size_t n = 0; n < t->n_intents; n++) {
@@ -923,6 +930,14 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
         double coverage = t->coverage[i] / t->total;
         double score = best[i] * sqrt(coverage);
         double beside = topic + (in->about && !out->from_context ? outside : 0);
+        /* Another town beside a partner asks how the two relate ("c'est loin
+         * frankenthal de mannheim ?"), which the partner's presentation does
+         * not say unless its examples name that town; spread in long
+         * questions, where it is context, and not when Colombes is named:
+         * the partner is then asked about as Colombes' ("byłam w Porto i
+         * słyszałam o Vianie, to miasto partnerskie Colombes?"). */
+        if (in->about && !names_home)
+            beside += spread * a->unknown_names;
         if (at >= 0 && out->region_only[at])
             beside += spread * (t->words - t->aspect[i]);
         if (beside > 0)

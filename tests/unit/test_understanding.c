@@ -74,6 +74,11 @@ static const row rows[] = {
     {"apteka w Sopocie", NULL, "pl", NULL},
     {"farmácia em Viana do Castelo", NULL, "pt", NULL},
     {"مطعم في سوبوت", NULL, "ar", NULL},
+    /* Another town beside a partner: how the two relate is not said */
+    {"c'est loin frankenthal de berlin ?", NULL, "fr", NULL},
+    {"jak daleko z Berlina do Sopotu", NULL, "pl", NULL},
+    {"j'étais à Berlin et on m'a parlé de Frankenthal, c'est jumelé avec Colombes ?", NULL, "fr",
+     "partner.frankenthal"}, /* with Colombes: its partner */
     /* Words the knowledge lacks outweigh a shared "c'est quoi" */
     {"c'est quoi la difference entre un virus et une bacterie", NULL, "fr", NULL},
     /* A partner named by its country alone, when the words ask about it */
