@@ -327,6 +327,22 @@ static int asks_outside(const pa_snapshot *s, const pa_match_result *plain)
            plain->top[0].score >= FOLLOW_UP_OUTSIDE_SHARE * PA_MATCH_THRESHOLD;
 }
 
+/* Keeps only the intent about the subject when it would be answered too:
+ * after Sopot, "seit wann?" asks since when Sopot is a partner, though the
+ * same words ask for the history of twinning in general. */
+static void prefer_subject(const pa_snapshot *s, int subject, pa_match_result *m)
+{
+    for (size_t i = 1; i < m->n_top; i++) {
+        const pa_intent *in = &s->k.intents[m->top[i].intent];
+        if (!in->about || strcmp(in->about, s->k.names[subject].id) ||
+            m->top[i].score < PA_MATCH_THRESHOLD)
+            continue;
+        m->top[0] = m->top[i]; /* the conversation settles it: nothing to clarify */
+        m->n_top = 1;
+        return;
+    }
+}
+
 /* A question naming nothing, after an answer about a partner, may ask more
  * about it ("depuis quand ?", "منذ متى؟"): read it again as if it named the
  * partner, and keep that reading whenever it answers. Its few words fit a
@@ -342,6 +358,7 @@ static void follow_subject(const pa_snapshot *s, const pa_session *session, cons
         return;
     pa_match_result with;
     pa_match_rank(s->index, r->lang, t, names, subject, &with);
+    prefer_subject(s, subject, &with);
     if (top_answers(s, &with))
         r->match = with;
 }

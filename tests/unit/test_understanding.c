@@ -156,6 +156,10 @@ static const struct {
     {"Parlez-moi de Frankenthal", "et Sopot ?", "fr", "partner.sopot"},
     {"Erzähl mir etwas über Sopot", "und in Portugal?", "de", "partner.viana_do_castelo"},
     {"Opowiedz mi o Frankenthal", "a w Tunezji?", "pl", "partner.ras_jebel"},
+    /* ...as are those naming nothing, even when their words alone ask for
+     * a general topic ("seit wann?" is how the history of twinning is
+     * asked) */
+    {"Erzähl mir etwas über Sopot", "seit wann?", "de", "partner.sopot"},
     /* ...a question about a topic is read as it stands... */
     {"Parlez-moi de Sopot", "c'est quoi la coopération décentralisée ?", "fr",
      "cooperation.definition"},
