@@ -900,9 +900,10 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
      * cooperation for sharing "c'est quoi"). */
     double topic = a->unknown_topic * (unknown / fmax(a->unknown, 1e-9));
     /* Words known only from the questions the bot does not answer ("camping
-     * à Sopot", "Flüge nach Dakar") ask about a partner what its intent does
-     * not answer; spread in long questions as unknown words are. A
-     * follow-up's subject came from the conversation, not from its words.
+     * à Sopot", "Flüge nach Dakar", "Schulkantine") ask what no intent
+     * answers, of a partner or of the city's contact alike; spread in long
+     * questions as unknown words are. A follow-up's subject came from the
+     * conversation, not from its words, and keeps its reading.
      * A partner named only by its country may not be what is asked about
      * ("la langue officielle du Sénégal"): there every word its intent does
      * not know counts so. */
@@ -929,7 +930,7 @@ static void score_intents(const pa_index *idx, const lang_index *li, const analy
          * du mich?") is not near any of its examples. */
         double coverage = t->coverage[i] / t->total;
         double score = best[i] * sqrt(coverage);
-        double beside = topic + (in->about && !out->from_context ? outside : 0);
+        double beside = topic + (!out->from_context ? outside : 0);
         /* Another town beside a partner asks how the two relate ("c'est loin
          * frankenthal de mannheim ?"), which the partner's presentation does
          * not say unless its examples name that town; spread in long

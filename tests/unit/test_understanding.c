@@ -74,6 +74,8 @@ static const row rows[] = {
     {"apteka w Sopocie", NULL, "pl", NULL},
     {"farmácia em Viana do Castelo", NULL, "pt", NULL},
     {"مطعم في سوبوت", NULL, "ar", NULL},
+    /* ...and of any other intent */
+    {"c'est quoi la météo de la coopération", NULL, "fr", NULL},
     /* Another town beside a partner: how the two relate is not said */
     {"c'est loin frankenthal de berlin ?", NULL, "fr", NULL},
     {"jak daleko z Berlina do Sopotu", NULL, "pl", NULL},
