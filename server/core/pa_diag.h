@@ -104,6 +104,7 @@ typedef enum {
     X(LOCALE_CODE, "locale.code", BAD_VALUE, "expected")                                           \
     X(LOCALE_DIR, "locale.dir", BAD_VALUE, "")                                                     \
     X(LOCALE_STEMMER, "locale.stemmer", BAD_VALUE, "stemmer light none")                           \
+    X(LOCALE_ABBREVIATION, "locale.abbreviation", BAD_VALUE, "key")                                \
     X(LOCALE_MISSING_MESSAGE, "locale.missing_message", MISSING_MESSAGE, "key")                    \
     X(LOCALE_MISSING_ERROR, "locale.missing_error", MISSING_MESSAGE, "key")                        \
     X(LOCALE_DIFFER, "locale.differ", LOCALES_DIFFER, "table key other")                           \
@@ -169,6 +170,7 @@ typedef enum {
     X("term.prefix", "")                                                                           \
     X("term.accent_ending", "")                                                                    \
     X("term.respelling", "")                                                                       \
+    X("term.abbreviation", "")                                                                     \
     X("term.language_name", "")                                                                    \
     X("term.message", "")                                                                          \
     X("term.error_message", "")                                                                    \
@@ -185,6 +187,7 @@ typedef enum {
     X("type.prefixes", "")                                                                         \
     X("type.accent_table", "")                                                                     \
     X("type.respell_table", "")                                                                    \
+    X("type.abbreviation_table", "")                                                               \
     X("type.direction", "")                                                                        \
     X("type.links", "")                                                                            \
     X("type.link", "")                                                                             \

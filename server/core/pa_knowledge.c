@@ -379,6 +379,8 @@ static const field processing_fields[] = {
      PA_PREFIX_MAX_CHARS, "type.prefixes", "term.prefix", NULL},
     {"respell", FIELD_TABLE, 0, AT(respell), AT(n_respell), 0, "type.respell_table",
      "term.respelling", NULL},
+    {"abbreviations", FIELD_TABLE, 0, AT(abbreviations), AT(n_abbreviations), 0,
+     "type.abbreviation_table", "term.abbreviation", NULL},
     {NULL, FIELD_SKIP, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -521,6 +523,30 @@ static void link_messages(doc *d, pa_locale *loc)
     }
 }
 
+/* Tokenizes each abbreviation's words and maps its folded form to it. An
+ * abbreviation must be one word, and stand for words. */
+static void index_abbreviations(builder *b, doc *d, pa_locale *loc)
+{
+    pa_map_init(&loc->abbreviation_set);
+    loc->abbreviation_tokens = pa_xcalloc(loc->n_abbreviations + 1, sizeof(pa_tokens));
+    for (size_t i = 0; i < loc->n_abbreviations; i++) {
+        const pa_kv *kv = &loc->abbreviations[i];
+        pa_tokens key;
+        int one_word = pa_text_tokenize(kv->key, strlen(kv->key), &key) == 0 && key.count == 1;
+        pa_tokens *words = &loc->abbreviation_tokens[i];
+        if (!one_word || pa_text_tokenize(kv->value, strlen(kv->value), words) != 0 ||
+            words->count == 0) {
+            char ptr[PA_POINTER_MAX];
+            child_key(ptr, "/processing/abbreviations", kv->key);
+            doc_error(d, PA_DM_LOCALE_ABBREVIATION, ptr, 1, PA_DIAG_ARGS(PA_TEXT("key", kv->key)));
+        } else if (!pa_map_get(&loc->abbreviation_set, key.items[0].folded, 0)) {
+            pa_map_put(&loc->abbreviation_set, pa_arena_strdup(b->k->arena, key.items[0].folded),
+                       (long)i + 1);
+        }
+        pa_tokens_free(&key);
+    }
+}
+
 static void load_locale(builder *b, doc *d, pa_locale *loc)
 {
     pa_arena *a = b->k->arena;
@@ -540,6 +566,7 @@ static void load_locale(builder *b, doc *d, pa_locale *loc)
     pa_map_init(&loc->stopword_set);
     for (size_t i = 0; i < loc->n_stopwords; i++)
         pa_map_put(&loc->stopword_set, loc->stopwords[i], 1);
+    index_abbreviations(b, d, loc);
 }
 
 /* Each locale must have every message key that another one has, so that no
@@ -1468,8 +1495,14 @@ void pa_knowledge_clear(pa_knowledge *k)
             free(il->example_tokens);
         }
     }
-    for (size_t l = 0; l < k->n_locales; l++)
-        pa_map_clear(&k->locales[l].stopword_set);
+    for (size_t l = 0; l < k->n_locales; l++) {
+        pa_locale *loc = &k->locales[l];
+        pa_map_clear(&loc->stopword_set);
+        pa_map_clear(&loc->abbreviation_set);
+        for (size_t i = 0; loc->abbreviation_tokens && i < loc->n_abbreviations; i++)
+            pa_tokens_free(&loc->abbreviation_tokens[i]);
+        free(loc->abbreviation_tokens);
+    }
     pa_arena_free(k->arena);
     memset(k, 0, sizeof *k);
     k->fallback_links = -1;
@@ -1505,6 +1538,12 @@ const char *pa_kv_get(const pa_kv *kv, size_t n, const char *key)
         if (!strcmp(kv[i].key, key))
             return kv[i].value;
     return NULL;
+}
+
+const pa_tokens *pa_locale_abbreviation(const pa_locale *loc, const pa_token *t)
+{
+    long i = loc->n_abbreviations ? pa_map_get(&loc->abbreviation_set, t->folded, 0) : 0;
+    return i ? &loc->abbreviation_tokens[i - 1] : NULL;
 }
 
 int pa_locale_is_content_word(const pa_locale *loc, const pa_token *t)

@@ -97,6 +97,12 @@ typedef struct {
     const char **acknowledgements;
     size_t n_acknowledgements;
     pa_map stopword_set; /* the stopwords, for lookups */
+    /* Chat abbreviations and the words they stand for ("qd": "quand"):
+     * examples and questions are read with those words. */
+    pa_kv *abbreviations;
+    size_t n_abbreviations;
+    pa_map abbreviation_set;        /* folded abbreviation → index + 1 */
+    pa_tokens *abbreviation_tokens; /* per abbreviation, its words (malloc'd) */
     pa_kv *messages, *errors, *labels;
     size_t n_messages, n_errors, n_labels;
     const char *message_text[PA_MSG_END]; /* the system messages, by pa_message */
@@ -198,6 +204,10 @@ const char *pa_kv_get(const pa_kv *kv, size_t n, const char *key);
 /* 1 when the token is a word matching should weigh for this locale: not one
  * of its stopwords, not a lone letter (a digit counts), not overlong. */
 int pa_locale_is_content_word(const pa_locale *loc, const pa_token *t);
+
+/* The words the token abbreviates in this language ("qd" → "quand"), or NULL
+ * when it is no abbreviation of the locale. Owned by the locale. */
+const pa_tokens *pa_locale_abbreviation(const pa_locale *loc, const pa_token *t);
 
 /* Returns the whole knowledge as the JSON text of `passerelle export`
  * (malloc'd, caller frees). */

@@ -195,6 +195,11 @@ static void train_language(pa_langid *m, const pa_knowledge *k, size_t l)
     const pa_locale *loc = &k->locales[l];
     for (size_t i = 0; i < loc->n_stopwords; i++)
         train_text(m, l, loc->stopwords[i], WORD_STOPWORD | WORD_CONTENT);
+    /* Chat abbreviations ("vc", "qd") are the language's small words too,
+     * though, as a greeting's words, not ones that switch the reply alone:
+     * "merci bcp" in the Portuguese chat window is still a thanks there. */
+    for (size_t i = 0; i < loc->n_abbreviations; i++)
+        train_text(m, l, loc->abbreviations[i].key, WORD_STOPWORD);
     for (size_t i = 0; i < loc->n_acknowledgements; i++)
         pa_map_put(&m->acknowledgements, loc->acknowledgements[i], 1);
     for (size_t i = 0; i < k->n_intents; i++) {

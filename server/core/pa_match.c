@@ -337,9 +337,55 @@ static int known(const lang_index *li, const char *stem)
     return pa_map_get(&li->features, stem, -1) >= 0;
 }
 
+/* Adds a content word's feature to a: its stem when the index knows it (or
+ * while building), else the known parts of a compound, a correction, or its
+ * weight as an unknown word. */
+static void analyse_word(const lang_index *li, const pa_token *tok, pa_stemmer *st, int building,
+                         double unknown_weight, analysis *a)
+{
+    if (!pa_locale_is_content_word(li->loc, tok))
+        return;
+    a->content++;
+    const char *w = tok->folded;
+    char left[PA_WORD_MAX], right[PA_WORD_MAX], stem[PA_WORD_MAX], part[PA_WORD_MAX];
+    stem_word(li, st, tok->surface, tok->folded, stem);
+    if (building || known(li, stem)) {
+        add_feature(a, stem, 1);
+        if (building && split_compound(li, w, left, right)) {
+            add_feature(a, stem_word(li, st, left, NULL, part), 1);
+            add_feature(a, stem_word(li, st, right, NULL, part), 1);
+        }
+        return;
+    }
+    if (split_compound(li, w, left, right)) {
+        add_feature(a, stem_word(li, st, left, NULL, part), 1);
+        add_feature(a, stem_word(li, st, right, NULL, part), 1);
+        return;
+    }
+    int fix_is_stopword = 0;
+    const char *fix = correct_word(li, w, tok->chars, &fix_is_stopword);
+    if (fix && fix_is_stopword) {
+        a->content--;
+        return;
+    }
+    if (fix && known(li, stem_word(li, st, fix, NULL, part))) {
+        add_feature(a, part, CORRECTED_FACTOR);
+        a->corrected++;
+        return;
+    }
+    /* Short unknown words are mostly chat fillers (ok, bah, pls); long
+     * ones carry the meaning the knowledge lacks. */
+    double share = tok->chars >= 5 ? 1.0 : (double)(tok->chars - 1) / 4.0;
+    a->unknown += share * unknown_weight;
+    if (tok->chars >= 3)
+        a->unknown_topic += share * unknown_weight;
+    a->unknown_words++;
+}
+
 /* Turns tokens into features. With building set, every content word is a
  * feature; otherwise words the index lacks are split, corrected or counted
- * as unknown. */
+ * as unknown. A chat abbreviation of the language is read as the words it
+ * stands for ("qd" as "quand"), in the examples as in the questions. */
 static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens *t,
                     const int *name_of, pa_stemmer *st, int building, double unknown_weight,
                     analysis *a)
@@ -359,44 +405,13 @@ static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens
             }
             continue;
         }
-        const pa_token *tok = &t->items[i];
-        if (!pa_locale_is_content_word(li->loc, tok))
-            continue;
-        a->content++;
-        const char *w = tok->folded;
-        char left[PA_WORD_MAX], right[PA_WORD_MAX], stem[PA_WORD_MAX], part[PA_WORD_MAX];
-        stem_word(li, st, tok->surface, tok->folded, stem);
-        if (building || known(li, stem)) {
-            add_feature(a, stem, 1);
-            if (building && split_compound(li, w, left, right)) {
-                add_feature(a, stem_word(li, st, left, NULL, part), 1);
-                add_feature(a, stem_word(li, st, right, NULL, part), 1);
-            }
+        const pa_tokens *words = pa_locale_abbreviation(li->loc, &t->items[i]);
+        if (!words) {
+            analyse_word(li, &t->items[i], st, building, unknown_weight, a);
             continue;
         }
-        if (split_compound(li, w, left, right)) {
-            add_feature(a, stem_word(li, st, left, NULL, part), 1);
-            add_feature(a, stem_word(li, st, right, NULL, part), 1);
-            continue;
-        }
-        int fix_is_stopword = 0;
-        const char *fix = correct_word(li, w, tok->chars, &fix_is_stopword);
-        if (fix && fix_is_stopword) {
-            a->content--;
-            continue;
-        }
-        if (fix && known(li, stem_word(li, st, fix, NULL, part))) {
-            add_feature(a, part, CORRECTED_FACTOR);
-            a->corrected++;
-            continue;
-        }
-        /* Short unknown words are mostly chat fillers (ok, bah, pls); long
-         * ones carry the meaning the knowledge lacks. */
-        double share = tok->chars >= 5 ? 1.0 : (double)(tok->chars - 1) / 4.0;
-        a->unknown += share * unknown_weight;
-        if (tok->chars >= 3)
-            a->unknown_topic += share * unknown_weight;
-        a->unknown_words++;
+        for (size_t j = 0; j < words->count; j++)
+            analyse_word(li, &words->items[j], st, building, unknown_weight, a);
     }
 }
 

@@ -91,6 +91,9 @@ static const row rows[] = {
     {"Sopot?", "pl", "pl", "partner.sopot"},
     {"Sopot?", "de", "de", "partner.sopot"},
     {"سوبوت؟", "fr", "ar", "partner.sopot"},
+    /* Chat abbreviations read as their words, and as their language's */
+    {"le jumelage existe depuis qd ?", NULL, "fr", "twinning.history"},
+    {"pq des jumelages ?", NULL, "fr", "twinning.history"},
     /* A yes or a no of another language does not change it */
     {"tak", "fr", "fr", NULL},
     {"não", "de", "de", NULL},
