@@ -372,11 +372,30 @@ static int is_number(const pa_token *t)
     return 1;
 }
 
-/* Token i says something of the language: not a number, not a name of
- * several languages. */
-static int speaks(const pa_token *t, const unsigned *name_langs, size_t i)
+/* The languages of the name variant token i belongs to (a bit per locale),
+ * 0 outside names. Of a variant some languages list, only those mainly
+ * written in the token's letters count when that leaves one: "villes
+ * partenaires", listed in French and, as Tunisians write it, in Arabic, is
+ * French in Latin letters. A name of every language stays one. */
+static unsigned name_langs_of(const pa_langid *m, const pa_token *t, const unsigned *name_langs,
+                              size_t i)
 {
     unsigned nl = name_langs ? name_langs[i] : 0;
+    unsigned every = m->n_langs < 32 ? (1u << m->n_langs) - 1 : ~0u;
+    if ((nl & (nl - 1)) == 0 || (nl & every) == every) /* one, or a name of all */
+        return nl;
+    unsigned native = 0;
+    for (size_t l = 0; l < m->n_langs; l++)
+        if ((nl & (1u << l)) && main_script(m, l, t->script))
+            native |= 1u << l;
+    return native && (native & (native - 1)) == 0 ? native : nl;
+}
+
+/* Token i says something of the language: not a number, not a name of
+ * several languages. */
+static int speaks(const pa_langid *m, const pa_token *t, const unsigned *name_langs, size_t i)
+{
+    unsigned nl = name_langs_of(m, t, name_langs, i);
     return !is_number(t) && (nl & (nl - 1)) == 0;
 }
 
@@ -396,13 +415,14 @@ static void count_scripts(const pa_tokens *tokens, pa_langid_result *r)
     }
 }
 
-static pa_script message_script(const pa_tokens *tokens, const unsigned *name_langs)
+static pa_script message_script(const pa_langid *m, const pa_tokens *tokens,
+                                const unsigned *name_langs)
 {
     size_t chars[PA_SCRIPTS] = {0}, all[PA_SCRIPTS] = {0};
     for (size_t i = 0; i < tokens->count; i++) {
         const pa_token *t = &tokens->items[i];
         all[t->script] += t->chars;
-        if (speaks(t, name_langs, i))
+        if (speaks(m, t, name_langs, i))
             chars[t->script] += t->chars;
     }
     /* when only names are left ("سوبوت؟"), their letters still tell the script */
@@ -434,8 +454,8 @@ static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, const unsi
 {
     for (size_t i = 0; i < tokens->count; i++) {
         const pa_token *t = &tokens->items[i];
-        unsigned nl = name_langs ? name_langs[i] : 0;
-        if (!speaks(t, name_langs, i) || t->chars < 2) /* "a", "e": every language has them */
+        unsigned nl = name_langs_of(m, t, name_langs, i);
+        if (!speaks(m, t, name_langs, i) || t->chars < 2) /* "a", "e": every language has them */
             continue;
         int listed = !nl && pa_map_get(&m->other_words, t->folded, 0);
         int foreign = listed && !shared_word(m, t->folded);
@@ -479,7 +499,7 @@ static void guess(const pa_langid *m, const pa_tokens *tokens, const unsigned *n
     score_ctx ctx = {m, r->script, score};
     for (size_t i = 0; i < tokens->count; i++) {
         const pa_token *t = &tokens->items[i];
-        if (!speaks(t, name_langs, i) || t->script != r->script)
+        if (!speaks(m, t, name_langs, i) || t->script != r->script)
             continue;
         for_each_gram(t->surface, score_gram, &ctx);
         score_word(m, t, score);
@@ -509,7 +529,7 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
     r.lang = -1;
     r.lang_native = -1;
     r.clear = -1;
-    r.script = message_script(tokens, name_langs);
+    r.script = message_script(m, tokens, name_langs);
     guess(m, tokens, name_langs, &r);
     weigh_tokens(m, tokens, name_langs, &r);
     count_scripts(tokens, &r);

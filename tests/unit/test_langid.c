@@ -30,8 +30,8 @@ static int unload(void **state)
 typedef struct {
     const char *text;
     const char *names; /* one word per token: "1" a name of every language, a
-                          locale code ("pl") a name of that one only, "0" no
-                          name; NULL: no names */
+                          locale code ("pl") a name of that one only, codes
+                          joined by "+" of those, "0" no name; NULL: no names */
     const char *lang;  /* expected best guess; NULL: none (-1) */
     int evidence;      /* expected number of tokens scored for the guess */
     const char *clear; /* the language the text is clearly in; NULL: none */
@@ -59,6 +59,8 @@ static const row rows[] = {
     {"Wo liegt Viana do Castelo", "0 0 1 1 1", "de", 2, "de", 0},
     {"Sopot Frankenthal Colombes", "1 1 1", "fr", 0, NULL, 0},
     {"o Sopocie", "0 pl", "pl", 2, "pl", 0},
+    /* a form of French and of Arabic in Latin letters is French there */
+    {"villes partenaires de Marseille", "fr+ar fr+ar 0 1", "fr", 3, "fr", 0},
     /* Acknowledgements, lone letters and particles shared by several
      * languages do not make a text clear; a stopword of one language does */
     {"vielen Dank", NULL, "de", 2, NULL, 0},
@@ -91,10 +93,16 @@ static void make_names(const row *r, const pa_tokens *t, unsigned *name_langs)
     size_t i = 0;
     for (char *w = strtok(mask, " "); w; w = strtok(NULL, " "), i++) {
         assert_true(i < t->count);
-        if (!strcmp(w, "1"))
+        if (!strcmp(w, "1")) {
             name_langs[i] = ~0u;
-        else if (strcmp(w, "0"))
-            name_langs[i] = 1u << pa_snapshot_lang(snapshot, w);
+            continue;
+        }
+        for (char *code = w, *next; strcmp(w, "0") && code; code = next) {
+            next = strchr(code, '+'); /* "fr+ar": a form of both */
+            if (next)
+                *next++ = '\0';
+            name_langs[i] |= 1u << pa_snapshot_lang(snapshot, code);
+        }
     }
     EXPECT_INT(r->text, "tokens in the names mask", i, t->count);
 }
