@@ -332,7 +332,7 @@ static int asks_outside(const pa_snapshot *s, const pa_match_result *plain)
  * same words ask for the history of twinning in general. */
 static void prefer_subject(const pa_snapshot *s, int subject, pa_match_result *m)
 {
-    for (size_t i = 1; i < m->n_top; i++) {
+    for (size_t i = 0; i < m->n_top; i++) {
         const pa_intent *in = &s->k.intents[m->top[i].intent];
         if (!in->about || strcmp(in->about, s->k.names[subject].id) ||
             m->top[i].score < PA_MATCH_THRESHOLD)
