@@ -44,11 +44,19 @@ typedef struct {
     double weight; /* sum of the features' weights */
 } example;
 
+/* An example a feature occurs in, with what scoring needs of it: ranking
+ * then reads the postings in order and no example record out of the way. */
+typedef struct {
+    uint32_t example, intent;
+    double weight; /* the example's (example.weight) */
+} posting;
+
 typedef struct {
     pa_map features; /* stem or "#name" → feature id */
     const char **feature_text;
     double *weight;
-    uint32_t **post_ex, **post_intent;
+    posting **post_ex;
+    uint32_t **post_intent;
     size_t *n_post_ex, *n_post_intent;
     size_t n_features;
     example *ex;
@@ -424,6 +432,13 @@ static void grow_u32(uint32_t **list, size_t *n, uint32_t v)
     (*list)[(*n)++] = v;
 }
 
+static void grow_postings(posting **list, size_t *n, posting v)
+{
+    if ((*n & (*n - 1)) == 0) /* at powers of two */
+        *list = pa_xrealloc(*list, (*n ? *n * 2 : 1) * sizeof **list);
+    (*list)[(*n)++] = v;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -534,7 +549,8 @@ static void build_postings(pa_index *idx, lang_index *li)
         const example *ex = &li->ex[e];
         for (size_t f = 0; f < ex->n_feats; f++) {
             uint32_t id = ex->feats[f];
-            grow_u32(&li->post_ex[id], &li->n_post_ex[id], (uint32_t)e);
+            grow_postings(&li->post_ex[id], &li->n_post_ex[id],
+                          (posting){(uint32_t)e, (uint32_t)ex->intent, 0});
             size_t m = li->n_post_intent[id];
             if (m == 0 || li->post_intent[id][m - 1] != ex->intent)
                 grow_u32(&li->post_intent[id], &li->n_post_intent[id], (uint32_t)ex->intent);
@@ -549,6 +565,9 @@ static void build_postings(pa_index *idx, lang_index *li)
         for (size_t f = 0; f < ex->n_feats; f++)
             ex->weight += li->weight[ex->feats[f]];
     }
+    for (size_t f = 0; f < n; f++)
+        for (size_t p = 0; p < li->n_post_ex[f]; p++)
+            li->post_ex[f][p].weight = li->ex[li->post_ex[f][p].example].weight;
 }
 
 /* Weighted Jaccard similarity of two sorted feature sets. */
@@ -621,7 +640,7 @@ static size_t confusable_candidates(const lang_index *li, size_t a, uint32_t *fe
     for (size_t k = 0; k < x->n_feats && prefix <= rest; k++) {
         uint32_t f = feats[k];
         for (size_t p = 0; p < li->n_post_ex[f]; p++) {
-            uint32_t e = li->post_ex[f][p];
+            uint32_t e = li->post_ex[f][p].example;
             if (e > a && !seen[e] && li->ex[e].intent != x->intent) {
                 seen[e] = 1;
                 out[n++] = e;
@@ -835,11 +854,11 @@ static long exact_intent(const lang_index *li, const pa_tokens *t)
 
 /* What the question's features add up to, per example and per intent. */
 typedef struct {
-    double *closeness; /* per example: weight of the features it shares */
-    double *coverage;  /* per intent: weight of the features it knows */
-    double *aspect;    /* per intent: the same, names left out */
-    double *best;      /* per intent: its best example's score */
-    uint32_t *touched; /* the examples sharing any feature */
+    double *closeness;       /* per example: weight of the features it shares */
+    double *coverage;        /* per intent: weight of the features it knows */
+    double *aspect;          /* per intent: the same, names left out */
+    double *best;            /* per intent: its best example's score */
+    const posting **touched; /* the examples sharing any feature, first posting seen */
     size_t n_touched;
     uint32_t *intents; /* the intents knowing any feature */
     size_t n_intents;
@@ -862,10 +881,11 @@ static void tally_features(const pa_knowledge *k, const lang_index *li, const an
         if (li->feature_text[id][0] != '#')
             t->words += w;
         for (size_t j = 0; j < li->n_post_ex[id]; j++) {
-            uint32_t e = li->post_ex[id][j];
-            if (t->closeness[e] == 0) /* only the examples the question touches are scored */
-                t->touched[t->n_touched++] = e;
-            t->closeness[e] += w;
+            const posting *p = &li->post_ex[id][j];
+            if (t->closeness[p->example] ==
+                0) /* only the examples the question touches are scored */
+                t->touched[t->n_touched++] = p;
+            t->closeness[p->example] += w;
         }
         int answerable = 0;
         for (size_t j = 0; j < li->n_post_intent[id]; j++)
@@ -892,21 +912,21 @@ static int named_at(const pa_knowledge *k, const pa_match_result *out, const cha
 }
 
 /* Scores the intents of the examples the question touches. */
-static void score_intents(const pa_index *idx, const lang_index *li, const analysis *a,
-                          double unknown, tally *t, pa_match_result *out)
+static void score_intents(const pa_index *idx, const analysis *a, double unknown, tally *t,
+                          pa_match_result *out)
 {
     double *best = t->best;
     for (size_t j = 0; j < t->n_touched; j++) {
-        uint32_t e = t->touched[j];
+        const posting *p = t->touched[j];
+        double closeness = t->closeness[p->example];
         /* Dice rewards an example of the question's size; containment (how
          * much of the example the question holds) forgives the extra words
          * of long questions. Their mean keeps both. */
-        double dice = 2 * t->closeness[e] / (t->total + li->ex[e].weight);
-        double contained = fmin(1.0, t->closeness[e] / li->ex[e].weight);
+        double dice = 2 * closeness / (t->total + p->weight);
+        double contained = fmin(1.0, closeness / p->weight);
         double v = (dice + contained) / 2;
-        size_t i = li->ex[e].intent;
-        if (v > best[i])
-            best[i] = v;
+        if (v > best[p->intent])
+            best[p->intent] = v;
     }
     /* A name says what the question is about, the other words what it asks
      * about it. When words the knowledge lacks outweigh the known ones, the
@@ -998,7 +1018,7 @@ static void free_scratch(void *p)
     free(sc->t.coverage);
     free(sc->t.aspect);
     free(sc->t.best);
-    free(sc->t.touched);
+    free((void *)sc->t.touched);
     free(sc->t.intents);
     free_stemmers(sc);
     free(sc);
@@ -1031,7 +1051,7 @@ static scratch *thread_scratch(const pa_index *idx, const lang_index *li)
     size_t ex = li->n_ex + 1, in = idx->n_intents + 1;
     if (ex > sc->cap_examples) {
         sc->t.closeness = grow_zeroed(sc->t.closeness, sizeof(double), sc->cap_examples, ex);
-        sc->t.touched = pa_xrealloc(sc->t.touched, ex * sizeof *sc->t.touched);
+        sc->t.touched = pa_xrealloc((void *)sc->t.touched, ex * sizeof *sc->t.touched);
         sc->cap_examples = ex;
     }
     if (in > sc->cap_intents) {
@@ -1061,7 +1081,7 @@ static pa_stemmer *thread_stemmer(scratch *sc, const char *algorithm)
 static void clear_tally(tally *t)
 {
     for (size_t i = 0; i < t->n_touched; i++)
-        t->closeness[t->touched[i]] = 0;
+        t->closeness[t->touched[i]->example] = 0;
     for (size_t i = 0; i < t->n_intents; i++) {
         t->coverage[t->intents[i]] = 0;
         t->aspect[t->intents[i]] = 0;
@@ -1109,6 +1129,6 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
         unknown *= CONTEXT_WORDS / (double)a->content;
     tally_features(idx->k, li, a, unknown, &sc->t);
     if (sc->t.total > 0)
-        score_intents(idx, li, a, unknown, &sc->t, out);
+        score_intents(idx, a, unknown, &sc->t, out);
     clear_tally(&sc->t);
 }
