@@ -391,11 +391,10 @@ static unsigned name_langs_of(const pa_langid *m, const pa_token *t, const unsig
     return native && (native & (native - 1)) == 0 ? native : nl;
 }
 
-/* Token i says something of the language: not a number, not a name of
- * several languages. */
-static int speaks(const pa_langid *m, const pa_token *t, const unsigned *name_langs, size_t i)
+/* The token says something of the language: not a number, not a name of
+ * several languages (nl: name_langs_of). */
+static int speaks(const pa_token *t, unsigned nl)
 {
-    unsigned nl = name_langs_of(m, t, name_langs, i);
     return !is_number(t) && (nl & (nl - 1)) == 0;
 }
 
@@ -422,7 +421,7 @@ static pa_script message_script(const pa_langid *m, const pa_tokens *tokens,
     for (size_t i = 0; i < tokens->count; i++) {
         const pa_token *t = &tokens->items[i];
         all[t->script] += t->chars;
-        if (speaks(m, t, name_langs, i))
+        if (speaks(t, name_langs_of(m, t, name_langs, i)))
             chars[t->script] += t->chars;
     }
     /* when only names are left ("سوبوت؟"), their letters still tell the script */
@@ -455,7 +454,7 @@ static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, const unsi
     for (size_t i = 0; i < tokens->count; i++) {
         const pa_token *t = &tokens->items[i];
         unsigned nl = name_langs_of(m, t, name_langs, i);
-        if (!speaks(m, t, name_langs, i) || t->chars < 2) /* "a", "e": every language has them */
+        if (!speaks(t, nl) || t->chars < 2) /* "a", "e": every language has them */
             continue;
         int listed = !nl && pa_map_get(&m->other_words, t->folded, 0);
         int foreign = listed && !shared_word(m, t->folded);
@@ -499,7 +498,7 @@ static void guess(const pa_langid *m, const pa_tokens *tokens, const unsigned *n
     score_ctx ctx = {m, r->script, score};
     for (size_t i = 0; i < tokens->count; i++) {
         const pa_token *t = &tokens->items[i];
-        if (!speaks(m, t, name_langs, i) || t->script != r->script)
+        if (!speaks(t, name_langs_of(m, t, name_langs, i)) || t->script != r->script)
             continue;
         for_each_gram(t->surface, score_gram, &ctx);
         score_word(m, t, score);
