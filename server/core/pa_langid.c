@@ -108,17 +108,22 @@ static void finish_table(pa_langid *m, table *t, double smoothing)
                     log((t->counts[row * m->n_langs + l] + smoothing) / (t->total[l][s] + vocab));
 }
 
-static unsigned flags_of(const table *t, const char *key)
+/* The row of a word in the words table, or -1 when no language has it. */
+static long word_row(const pa_langid *m, const char *folded)
 {
-    long row = pa_map_get(&t->rows, key, -1);
-    return row < 0 ? 0 : t->flags[row];
+    return pa_map_get(&m->words.rows, folded, -1);
 }
 
-/* The counts of word per language, or NULL when no language has it. */
-static const double *counts_of(const pa_langid *m, const table *t, const char *word)
+/* The WORD_* flags of a word's row (word_row), 0 for none. */
+static unsigned word_flags(const pa_langid *m, long row)
 {
-    long row = pa_map_get(&t->rows, word, -1);
-    return row < 0 ? NULL : t->counts + (size_t)row * m->n_langs;
+    return row < 0 ? 0 : m->words.flags[row];
+}
+
+/* The counts per language of a word's row (word_row), or NULL for none. */
+static const double *word_counts(const pa_langid *m, long row)
+{
+    return row < 0 ? NULL : m->words.counts + (size_t)row * m->n_langs;
 }
 
 /* The same for an n-gram (gram_key). */
@@ -282,7 +287,7 @@ static void score_gram(void *ctx, uint64_t gram)
 
 static void score_word(const pa_langid *m, const pa_token *t, double *score)
 {
-    const double *n = counts_of(m, &m->words, t->folded);
+    const double *n = word_counts(m, word_row(m, t->folded));
     if (!n)
         return; /* unknown everywhere: only its letters speak */
     double vocab = (double)m->words.n_rows + 1;
@@ -351,14 +356,13 @@ static int secondary_script(const pa_langid *m, int l, pa_script s)
  * which no other language shares. Else a letter only one language
  * uses outranks the word, which is compared folded: "brás" folds to the
  * French "bras", though French never writes an á. */
-static int distinct_language(const pa_langid *m, const pa_token *t)
+static int distinct_language(const pa_langid *m, const pa_token *t, long row, int acknowledgement)
 {
-    if (pa_map_get(&m->acknowledgements, t->folded, 0))
+    if (acknowledgement)
         return -1; /* "tak", "não": a yes or a no, whatever its letters */
-    const double *n = counts_of(m, &m->words, t->folded);
+    const double *n = word_counts(m, row);
     int l = n ? only_language(m, n) : -1;
-    if (l >= 0 && !(flags_of(&m->words, t->folded) & WORD_CONTENT) &&
-        !secondary_script(m, l, t->script))
+    if (l >= 0 && !(word_flags(m, row) & WORD_CONTENT) && !secondary_script(m, l, t->script))
         return -1;
     int by_letter = letter_owner(m, t);
     return by_letter >= 0 ? by_letter : l;
@@ -435,12 +439,11 @@ static pa_script message_script(const pa_langid *m, const pa_tokens *tokens,
  * them (Italian "non" is French too), or a word of their knowledge seen
  * PA_SHARED_WORD_MIN times. "thanks" in one French example is still
  * English. */
-static int shared_word(const pa_langid *m, const char *folded)
+static int shared_word(const pa_langid *m, long row, int acknowledgement)
 {
-    if ((flags_of(&m->words, folded) & WORD_STOPWORD) ||
-        pa_map_get(&m->acknowledgements, folded, 0))
+    if ((word_flags(m, row) & WORD_STOPWORD) || acknowledgement)
         return 1;
-    const double *n = counts_of(m, &m->words, folded);
+    const double *n = word_counts(m, row);
     double total = 0;
     for (size_t l = 0; n && l < m->n_langs; l++)
         total += n[l];
@@ -456,18 +459,20 @@ static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, const unsi
         unsigned nl = name_langs_of(m, t, name_langs, i);
         if (!speaks(t, nl) || t->chars < 2) /* "a", "e": every language has them */
             continue;
+        long row = word_row(m, t->folded);
+        int acknowledgement = pa_map_get(&m->acknowledgements, t->folded, 0) != 0;
         int listed = !nl && pa_map_get(&m->other_words, t->folded, 0);
-        int foreign = listed && !shared_word(m, t->folded);
+        int foreign = listed && !shared_word(m, row, acknowledgement);
         int l = -1;
         if (nl) /* a name form of one language */
             for (size_t b = 0; b < m->n_langs && l < 0; b++)
                 l = nl & (1u << b) ? (int)b : -1;
         else if (!listed) /* "you", "in": other languages' too */
-            l = distinct_language(m, t);
+            l = distinct_language(m, t, row, acknowledgement);
         if (l >= 0)
             r->distinct[l]++;
         r->foreign += foreign;
-        r->known += !foreign && (nl || counts_of(m, &m->words, t->folded) != NULL);
+        r->known += !foreign && (nl || row >= 0);
         r->shared += listed && !foreign;
     }
     int best = -1, tie = 0;
