@@ -62,6 +62,7 @@ typedef struct {
     example *ex;
     size_t n_ex;
     pa_map exact;         /* folded example → intent + 1: a known phrasing settles it */
+    size_t exact_longest; /* bytes of the longest key of exact */
     pa_map vocab;         /* folded content word → 1 */
     const char **words;   /* the vocabulary, for the typo corrector */
     unsigned *word_count; /* examples each word appears in */
@@ -524,8 +525,11 @@ static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
             char *folded = pa_text_join_folded(t); /* pa_text_fold's form */
-            if (*folded)
+            if (*folded) {
                 pa_map_put(&li->exact, pa_arena_strdup(li->arena, folded), (long)i + 1);
+                if (strlen(folded) > li->exact_longest)
+                    li->exact_longest = strlen(folded);
+            }
             free(folded);
             e->feats = pa_arena_alloc(li->arena, (a->n + 1) * sizeof *e->feats);
             for (size_t f = 0; f < a->n; f++)
@@ -829,13 +833,21 @@ const char *pa_match_feature(const pa_index *idx, int lang, const char *word, ch
 
 /* ---- ranking ------------------------------------------------------------ */
 
+/* 1 when candidate a ranks before intent/score: a higher score, or the
+ * same score and an intent listed first (equal scores keep the intents'
+ * order, whatever order they are scored in). */
+static int ranks_before(const pa_candidate *a, int intent, double score)
+{
+    return a->score > score || (a->score == score && a->intent < intent);
+}
+
 static void keep_top(pa_match_result *out, int intent, double score, double coverage)
 {
     size_t n = out->n_top;
-    if (n == PA_MATCH_TOP && score <= out->top[n - 1].score)
+    if (n == PA_MATCH_TOP && ranks_before(&out->top[n - 1], intent, score))
         return;
     size_t i = n < PA_MATCH_TOP ? n++ : n - 1;
-    while (i > 0 && out->top[i - 1].score < score) {
+    while (i > 0 && !ranks_before(&out->top[i - 1], intent, score)) {
         out->top[i] = out->top[i - 1];
         i--;
     }
@@ -843,13 +855,18 @@ static void keep_top(pa_match_result *out, int intent, double score, double cove
     out->n_top = n;
 }
 
-/* The intent whose example is the question itself, folded, or -1. */
-static long exact_intent(const lang_index *li, const pa_tokens *t)
+/* The intent whose example is the question itself, folded, or -1. A
+ * question longer than every example is none of them; the others are
+ * joined in the thread's buffer (room of *size bytes). */
+static long exact_intent(const lang_index *li, const pa_tokens *t, char **room, size_t *size)
 {
-    char *q = pa_text_join_folded(t);
-    long v = pa_map_get(&li->exact, q, 0) - 1;
-    free(q);
-    return v;
+    if (li->exact_longest + 1 > *size) {
+        *size = li->exact_longest + 1;
+        *room = pa_xrealloc(*room, *size);
+    }
+    if (pa_text_join_folded_to(t, *room, *size) >= *size)
+        return -1;
+    return pa_map_get(&li->exact, *room, 0) - 1;
 }
 
 /* What the question's features add up to, per example and per intent. */
@@ -951,8 +968,6 @@ static void score_intents(const pa_index *idx, const analysis *a, double unknown
     int names_home = 0;
     for (size_t j = 0; j < out->n_names; j++)
         names_home |= idx->k->names[out->names[j]].home;
-    /* in the intents' order, as equal scores keep the first */
-    qsort(t->intents, t->n_intents, sizeof *t->intents, cmp_u32);
     for (size_t n = 0; n < t->n_intents; n++) {
         size_t i = t->intents[n];
         const pa_intent *in = &idx->k->intents[i];
@@ -989,6 +1004,8 @@ static void score_intents(const pa_index *idx, const analysis *a, double unknown
 typedef struct {
     analysis a;
     tally t;
+    char *question; /* the folded question, for exact_intent */
+    size_t question_size;
     size_t cap_examples, cap_intents;
     struct {
         char *algorithm;
@@ -1020,6 +1037,7 @@ static void free_scratch(void *p)
     free(sc->t.best);
     free((void *)sc->t.touched);
     free(sc->t.intents);
+    free(sc->question);
     free_stemmers(sc);
     free(sc);
 }
@@ -1097,14 +1115,14 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
     memset(out, 0, sizeof *out);
     const lang_index *li = &idx->langs[lang];
     out->n_names = pa_name_spans_distinct(names, out->names, out->region_only, PA_MATCH_MAX_NAMES);
-    long exact = exact_intent(li, t);
+    scratch *sc = thread_scratch(idx, li);
+    long exact = exact_intent(li, t, &sc->question, &sc->question_size);
     if (exact >= 0) { /* the question is one of the examples, as written: nothing to score */
         out->top[0] = (pa_candidate){(int)exact, 1.0, 1.0};
         out->n_top = 1;
         out->exact = 1;
         return;
     }
-    scratch *sc = thread_scratch(idx, li);
     analysis *a = &sc->a;
     analyse(li, idx->k, t, names->name_of, thread_stemmer(sc, li->loc->stemmer), 0,
             idx->unknown_weight, a);

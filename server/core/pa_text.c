@@ -542,6 +542,23 @@ char *pa_text_join_folded(const pa_tokens *t)
     return b.data;
 }
 
+size_t pa_text_join_folded_to(const pa_tokens *t, char *out, size_t size)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < t->count; i++) {
+        const char *parts[2] = {" ", t->items[i].folded};
+        for (size_t p = i ? 0 : 1; p < 2; p++) {
+            size_t n = strlen(parts[p]);
+            if (len < size)
+                memcpy(out + len, parts[p], len + n < size ? n : size - len);
+            len += n;
+        }
+    }
+    if (size > 0)
+        out[len < size ? len : size - 1] = '\0';
+    return len;
+}
+
 char *pa_text_fold(const char *text, size_t len)
 {
     pa_tokens t;

@@ -58,6 +58,10 @@ char *pa_text_fold(const char *text, size_t len);
 /* The folded forms of the tokens joined by one space (what pa_text_fold
  * gives for the text they came from), malloc'd (caller frees). */
 char *pa_text_join_folded(const pa_tokens *t);
+/* The same into out, as snprintf does: writes at most size - 1 bytes and a
+ * NUL (when size > 0), and returns the length of the whole, so that a
+ * return of size or more says it was cut. Allocates nothing. */
+size_t pa_text_join_folded_to(const pa_tokens *t, char *out, size_t size);
 
 /* 1 when the text has at least one letter or digit (what "empty" means for
  * a question, an example or an answer), else 0; 0 for invalid UTF-8 too. */

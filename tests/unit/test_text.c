@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const struct {
     const char *input, *folded;
@@ -48,6 +49,32 @@ static void test_fold(void **state)
         char *got = pa_text_fold(fold_cases[i].input, strlen(fold_cases[i].input));
         EXPECT_STR(fold_cases[i].input, "fold", got, fold_cases[i].folded);
         free(got);
+    }
+}
+
+/* Joined into a buffer of every size from none to more than enough: what
+ * pa_text_fold gives, cut as snprintf cuts, and its whole length. */
+static void test_join_into_buffer(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof fold_cases / sizeof *fold_cases; i++) {
+        const char *in = fold_cases[i].input, *want = fold_cases[i].folded;
+        pa_tokens t;
+        assert_int_equal(pa_text_tokenize(in, strlen(in), &t), 0);
+        for (size_t size = 0; size <= strlen(want) + 2; size++) {
+            char out[64];
+            memset(out, '#', sizeof out);
+            EXPECT_INT(in, "joined length", (long)pa_text_join_folded_to(&t, out, size),
+                       (long)strlen(want));
+            if (size == 0) {
+                EXPECT_INT(in, "untouched", out[0], '#');
+                continue;
+            }
+            char cut[64];
+            snprintf(cut, size, "%s", want);
+            EXPECT_STR(in, "joined", out, cut);
+        }
+        pa_tokens_free(&t);
     }
 }
 
@@ -176,11 +203,9 @@ static void test_table_same_as_utf8proc(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fold),
-        cmocka_unit_test(test_invalid_utf8),
-        cmocka_unit_test(test_surface_keeps_accents),
-        cmocka_unit_test(test_distance),
-        cmocka_unit_test(test_table_same_as_utf8proc),
+        cmocka_unit_test(test_fold),         cmocka_unit_test(test_join_into_buffer),
+        cmocka_unit_test(test_invalid_utf8), cmocka_unit_test(test_surface_keeps_accents),
+        cmocka_unit_test(test_distance),     cmocka_unit_test(test_table_same_as_utf8proc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
