@@ -10,6 +10,12 @@
 enum { QUERY_MAX_CHARS = PA_TEXT_DISTANCE_MAX_CHARS };
 /* Candidates held on the stack before the query falls back to the heap. */
 enum { STACK_CANDIDATES = 512 };
+/* The most deletions a query makes: 1 + n + n(n - 1)/2 for the longest
+ * word the index compares, n = PA_TYPO_MAX_INDEXED_CHARS + PA_TYPO_MAX_EDITS. */
+enum {
+    QUERY_MAX_LEN = PA_TYPO_MAX_INDEXED_CHARS + PA_TYPO_MAX_EDITS,
+    QUERY_MAX_KEYS = 1 + QUERY_MAX_LEN + QUERY_MAX_LEN * (QUERY_MAX_LEN - 1) / 2
+};
 
 /* One string made from a listed word by deleting some code points: the
  * hash bits the bucket does not already say, with the number deleted in
@@ -290,10 +296,23 @@ static void add_candidate(candidates *c, uint32_t word)
     c->items[c->count++] = word;
 }
 
-/* Looks up one of the query's deletions. */
-static void lookup(uint64_t key, uint32_t deleted, void *arg)
+/* A query's deletions, hashed before any is looked up. */
+typedef struct {
+    uint64_t key[QUERY_MAX_KEYS];
+    uint32_t deleted[QUERY_MAX_KEYS];
+    size_t n;
+} query_keys;
+
+static void collect_key(uint64_t key, uint32_t deleted, void *arg)
 {
-    candidates *c = arg;
+    query_keys *q = arg;
+    q->key[q->n] = key;
+    q->deleted[q->n++] = deleted;
+}
+
+/* Looks up one of the query's deletions. */
+static void lookup(uint64_t key, uint32_t deleted, candidates *c)
+{
     const pa_typo_index *ix = c->ix;
     size_t b = (size_t)(key & ix->mask);
     for (size_t i = ix->bucket[b]; i < ix->bucket[b + 1]; i++) {
@@ -324,8 +343,18 @@ size_t pa_typo_find(const pa_typo_index *ix, const char *word, int max_edits, pa
     candidates c = {.ix = ix, .max = max, .query_chars = m};
     c.items = c.stack;
     c.cap = STACK_CANDIDATES;
-    if (m <= PA_TYPO_MAX_INDEXED_CHARS + (size_t)max)
-        for_each_deletion(q, m, max, lookup, &c);
+    if (m <= PA_TYPO_MAX_INDEXED_CHARS + (size_t)max) {
+        /* The buckets of a query's deletions are scattered over the table:
+         * asked for all at once, the memory fetches them side by side
+         * instead of one miss after another. */
+        query_keys keys;
+        keys.n = 0;
+        for_each_deletion(q, m, max, collect_key, &keys);
+        for (size_t i = 0; i < keys.n; i++)
+            __builtin_prefetch(&ix->bucket[keys.key[i] & ix->mask]);
+        for (size_t i = 0; i < keys.n; i++)
+            lookup(keys.key[i], keys.deleted[i], &c);
+    }
     for (size_t i = 0; i < ix->n_long; i++)
         add_candidate(&c, ix->long_words[i]);
     if (c.count)
