@@ -31,7 +31,7 @@ typedef struct {
     pa_map rows;          /* words: key → row */
     pa_map64 gram_rows;   /* n-grams: code points packed by gram_key → row */
     double *counts;       /* rows × n_langs */
-    double *log_p;        /* n-grams: rows × n_langs × PA_SCRIPTS, see finish_table */
+    double *log_p;        /* n-grams: rows × PA_SCRIPTS × n_langs, see finish_table */
     unsigned char *flags; /* per row: WORD_* (words only) */
     double total[PA_LANG_MAX][PA_SCRIPTS];
     size_t n_rows, cap;
@@ -96,7 +96,9 @@ static void count_gram(pa_langid *m, uint64_t key, size_t l, pa_script s)
 }
 
 /* Once the counts are in: the log of each key's smoothed probability in
- * each language and script, which scoring a message then only adds up. */
+ * each language and script, which scoring a message then only adds up. A
+ * message is scored in one script: its languages' figures for a key are
+ * side by side. */
 static void finish_table(pa_langid *m, table *t, double smoothing)
 {
     double vocab = (double)t->n_rows + 1;
@@ -104,7 +106,7 @@ static void finish_table(pa_langid *m, table *t, double smoothing)
     for (size_t row = 0; row < t->n_rows; row++)
         for (size_t l = 0; l < m->n_langs; l++)
             for (size_t s = 0; s < PA_SCRIPTS; s++)
-                t->log_p[(row * m->n_langs + l) * PA_SCRIPTS + s] =
+                t->log_p[(row * PA_SCRIPTS + s) * m->n_langs + l] =
                     log((t->counts[row * m->n_langs + l] + smoothing) / (t->total[l][s] + vocab));
 }
 
@@ -280,9 +282,9 @@ static void score_gram(void *ctx, uint64_t gram)
     long row = pa_map64_get(&m->grams.gram_rows, gram, -1);
     if (row < 0)
         return; /* seen in no language: it favours only the least-read one */
-    const double *p = m->grams.log_p + (size_t)row * m->n_langs * PA_SCRIPTS;
+    const double *p = m->grams.log_p + ((size_t)row * PA_SCRIPTS + c->script) * m->n_langs;
     for (size_t l = 0; l < m->n_langs; l++)
-        c->score[l] += p[l * PA_SCRIPTS + c->script];
+        c->score[l] += p[l];
 }
 
 static void score_word(const pa_langid *m, const pa_token *t, double *score)

@@ -166,8 +166,7 @@ void pa_map64_clear(pa_map64 *m)
 {
     if (!m)
         return;
-    free(m->keys);
-    free(m->values);
+    free(m->slots);
     pa_map64_init(m);
 }
 
@@ -177,7 +176,7 @@ static size_t slot64_of(const pa_map64 *m, uint64_t key)
     size_t mask = m->capacity - 1;
     uint64_t h = key * UINT64_C(0x9E3779B97F4A7C15);
     size_t i = (size_t)(h ^ (h >> 29)) & mask;
-    while (m->keys[i] && m->keys[i] != key)
+    while (m->slots[i].key && m->slots[i].key != key)
         i = (i + 1) & mask;
     return i;
 }
@@ -185,12 +184,10 @@ static size_t slot64_of(const pa_map64 *m, uint64_t key)
 static void grow64(pa_map64 *m)
 {
     size_t cap = m->capacity ? m->capacity * 2 : PA_MAP_MIN;
-    pa_map64 bigger = {pa_xcalloc(cap, sizeof(uint64_t)), pa_xcalloc(cap, sizeof(long)), 0, cap};
+    pa_map64 bigger = {pa_xcalloc_table(cap, sizeof *bigger.slots), 0, cap};
     for (size_t i = 0; i < m->capacity; i++) {
-        if (m->keys[i]) {
-            size_t j = slot64_of(&bigger, m->keys[i]);
-            bigger.keys[j] = m->keys[i];
-            bigger.values[j] = m->values[i];
+        if (m->slots[i].key) {
+            bigger.slots[slot64_of(&bigger, m->slots[i].key)] = m->slots[i];
             bigger.count++;
         }
     }
@@ -203,11 +200,11 @@ void pa_map64_put(pa_map64 *m, uint64_t key, long value)
     if ((m->count + 1) * 4 > m->capacity * 3)
         grow64(m);
     size_t i = slot64_of(m, key);
-    if (!m->keys[i]) {
-        m->keys[i] = key;
+    if (!m->slots[i].key) {
+        m->slots[i].key = key;
         m->count++;
     }
-    m->values[i] = value;
+    m->slots[i].value = value;
 }
 
 long pa_map64_get(const pa_map64 *m, uint64_t key, long dflt)
@@ -215,5 +212,5 @@ long pa_map64_get(const pa_map64 *m, uint64_t key, long dflt)
     if (!m->capacity)
         return dflt;
     size_t i = slot64_of(m, key);
-    return m->keys[i] ? m->values[i] : dflt;
+    return m->slots[i].key ? m->slots[i].value : dflt;
 }

@@ -47,13 +47,17 @@ long pa_map_get_hashed(const pa_map *m, const char *key, uint64_t hash, long dfl
  * keys that are numbers already (packed code points), with no string to
  * hash or compare. */
 typedef struct {
-    uint64_t *keys; /* 0: an empty slot */
-    long *values;
+    uint64_t key; /* 0: an empty slot */
+    long value;
+} pa_map64_slot;
+
+typedef struct {
+    pa_map64_slot *slots;   /* a key beside its value: one cache line per probe */
     size_t count, capacity; /* capacity is 0 or a power of two */
 } pa_map64;
 
 void pa_map64_init(pa_map64 *m);
-/* Frees the tables. Accepts NULL. */
+/* Frees the table. Accepts NULL. */
 void pa_map64_clear(pa_map64 *m);
 /* Sets key (not 0) to value. */
 void pa_map64_put(pa_map64 *m, uint64_t key, long value);
