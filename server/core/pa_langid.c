@@ -19,6 +19,8 @@ enum {
     PA_LETTER_MIN_COUNT = 3, /* uses of a letter before it can be one language's own */
     PA_LETTER_SHARE = 20,    /* ...and the others together use it this many times less */
     PA_SHARED_WORD_MIN = 5,  /* uses that make a listed foreign word one of ours too */
+    /* the n-grams of " word ", at most: PA_NGRAM_MAX per code point */
+    PA_GRAMS_MAX = PA_NGRAM_MAX * (PA_GRAM_WORD_MAX + 2),
 };
 
 /* Weight of whole-word evidence against one character n-gram: a known word
@@ -145,35 +147,25 @@ static uint64_t gram_key(const uint32_t *cps, size_t len)
     return key;
 }
 
-/* Calls fn for each 1- to 3-gram of " word " (code points). */
-static void for_each_gram(const char *word, void (*fn)(void *, uint64_t), void *ctx)
+/* Writes the keys of the 1- to 3-grams of " word " (code points) into
+ * keys (room for PA_GRAMS_MAX) and returns how many. */
+static size_t gram_keys(const char *word, uint64_t *keys)
 {
     uint32_t cps[PA_GRAM_WORD_MAX + 2]; /* the word between two spaces */
     cps[0] = ' ';
-    size_t n = 1 + pa_text_decode(word, cps + 1, PA_GRAM_WORD_MAX);
+    size_t n = 1 + pa_text_decode(word, cps + 1, PA_GRAM_WORD_MAX), count = 0;
     cps[n++] = ' ';
     for (size_t len = 1; len <= PA_NGRAM_MAX; len++) {
         for (size_t i = 0; i + len <= n; i++) {
             if (len == 1 && cps[i] == ' ')
                 continue;
-            fn(ctx, gram_key(cps + i, len));
+            keys[count++] = gram_key(cps + i, len);
         }
     }
+    return count;
 }
 
 /* ---- learning ------------------------------------------------------------- */
-
-typedef struct {
-    pa_langid *m;
-    size_t lang;
-    pa_script script;
-} train_ctx;
-
-static void train_gram(void *ctx, uint64_t gram)
-{
-    train_ctx *t = ctx;
-    count_gram(t->m, gram, t->lang, t->script);
-}
 
 /* Learns the letters and words of tokens, in language l; flags say where
  * the words come from (WORD_*). */
@@ -181,8 +173,10 @@ static void train_tokens(pa_langid *m, size_t l, const pa_tokens *toks, unsigned
 {
     for (size_t i = 0; i < toks->count; i++) {
         const pa_token *tok = &toks->items[i];
-        train_ctx t = {m, l, tok->script};
-        for_each_gram(tok->surface, train_gram, &t);
+        uint64_t grams[PA_GRAMS_MAX];
+        size_t n = gram_keys(tok->surface, grams);
+        for (size_t g = 0; g < n; g++)
+            count_gram(m, grams[g], l, tok->script);
         count_word(m, tok->folded, l, tok->script, flags);
         m->script_chars[l][tok->script] += tok->chars;
     }
@@ -269,22 +263,26 @@ int pa_langid_writes(const pa_langid *m, int l, pa_script s)
 
 /* ---- reading ---------------------------------------------------------------- */
 
-typedef struct {
-    const pa_langid *m;
-    pa_script script;
-    double *score;
-} score_ctx;
-
-static void score_gram(void *ctx, uint64_t gram)
+/* Adds the n-grams of a word, in script s, to score. A word's grams and
+ * their figures lie all over the tables: each step asks the memory for all
+ * it will read before reading any. */
+static void score_grams(const pa_langid *m, const char *word, pa_script s, double *score)
 {
-    score_ctx *c = ctx;
-    const pa_langid *m = c->m;
-    long row = pa_map64_get(&m->grams.gram_rows, gram, -1);
-    if (row < 0)
-        return; /* seen in no language: it favours only the least-read one */
-    const double *p = m->grams.log_p + ((size_t)row * PA_SCRIPTS + c->script) * m->n_langs;
-    for (size_t l = 0; l < m->n_langs; l++)
-        c->score[l] += p[l];
+    uint64_t grams[PA_GRAMS_MAX];
+    const double *figures[PA_GRAMS_MAX];
+    size_t n = gram_keys(word, grams), found = 0;
+    for (size_t g = 0; g < n; g++)
+        pa_map64_prefetch(&m->grams.gram_rows, grams[g]);
+    for (size_t g = 0; g < n; g++) {
+        long row = pa_map64_get(&m->grams.gram_rows, grams[g], -1);
+        if (row < 0)
+            continue; /* seen in no language: it favours only the least-read one */
+        figures[found] = m->grams.log_p + ((size_t)row * PA_SCRIPTS + s) * m->n_langs;
+        __builtin_prefetch(figures[found++]);
+    }
+    for (size_t g = 0; g < found; g++)
+        for (size_t l = 0; l < m->n_langs; l++)
+            score[l] += figures[g][l];
 }
 
 static void score_word(const pa_langid *m, const pa_token *t, double *score)
@@ -502,12 +500,11 @@ static void guess(const pa_langid *m, const pa_tokens *tokens, const unsigned *n
                   pa_langid_result *r)
 {
     double score[PA_LANG_MAX] = {0};
-    score_ctx ctx = {m, r->script, score};
     for (size_t i = 0; i < tokens->count; i++) {
         const pa_token *t = &tokens->items[i];
         if (!speaks(t, name_langs_of(m, t, name_langs, i)) || t->script != r->script)
             continue;
-        for_each_gram(t->surface, score_gram, &ctx);
+        score_grams(m, t->surface, r->script, score);
         score_word(m, t, score);
         r->evidence++;
     }

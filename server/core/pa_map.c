@@ -171,11 +171,16 @@ void pa_map64_clear(pa_map64 *m)
 }
 
 /* The keys are packed code points: mixed, so that their low bits spread. */
+static size_t home64(const pa_map64 *m, uint64_t key)
+{
+    uint64_t h = key * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(h ^ (h >> 29)) & (m->capacity - 1);
+}
+
 static size_t slot64_of(const pa_map64 *m, uint64_t key)
 {
     size_t mask = m->capacity - 1;
-    uint64_t h = key * UINT64_C(0x9E3779B97F4A7C15);
-    size_t i = (size_t)(h ^ (h >> 29)) & mask;
+    size_t i = home64(m, key);
     while (m->slots[i].key && m->slots[i].key != key)
         i = (i + 1) & mask;
     return i;
@@ -213,4 +218,10 @@ long pa_map64_get(const pa_map64 *m, uint64_t key, long dflt)
         return dflt;
     size_t i = slot64_of(m, key);
     return m->slots[i].key ? m->slots[i].value : dflt;
+}
+
+void pa_map64_prefetch(const pa_map64 *m, uint64_t key)
+{
+    if (m->capacity)
+        __builtin_prefetch(&m->slots[home64(m, key)]);
 }

@@ -63,6 +63,9 @@ void pa_map64_clear(pa_map64 *m);
 void pa_map64_put(pa_map64 *m, uint64_t key, long value);
 /* Returns the value of key, or dflt when absent. */
 long pa_map64_get(const pa_map64 *m, uint64_t key, long dflt);
+/* Asks the memory for the slot where key would be first looked for: a
+ * hint, for lookups of many keys, issued before them. */
+void pa_map64_prefetch(const pa_map64 *m, uint64_t key);
 
 /* FNV-1a over a NUL-terminated string, for content digests: stable across
  * builds and machines, and able to hash a text in pieces (pa_hash_bytes
