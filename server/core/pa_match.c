@@ -70,6 +70,7 @@ typedef struct {
     const pa_locale *loc; /* its processing settings and stopwords */
     pa_map stems;         /* surface form of a content word of the examples → stem_text index */
     const char **stem_text;
+    long *stem_feature; /* per stem_text, its feature id (-1: none), once built */
     size_t n_stems;
     /* The typo corrector's candidates, the words then the stopwords, indexed
      * by edit neighbourhood: all of them for one edit, and for two edits
@@ -93,6 +94,7 @@ struct pa_index {
 
 typedef struct {
     const char *text[PA_FEATURE_MAX]; /* feature strings (borrowed or in scratch) */
+    long id[PA_FEATURE_MAX];          /* its id in the index when analysis looked it up, else -1 */
     double factor[PA_FEATURE_MAX];    /* 1, or less for corrected words */
     size_t n;
     double unknown;       /* weight of the words nobody knows */
@@ -102,12 +104,15 @@ typedef struct {
     char scratch[PA_FEATURE_MAX][PA_WORD_MAX];
 } analysis;
 
-static void add_feature(analysis *a, const char *text, double factor)
+/* Adds a feature (its id when known, else -1) unless a has it already. */
+static void add_feature(analysis *a, const char *text, long id, double factor)
 {
     for (size_t i = 0; i < a->n; i++) {
         if (!strcmp(a->text[i], text)) {
             if (factor > a->factor[i])
                 a->factor[i] = factor;
+            if (a->id[i] < 0)
+                a->id[i] = id;
             return;
         }
     }
@@ -115,6 +120,7 @@ static void add_feature(analysis *a, const char *text, double factor)
         return;
     pa_text_copy(a->scratch[a->n], PA_WORD_MAX, text);
     a->text[a->n] = a->scratch[a->n];
+    a->id[a->n] = id;
     a->factor[a->n++] = factor;
 }
 
@@ -308,13 +314,20 @@ static const char *compute_stem(const lang_index *li, pa_stemmer *st, const char
     return out;
 }
 
+/* What stem_word tells of a word's feature id besides its text. */
+enum { FEATURE_NOT_LOOKED_UP = -2 };
+
 /* Writes the feature of a word into out and returns out, from the cache of
- * the examples' words when it is one of them. folded is the word's folded
- * form when the caller has it (a token's), else NULL. */
+ * the examples' words when it is one of them; *id (when not NULL) is then
+ * the feature's id in the built index, or -1 when it has none, else
+ * FEATURE_NOT_LOOKED_UP. folded is the word's folded form when the caller
+ * has it (a token's), else NULL. */
 static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *surface,
-                             const char *folded, char out[PA_WORD_MAX])
+                             const char *folded, char out[PA_WORD_MAX], long *id)
 {
     long cached = pa_map_get(&li->stems, surface, -1);
+    if (id)
+        *id = cached >= 0 && li->stem_feature ? li->stem_feature[cached] : FEATURE_NOT_LOOKED_UP;
     if (cached < 0)
         return compute_stem(li, st, surface, folded, out);
     pa_text_copy(out, PA_WORD_MAX, li->stem_text[cached]);
@@ -341,9 +354,16 @@ static void remember_stems(lang_index *li, pa_stemmer *st, const pa_tokens *t, s
     }
 }
 
-static int known(const lang_index *li, const char *stem)
+/* The id of a feature in the index, or -1. */
+static long feature_id(const lang_index *li, const char *feature)
 {
-    return pa_map_get(&li->features, stem, -1) >= 0;
+    return pa_map_get(&li->features, feature, -1);
+}
+
+/* The same, for a stem that stem_word may have looked up already. */
+static long stem_feature_id(const lang_index *li, const char *stem, long looked_up)
+{
+    return looked_up == FEATURE_NOT_LOOKED_UP ? feature_id(li, stem) : looked_up;
 }
 
 /* Adds a content word's feature to a: its stem when the index knows it (or
@@ -357,18 +377,20 @@ static void analyse_word(const lang_index *li, const pa_token *tok, pa_stemmer *
     a->content++;
     const char *w = tok->folded;
     char left[PA_WORD_MAX], right[PA_WORD_MAX], stem[PA_WORD_MAX], part[PA_WORD_MAX];
-    stem_word(li, st, tok->surface, tok->folded, stem);
-    if (building || known(li, stem)) {
-        add_feature(a, stem, 1);
+    long id;
+    stem_word(li, st, tok->surface, tok->folded, stem, &id);
+    id = building ? -1 : stem_feature_id(li, stem, id);
+    if (building || id >= 0) {
+        add_feature(a, stem, id, 1);
         if (building && split_compound(li, w, left, right)) {
-            add_feature(a, stem_word(li, st, left, NULL, part), 1);
-            add_feature(a, stem_word(li, st, right, NULL, part), 1);
+            add_feature(a, stem_word(li, st, left, NULL, part, NULL), -1, 1);
+            add_feature(a, stem_word(li, st, right, NULL, part, NULL), -1, 1);
         }
         return;
     }
     if (split_compound(li, w, left, right)) {
-        add_feature(a, stem_word(li, st, left, NULL, part), 1);
-        add_feature(a, stem_word(li, st, right, NULL, part), 1);
+        add_feature(a, stem_word(li, st, left, NULL, part, NULL), -1, 1);
+        add_feature(a, stem_word(li, st, right, NULL, part, NULL), -1, 1);
         return;
     }
     int fix_is_stopword = 0;
@@ -377,8 +399,13 @@ static void analyse_word(const lang_index *li, const pa_token *tok, pa_stemmer *
         a->content--;
         return;
     }
-    if (fix && known(li, stem_word(li, st, fix, NULL, part))) {
-        add_feature(a, part, CORRECTED_FACTOR);
+    if (fix) {
+        long looked_up;
+        stem_word(li, st, fix, NULL, part, &looked_up);
+        id = stem_feature_id(li, part, looked_up);
+    }
+    if (fix && id >= 0) {
+        add_feature(a, part, id, CORRECTED_FACTOR);
         a->corrected++;
         return;
     }
@@ -407,8 +434,9 @@ static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens
                 f[0] = '#';
                 pa_text_copy(f + 1, sizeof f - 1, k->names[name_of[i]].id);
                 a->content++;
-                if (building || known(li, f))
-                    add_feature(a, f, 1);
+                long id = building ? -1 : feature_id(li, f);
+                if (building || id >= 0)
+                    add_feature(a, f, id, 1);
                 else /* a town no example names */
                     a->unknown_names += unknown_weight;
             }
@@ -704,6 +732,9 @@ static void build_language(pa_index *idx, size_t l)
     pa_stemmer *st = pa_stemmer_new(li->loc->stemmer); /* the loader checked the name */
     build_examples(idx, li, l, st);
     build_postings(idx, li);
+    li->stem_feature = pa_xmalloc((li->n_stems + 1) * sizeof *li->stem_feature);
+    for (size_t i = 0; i < li->n_stems; i++)
+        li->stem_feature[i] = feature_id(li, li->stem_text[i]);
     pa_stemmer_free(st);
 }
 
@@ -807,6 +838,7 @@ void pa_index_free(pa_index *idx)
         pa_map_clear(&li->exact);
         pa_map_clear(&li->stems);
         free(li->stem_text);
+        free(li->stem_feature);
         pa_arena_free(li->arena);
     }
     free(idx->langs);
@@ -824,7 +856,7 @@ const char *pa_match_feature(const pa_index *idx, int lang, const char *word, ch
         char stem[PA_WORD_MAX];
         if (t.count > 0)
             snprintf(out, size, "%s",
-                     stem_word(li, st, t.items[0].surface, t.items[0].folded, stem));
+                     stem_word(li, st, t.items[0].surface, t.items[0].folded, stem, NULL));
         pa_tokens_free(&t);
     }
     pa_stemmer_free(st);
@@ -890,7 +922,7 @@ static void tally_features(const pa_knowledge *k, const lang_index *li, const an
 {
     t->total = unknown;
     for (size_t f = 0; f < a->n; f++) {
-        long id = pa_map_get(&li->features, a->text[f], -1);
+        long id = a->id[f] >= 0 ? a->id[f] : feature_id(li, a->text[f]);
         if (id < 0)
             continue;
         double w = li->weight[id] * a->factor[f];
@@ -1130,7 +1162,7 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
         char f[PA_WORD_MAX];
         f[0] = '#';
         pa_text_copy(f + 1, sizeof f - 1, idx->k->names[context_name].id);
-        add_feature(a, f, 1);
+        add_feature(a, f, -1, 1);
         out->region_only[out->n_names] = 0;
         out->names[out->n_names++] = context_name;
         out->from_context = 1;
