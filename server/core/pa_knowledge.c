@@ -948,13 +948,15 @@ typedef struct {
 typedef struct {
     pa_map examples;         /* folded example + language → its index in keys */
     pa_map ids;              /* intent id → index */
-    char **keys;             /* owned copies of the example keys */
+    const char **keys;       /* the example keys, in key_arena */
     size_t *key_owner;       /* the intent of each key's first example */
     int *key_line, *key_col; /* where that example stands, for duplicate reports */
     size_t n_keys, cap_keys;
     pending_suggestions *pending;
-    char **where;       /* "path:line:col" of each intent's id, for duplicate reports */
-    int ids_unreliable; /* a file did not parse or an id is repeated */
+    char **where;           /* "path:line:col" of each intent's id, for duplicate reports */
+    int ids_unreliable;     /* a file did not parse or an id is repeated */
+    pa_arena *key_arena;    /* the keys, while the intents load */
+    pa_tokenizer tokenizer; /* reused from one example to the next */
 } intent_state;
 
 static int valid_id(const char *id)
@@ -984,6 +986,18 @@ static void report_duplicate_example(const pa_knowledge *k, doc *d, const intent
                   PA_DIAG_ARGS(PA_TEXT("intent", owner->id), PA_TEXT("where", where)));
 }
 
+/* The key of an example in st->examples: its language and folded text,
+ * in st->key_arena. */
+static const char *example_key(intent_state *st, const char *code, const pa_tokens *t)
+{
+    size_t code_len = strlen(code), text_len = pa_text_join_folded_to(t, NULL, 0);
+    char *key = pa_arena_alloc(st->key_arena, code_len + text_len + 2);
+    memcpy(key, code, code_len);
+    key[code_len] = '\x1f';
+    pa_text_join_folded_to(t, key + code_len + 1, text_len + 1);
+    return key;
+}
+
 static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t index,
                                  json_t *examples)
 {
@@ -1008,16 +1022,13 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
             strings_of(b, d, list, ptr, "term.example", PA_EXAMPLE_MAX_CHARS, 0, &il->n_examples);
         il->example_lines = pa_arena_alloc(k->arena, (il->n_examples + 1) * sizeof(int));
         il->example_columns = pa_arena_alloc(k->arena, (il->n_examples + 1) * sizeof(int));
-        il->example_tokens = pa_xcalloc(il->n_examples + 1, sizeof *il->example_tokens);
+        il->example_tokens = pa_arena_alloc(k->arena, (il->n_examples + 1) * sizeof(pa_tokens));
         for (size_t i = 0; i < il->n_examples; i++) {
             pa_tokens *t = &il->example_tokens[i];
-            pa_text_tokenize(il->examples[i], strlen(il->examples[i]), t); /* valid: checked */
-            pa_tokens_compact(t);
-            char *folded = pa_text_join_folded(t);
-            size_t n = strlen(folded) + strlen(code) + 2;
-            char *key = pa_xmalloc(n);
-            snprintf(key, n, "%s\x1f%s", code, folded);
-            free(folded);
+            /* valid: checked */
+            pa_tokenizer_run(&st->tokenizer, il->examples[i], strlen(il->examples[i]));
+            pa_tokens_copy(&st->tokenizer.tokens, k->arena, t);
+            const char *key = example_key(st, code, t);
             long first = pa_map_get(&st->examples, key, -1);
             char iptr[PA_POINTER_MAX];
             pa_text_copy(iptr, PA_POINTER_MAX, ptr);
@@ -1025,7 +1036,6 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
             doc_position(d, iptr, &il->example_lines[i], &il->example_columns[i]);
             if (first >= 0) {
                 report_duplicate_example(k, d, st, (size_t)first, index, iptr);
-                free(key);
                 continue;
             }
             if (st->n_keys == st->cap_keys) {
@@ -1406,6 +1416,8 @@ static void load_intents(builder *b, const char *dir)
     }
     k->intents = pa_arena_alloc(k->arena, n * sizeof *k->intents);
     intent_state st = {0};
+    st.key_arena = pa_arena_new();
+    pa_tokenizer_init(&st.tokenizer);
     pa_map_init(&st.examples);
     pa_map_init(&st.ids);
     st.pending = pa_xcalloc(n, sizeof *st.pending);
@@ -1439,8 +1451,8 @@ static void load_intents(builder *b, const char *dir)
         free(st.pending[i].cols);
         free(st.where[i]);
     }
-    for (size_t i = 0; i < st.n_keys; i++)
-        free(st.keys[i]);
+    pa_arena_free(st.key_arena);
+    pa_tokenizer_clear(&st.tokenizer);
     free(st.keys);
     free(st.key_owner);
     free(st.key_line);
@@ -1487,14 +1499,6 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
 
 void pa_knowledge_clear(pa_knowledge *k)
 {
-    for (size_t i = 0; i < k->n_intents; i++) {
-        for (size_t l = 0; l < k->n_locales; l++) {
-            pa_intent_lang *il = &k->intents[i].langs[l];
-            for (size_t e = 0; il->example_tokens && e < il->n_examples; e++)
-                pa_tokens_free(&il->example_tokens[e]);
-            free(il->example_tokens);
-        }
-    }
     for (size_t l = 0; l < k->n_locales; l++) {
         pa_locale *loc = &k->locales[l];
         pa_map_clear(&loc->stopword_set);

@@ -118,8 +118,8 @@ typedef struct {
 typedef struct {
     const char **examples;
     int *example_lines, *example_columns; /* where each example stands in source */
-    /* each example tokenized, once, when loaded: the builders of the names,
-     * the language models and the index read these */
+    /* each example tokenized, once, when loaded, in the arena: the builders
+     * of the names, the language models and the index read these */
     pa_tokens *example_tokens;
     size_t n_examples;
     const char **answers; /* variants of one answer; at least one */

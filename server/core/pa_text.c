@@ -330,27 +330,22 @@ static size_t next_cp(const char *s, uint32_t *cp)
     return 4;
 }
 
-/* Folds text made of the table's code points; NULL when one is not. */
-static char *fold_known(const char *s, size_t len, int light, size_t *out_len, size_t *chars)
+/* Writes the light fold (case-folded, NFKC) of text made of the table's
+ * code points into b, from its start; 0 when a code point is not one of
+ * the table's (b's content is then undefined), else 1. */
+static int fold_known(const char *s, size_t len, buf *b)
 {
-    buf b = {0};
-    buf_put(&b, "", 0);
-    size_t count = 0;
+    b->len = 0;
+    buf_put(b, "", 0);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         i += next_cp(s + i, &cp);
         const cp_fold *f = known_fold(cp);
-        if (!f) {
-            free(b.data);
-            return NULL;
-        }
-        buf_put(&b, light ? f->light : f->fold, light ? f->light_len : f->fold_len);
-        count += f->fold_chars;
+        if (!f)
+            return 0;
+        buf_put(b, f->light, f->light_len);
     }
-    *out_len = b.len;
-    if (chars)
-        *chars = count;
-    return b.data;
+    return 1;
 }
 
 /* Appends the folded form of one token's surface form (valid UTF-8, already
@@ -384,23 +379,25 @@ static void fold_into(buf *b, const char *surface, size_t len, int use_table, si
     free(slow);
 }
 
-void pa_tokens_compact(pa_tokens *t)
+void pa_tokens_copy(const pa_tokens *src, pa_arena *arena, pa_tokens *dst)
 {
-    if (!t->count)
-        return;
     size_t end = 0; /* the strings end after the last token's surface */
-    for (size_t i = 0; i < t->count; i++) {
-        size_t at = (size_t)(t->items[i].surface - t->strings) + strlen(t->items[i].surface) + 1;
+    for (size_t i = 0; i < src->count; i++) {
+        const char *surface = src->items[i].surface;
+        size_t at = (size_t)(surface - src->strings) + strlen(surface) + 1;
         if (at > end)
             end = at;
     }
-    char *strings = pa_xrealloc(t->strings, end);
-    for (size_t i = 0; i < t->count; i++) {
-        t->items[i].surface = strings + (t->items[i].surface - t->strings);
-        t->items[i].folded = strings + (t->items[i].folded - t->strings);
+    dst->count = src->count;
+    dst->items = pa_arena_alloc(arena, (src->count + 1) * sizeof *dst->items);
+    dst->strings = pa_arena_alloc(arena, end + 1);
+    if (end)
+        memcpy(dst->strings, src->strings, end);
+    for (size_t i = 0; i < src->count; i++) {
+        dst->items[i] = src->items[i];
+        dst->items[i].surface = dst->strings + (src->items[i].surface - src->strings);
+        dst->items[i].folded = dst->strings + (src->items[i].folded - src->strings);
     }
-    t->strings = strings;
-    t->items = pa_xrealloc(t->items, t->count * sizeof *t->items);
 }
 
 void pa_tokens_free(pa_tokens *t)
@@ -414,16 +411,13 @@ void pa_tokens_free(pa_tokens *t)
     t->count = 0;
 }
 
-/* Where a token's strings will be in the list's buffer, which may still
- * move as it grows. */
-typedef struct {
-    size_t surface, folded;
-} token_at;
-
+/* The buffers of a pa_tokenizer, as this file works with them. */
 typedef struct {
     pa_tokens *out;
-    size_t cap;
-    token_at *at;
+    size_t *cap; /* tokens out->items and *at have room for */
+    /* per token, where its surface and folded forms will be in strings,
+     * which may still move as it grows */
+    size_t **at;
     buf strings;
     int use_table;
 } token_list;
@@ -431,10 +425,10 @@ typedef struct {
 static void push_token(token_list *l, const char *s, size_t len, pa_script script)
 {
     pa_tokens *t = l->out;
-    if (t->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        t->items = pa_xrealloc(t->items, l->cap * sizeof *t->items);
-        l->at = pa_xrealloc(l->at, l->cap * sizeof *l->at);
+    if (t->count == *l->cap) {
+        *l->cap = *l->cap ? *l->cap * 2 : 16;
+        t->items = pa_xrealloc(t->items, *l->cap * sizeof *t->items);
+        *l->at = pa_xrealloc(*l->at, *l->cap * 2 * sizeof **l->at);
     }
     size_t folded = l->strings.len, chars = 0;
     fold_into(&l->strings, s, len, l->use_table, &chars);
@@ -446,7 +440,8 @@ static void push_token(token_list *l, const char *s, size_t len, pa_script scrip
     size_t surface = l->strings.len;
     buf_put(&l->strings, s, len);
     buf_put(&l->strings, "", 1);
-    l->at[t->count] = (token_at){surface, folded};
+    (*l->at)[2 * t->count] = surface;
+    (*l->at)[2 * t->count + 1] = folded;
     t->items[t->count] = (pa_token){NULL, NULL, chars, script};
     t->count++;
 }
@@ -457,51 +452,52 @@ static void finish_tokens(token_list *l)
     pa_tokens *t = l->out;
     t->strings = l->strings.data;
     for (size_t i = 0; i < t->count; i++) {
-        t->items[i].surface = t->strings + l->at[i].surface;
-        t->items[i].folded = t->strings + l->at[i].folded;
+        t->items[i].surface = t->strings + (*l->at)[2 * i];
+        t->items[i].folded = t->strings + (*l->at)[2 * i + 1];
     }
-    free(l->at);
 }
 
-/* Case-folds text as utf8proc would with the options below; ASCII text only
- * needs its capitals lowered (nothing in ASCII decomposes or is ignorable),
- * and the table knows the other common code points. */
-static utf8proc_ssize_t case_fold(const char *text, size_t len, int use_table,
-                                  utf8proc_uint8_t **out)
+/* Case-folds text into light as utf8proc would with the options below;
+ * ASCII text only needs its capitals lowered (nothing in ASCII decomposes
+ * or is ignorable), and the table knows the other common code points. */
+static void case_fold(const char *text, size_t len, int use_table, buf *light)
 {
-    if (!use_table || !is_ascii(text, len)) {
-        size_t n;
-        char *known = use_table ? fold_known(text, len, 1, &n, NULL) : NULL;
-        if (known) {
-            *out = (utf8proc_uint8_t *)known;
-            return (utf8proc_ssize_t)n;
-        }
-        return map_valid(text, len, out,
-                         UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+    light->len = 0;
+    if (use_table && is_ascii(text, len)) {
+        buf_put(light, text, len);
+        for (size_t i = 0; i < len; i++)
+            if (light->data[i] >= 'A' && light->data[i] <= 'Z')
+                light->data[i] += 32;
+        return;
     }
-    *out = pa_xmalloc(len + 1);
-    for (size_t i = 0; i < len; i++)
-        (*out)[i] = (utf8proc_uint8_t)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
-    (*out)[len] = '\0';
-    return (utf8proc_ssize_t)len;
+    if (use_table && fold_known(text, len, light))
+        return;
+    utf8proc_uint8_t *mapped = NULL;
+    utf8proc_ssize_t n =
+        map_valid(text, len, &mapped,
+                  UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+    light->len = 0;
+    buf_put(light, mapped, (size_t)n);
+    free(mapped);
 }
 
-static int tokenize(const char *text, size_t len, int use_table, pa_tokens *out)
+static int tokenize(pa_tokenizer *z, const char *text, size_t len, int use_table)
 {
-    out->items = NULL;
-    out->strings = NULL;
+    pa_tokens *out = &z->tokens;
     out->count = 0;
     if (!pa_text_is_valid(text, len))
         return -1;
-    utf8proc_uint8_t *light = NULL;
-    utf8proc_ssize_t n = case_fold(text, len, use_table, &light);
-    token_list list = {.out = out, .use_table = use_table};
+    buf light = {z->light, 0, z->light_cap};
+    case_fold(text, len, use_table, &light);
+    z->light = light.data;
+    z->light_cap = light.cap;
+    token_list list = {out, &z->cap, &z->at, {z->strings, 0, z->strings_cap}, use_table};
     call_once(&fold_table_once, build_fold_table);
-    utf8proc_ssize_t start = -1;
+    utf8proc_ssize_t start = -1, n = (utf8proc_ssize_t)light.len;
     pa_script script = PA_SCRIPT_OTHER;
     for (utf8proc_ssize_t i = 0; i <= n;) {
         uint32_t cp = 0;
-        size_t k = i < n ? next_cp((const char *)light + i, &cp) : 1; /* light is valid */
+        size_t k = i < n ? next_cp(light.data + i, &cp) : 1; /* light is valid */
         pa_script cp_script = PA_SCRIPT_OTHER;
         int inside = i < n && token_char_of(cp, &cp_script);
         if (inside && start < 0) {
@@ -510,24 +506,65 @@ static int tokenize(const char *text, size_t len, int use_table, pa_tokens *out)
         } else if (inside && script == PA_SCRIPT_OTHER) {
             script = cp_script;
         } else if (!inside && start >= 0) {
-            push_token(&list, (const char *)light + start, (size_t)(i - start), script);
+            push_token(&list, light.data + start, (size_t)(i - start), script);
             start = -1;
         }
         i += (utf8proc_ssize_t)k;
     }
     finish_tokens(&list);
-    free(light);
+    z->strings = list.strings.data;
+    z->strings_cap = list.strings.cap;
+    return 0;
+}
+
+void pa_tokenizer_init(pa_tokenizer *z)
+{
+    memset(z, 0, sizeof *z);
+}
+
+void pa_tokenizer_clear(pa_tokenizer *z)
+{
+    if (!z)
+        return;
+    free(z->tokens.items);
+    free(z->strings);
+    free(z->light);
+    free(z->at);
+    pa_tokenizer_init(z);
+}
+
+int pa_tokenizer_run(pa_tokenizer *z, const char *text, size_t len)
+{
+    return tokenize(z, text, len, 1);
+}
+
+/* Tokenizes into a list of its own: the tokenizer's buffers become the
+ * list's. */
+static int tokenize_alone(const char *text, size_t len, int use_table, pa_tokens *out)
+{
+    pa_tokenizer z;
+    pa_tokenizer_init(&z);
+    int rc = tokenize(&z, text, len, use_table);
+    free(z.light);
+    free(z.at);
+    if (rc != 0) {
+        free(z.tokens.items);
+        free(z.strings);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    *out = z.tokens;
     return 0;
 }
 
 int pa_text_tokenize(const char *text, size_t len, pa_tokens *out)
 {
-    return tokenize(text, len, 1, out);
+    return tokenize_alone(text, len, 1, out);
 }
 
 int pa_text_tokenize_by_utf8proc(const char *text, size_t len, pa_tokens *out)
 {
-    return tokenize(text, len, 0, out);
+    return tokenize_alone(text, len, 0, out);
 }
 
 char *pa_text_join_folded(const pa_tokens *t)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pa_arena.h"
+
 typedef enum { PA_SCRIPT_OTHER, PA_SCRIPT_LATIN, PA_SCRIPT_ARABIC } pa_script;
 
 typedef struct {
@@ -44,9 +46,28 @@ int pa_text_tokenize(const char *text, size_t len, pa_tokens *out);
  * tokenizer folds the common code points from a table computed once with
  * utf8proc instead; this is what tests compare it with. */
 int pa_text_tokenize_by_utf8proc(const char *text, size_t len, pa_tokens *out);
-/* Gives back the room the list's arrays were grown with: for lists kept
- * long (the examples' tokens a knowledge keeps). */
-void pa_tokens_compact(pa_tokens *t);
+/* Room for tokenizing, reused from one text to the next: tokenizing with
+ * it allocates only while texts need more room than it has held. Zero it
+ * with pa_tokenizer_init; free what it holds with pa_tokenizer_clear. */
+typedef struct {
+    pa_tokens tokens; /* the last text's tokens, in the room below */
+    size_t cap;       /* of tokens.items and at */
+    char *strings, *light;
+    size_t strings_cap, light_cap;
+    size_t *at; /* per token, where its two strings go while they grow */
+} pa_tokenizer;
+
+void pa_tokenizer_init(pa_tokenizer *z);
+/* Frees the room. Accepts NULL. */
+void pa_tokenizer_clear(pa_tokenizer *z);
+/* Tokenizes as pa_text_tokenize, into z->tokens, which stay valid until
+ * the next call with z (do not free them: z owns them). Returns 0, or -1
+ * when the text is not valid UTF-8 (z->tokens is then empty). */
+int pa_tokenizer_run(pa_tokenizer *z, const char *text, size_t len);
+/* Copies src into arena, its arrays exactly sized, as dst: for lists kept
+ * as long as the arena (the examples' tokens a knowledge keeps). Never
+ * free dst with pa_tokens_free: the arena owns it. */
+void pa_tokens_copy(const pa_tokens *src, pa_arena *arena, pa_tokens *dst);
 /* Frees the tokens' strings and array. Accepts NULL and empty lists. */
 void pa_tokens_free(pa_tokens *t);
 

@@ -78,6 +78,46 @@ static void test_join_into_buffer(void **state)
     }
 }
 
+/* 1 when two token lists hold the same tokens. */
+static int same_tokens(const pa_tokens *a, const pa_tokens *b)
+{
+    if (a->count != b->count)
+        return 0;
+    for (size_t i = 0; i < a->count; i++)
+        if (strcmp(a->items[i].surface, b->items[i].surface) ||
+            strcmp(a->items[i].folded, b->items[i].folded) ||
+            a->items[i].chars != b->items[i].chars || a->items[i].script != b->items[i].script)
+            return 0;
+    return 1;
+}
+
+/* One tokenizer over every case, long and short texts in turn, and its
+ * tokens copied into an arena: the same tokens as a list of their own. */
+static void test_tokenizer_reuse(void **state)
+{
+    (void)state;
+    pa_tokenizer z;
+    pa_tokenizer_init(&z);
+    pa_arena *arena = pa_arena_new();
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof fold_cases / sizeof *fold_cases; i++) {
+            const char *in =
+                fold_cases[round ? sizeof fold_cases / sizeof *fold_cases - 1 - i : i].input;
+            pa_tokens alone, copy;
+            assert_int_equal(pa_text_tokenize(in, strlen(in), &alone), 0);
+            assert_int_equal(pa_tokenizer_run(&z, in, strlen(in)), 0);
+            EXPECT_INT(in, "same tokens", same_tokens(&z.tokens, &alone), 1);
+            pa_tokens_copy(&z.tokens, arena, &copy);
+            EXPECT_INT(in, "same copy", same_tokens(&copy, &alone), 1);
+            pa_tokens_free(&alone);
+        }
+    }
+    EXPECT_INT("invalid", "run", pa_tokenizer_run(&z, "a\xff", 2), -1);
+    EXPECT_INT("invalid", "count", (long)z.tokens.count, 0);
+    pa_arena_free(arena);
+    pa_tokenizer_clear(&z);
+}
+
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -203,9 +243,13 @@ static void test_table_same_as_utf8proc(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fold),         cmocka_unit_test(test_join_into_buffer),
-        cmocka_unit_test(test_invalid_utf8), cmocka_unit_test(test_surface_keeps_accents),
-        cmocka_unit_test(test_distance),     cmocka_unit_test(test_table_same_as_utf8proc),
+        cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_join_into_buffer),
+        cmocka_unit_test(test_tokenizer_reuse),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_surface_keeps_accents),
+        cmocka_unit_test(test_distance),
+        cmocka_unit_test(test_table_same_as_utf8proc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
