@@ -182,25 +182,22 @@ static void train_tokens(pa_langid *m, size_t l, const pa_tokens *toks, unsigned
     }
 }
 
-static void train_text(pa_langid *m, size_t l, const char *text, unsigned flags)
+static void train_text(pa_langid *m, pa_tokenizer *z, size_t l, const char *text, unsigned flags)
 {
-    pa_tokens toks;
-    if (pa_text_tokenize(text, strlen(text), &toks) != 0)
-        return;
-    train_tokens(m, l, &toks, flags);
-    pa_tokens_free(&toks);
+    if (pa_tokenizer_run(z, text, strlen(text)) == 0)
+        train_tokens(m, l, &z->tokens, flags);
 }
 
-static void train_language(pa_langid *m, const pa_knowledge *k, size_t l)
+static void train_language(pa_langid *m, pa_tokenizer *z, const pa_knowledge *k, size_t l)
 {
     const pa_locale *loc = &k->locales[l];
     for (size_t i = 0; i < loc->n_stopwords; i++)
-        train_text(m, l, loc->stopwords[i], WORD_STOPWORD | WORD_CONTENT);
+        train_text(m, z, l, loc->stopwords[i], WORD_STOPWORD | WORD_CONTENT);
     /* Chat abbreviations ("vc", "qd") are the language's small words too,
      * though, as a greeting's words, not ones that switch the reply alone:
      * "merci bcp" in the Portuguese chat window is still a thanks there. */
     for (size_t i = 0; i < loc->n_abbreviations; i++)
-        train_text(m, l, loc->abbreviations[i].key, WORD_STOPWORD);
+        train_text(m, z, l, loc->abbreviations[i].key, WORD_STOPWORD);
     for (size_t i = 0; i < loc->n_acknowledgements; i++)
         pa_map_put(&m->acknowledgements, loc->acknowledgements[i], 1);
     for (size_t i = 0; i < k->n_intents; i++) {
@@ -209,7 +206,7 @@ static void train_language(pa_langid *m, const pa_knowledge *k, size_t l)
         for (size_t e = 0; e < il->n_examples; e++)
             train_tokens(m, l, &il->example_tokens[e], flags);
         for (size_t e = 0; e < il->n_answers; e++) /* the bot's words, not a resident's */
-            train_text(m, l, il->answers[e], 0);
+            train_text(m, z, l, il->answers[e], 0);
     }
 }
 
@@ -218,8 +215,11 @@ pa_langid *pa_langid_build(const pa_knowledge *k)
     pa_langid *m = pa_xcalloc(1, sizeof *m);
     m->n_langs = k->n_locales;
     m->keys = pa_arena_new();
+    pa_tokenizer z;
+    pa_tokenizer_init(&z);
     for (size_t l = 0; l < k->n_locales; l++)
-        train_language(m, k, l);
+        train_language(m, &z, k, l);
+    pa_tokenizer_clear(&z);
     finish_table(m, &m->grams, 1); /* the words, few per message, are scored as they come */
     for (size_t o = 0; o < k->n_other_languages; o++)
         for (size_t w = 0; w < k->other_languages[o].n_words; w++)
