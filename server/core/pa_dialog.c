@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 const char *pa_reply_kind_name(pa_reply_kind kind)
 {
@@ -363,29 +364,59 @@ static void follow_subject(const pa_snapshot *s, const pa_session *session, cons
         r->match = with;
 }
 
+/* Each thread tokenizes its questions in room of its own, kept from one
+ * question to the next and freed when the thread ends. */
+static tss_t tokenizer_key;
+static once_flag tokenizer_once = ONCE_FLAG_INIT;
+
+static void free_tokenizer(void *p)
+{
+    pa_tokenizer_clear(p);
+    free(p);
+}
+
+static void make_tokenizer_key(void)
+{
+    if (tss_create(&tokenizer_key, free_tokenizer) != thrd_success)
+        pa_out_of_memory(sizeof tokenizer_key);
+}
+
+static pa_tokenizer *thread_tokenizer(void)
+{
+    call_once(&tokenizer_once, make_tokenizer_key);
+    pa_tokenizer *z = tss_get(tokenizer_key);
+    if (!z) {
+        z = pa_xmalloc(sizeof *z);
+        pa_tokenizer_init(z);
+        if (tss_set(tokenizer_key, z) != thrd_success)
+            pa_out_of_memory(sizeof *z);
+    }
+    return z;
+}
+
 int pa_dialog_ask(const pa_snapshot *s, pa_session *session, const char *text, size_t len,
                   const char *hint, pa_reply *reply)
 {
     memset(reply, 0, sizeof *reply);
     reply->intent = -1;
-    pa_tokens t;
-    if (pa_text_tokenize(text, len, &t) != 0)
+    pa_tokenizer *z = thread_tokenizer();
+    if (pa_tokenizer_run(z, text, len) != 0)
         return -1;
+    const pa_tokens *t = &z->tokens; /* valid until this thread's next question */
     pa_name_spans names;
-    pa_names_find(&s->k, s->names, &t, 1, &names);
-    pa_langid_result lr = pa_langid_detect(s->langid, &t, names.langs);
+    pa_names_find(&s->k, s->names, t, 1, &names);
+    pa_langid_result lr = pa_langid_detect(s->langid, t, names.langs);
     reply->langid = lr;
     if (in_other_language(&lr)) {
         reply->lang = pa_dialog_default_lang(s, session, hint); /* the text says no language */
         name_languages(s, session, reply);
     } else {
         reply->lang = reply_lang(s, session, &lr, hint, &reply->lang_detected);
-        rank(s, &t, &names, &lr, reply);
-        follow_subject(s, session, &t, &names, reply);
+        rank(s, t, &names, &lr, reply);
+        follow_subject(s, session, t, &names, reply);
         decide(s, session, reply);
     }
     pa_name_spans_free(&names);
-    pa_tokens_free(&t);
     session->lang = reply->lang;
     session->turns++;
     return 0;
