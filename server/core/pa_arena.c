@@ -39,31 +39,40 @@ void pa_arena_free(pa_arena *a)
     free(a);
 }
 
-void *pa_arena_alloc(pa_arena *a, size_t size)
+/* size bytes at a multiple of align (a power of two) in the current block,
+ * or in a new one when they do not fit; not zeroed. */
+static void *take(pa_arena *a, size_t size, size_t align)
 {
-    size_t align = alignof(max_align_t);
     if (size > SIZE_MAX - align - sizeof(struct block)) /* rounding up would wrap */
         pa_out_of_memory(size);
-    size = (size + align - 1) & ~(align - 1);
     struct block *b = a->head;
-    if (!b || b->size - b->used < size) {
+    size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+    if (!b || at > b->size || b->size - at < size) {
         size_t cap = size > PA_ARENA_BLOCK ? size : PA_ARENA_BLOCK;
         b = pa_xmalloc(sizeof *b + cap);
         b->size = cap;
         b->used = 0;
         b->next = a->head;
         a->head = b;
+        at = 0;
     }
-    void *p = b->data + b->used;
-    b->used += size;
-    a->used += size;
+    a->used += at + size - b->used;
+    b->used = at + size;
+    return b->data + at;
+}
+
+void *pa_arena_alloc(pa_arena *a, size_t size)
+{
+    void *p = take(a, size, alignof(max_align_t));
     memset(p, 0, size);
     return p;
 }
 
+/* Strings need no alignment: packed end to end, a word takes its length,
+ * not a multiple of sixteen bytes, and is not zeroed before being copied. */
 char *pa_arena_strndup(pa_arena *a, const char *s, size_t len)
 {
-    char *d = pa_arena_alloc(a, len + 1);
+    char *d = take(a, len + 1, 1);
     memcpy(d, s, len);
     d[len] = '\0';
     return d;

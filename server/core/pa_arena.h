@@ -16,7 +16,8 @@ pa_arena *pa_arena_new(void);
 void pa_arena_free(pa_arena *a);
 /* Returns size bytes, zeroed, aligned for any type; owned by the arena. */
 void *pa_arena_alloc(pa_arena *a, size_t size);
-/* Copies len bytes of s and a terminating NUL into the arena. */
+/* Copies len bytes of s and a terminating NUL into the arena, packed after
+ * the previous string (not aligned: text needs none). */
 char *pa_arena_strndup(pa_arena *a, const char *s, size_t len);
 char *pa_arena_strdup(pa_arena *a, const char *s);
 /* Bytes handed out so far (for benchmarks and tests). */
