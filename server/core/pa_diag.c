@@ -107,6 +107,20 @@ void pa_diag_store_arg(const pa_diag_arg *a, pa_diag_item_arg *out)
     out->term = a->kind == PA_DIAG_ARG_TERM;
 }
 
+void pa_diag_append(pa_diag *d, const pa_diag *from)
+{
+    if (!d || from->count == 0)
+        return;
+    if (d->count + from->count > d->capacity) {
+        d->capacity = d->count + from->count;
+        d->items = pa_xrealloc(d->items, d->capacity * sizeof *d->items);
+    }
+    memcpy(d->items + d->count, from->items, from->count * sizeof *d->items);
+    d->count += from->count;
+    d->errors += from->errors;
+    d->warnings += from->warnings;
+}
+
 void pa_diag_report(pa_diag *d, pa_diag_severity sev, pa_diag_msg msg, const char *source, int line,
                     int column, const pa_diag_arg *args, size_t n_args)
 {

@@ -269,6 +269,9 @@ void pa_diag_clear(pa_diag *d);
  * PA_DIAG_ARGS_MAX are dropped. */
 void pa_diag_report(pa_diag *d, pa_diag_severity sev, pa_diag_msg msg, const char *source, int line,
                     int column, const pa_diag_arg *args, size_t n_args);
+/* Appends a copy of every item of from to d (which may be NULL), with its
+ * counts. */
+void pa_diag_append(pa_diag *d, const pa_diag *from);
 /* Copies an argument into the form an item keeps (numbers in digits, values
  * cut at PA_DIAG_ARG_VALUE_MAX bytes on a character's boundary). */
 void pa_diag_store_arg(const pa_diag_arg *arg, pa_diag_item_arg *out);

@@ -738,20 +738,42 @@ static void build_language(pa_index *idx, size_t l)
     pa_stemmer_free(st);
 }
 
-/* The languages not yet taken by a builder thread. */
+/* Work on each of n languages, and the languages no thread took yet. */
 typedef struct {
-    pa_index *idx;
+    void (*work)(void *ctx, size_t l); /* touches only language l's part */
+    void *ctx;
+    size_t n;
     atomic_size_t next;
 } language_queue;
 
-/* A builder thread (POSIX, for pa_snapshot.c's reason): takes languages
+/* A worker thread (POSIX, for pa_snapshot.c's reason): takes languages
  * until none is left. */
-static void *build_languages(void *arg)
+static void *take_languages(void *arg)
 {
     language_queue *q = arg;
-    for (size_t l; (l = atomic_fetch_add(&q->next, 1)) < q->idx->n_langs;)
-        build_language(q->idx, l);
+    for (size_t l; (l = atomic_fetch_add(&q->next, 1)) < q->n;)
+        q->work(q->ctx, l);
     return NULL;
+}
+
+/* Runs work for languages 0 to n - 1 on up to PA_INDEX_THREADS threads,
+ * this one included; on this one alone when no thread can be started. */
+static void for_each_language(size_t n, void (*work)(void *ctx, size_t l), void *ctx)
+{
+    language_queue q = {work, ctx, n, 0};
+    pthread_t helpers[PA_INDEX_THREADS - 1];
+    size_t started = 0;
+    while (started + 1 < PA_INDEX_THREADS && started + 1 < n &&
+           pthread_create(&helpers[started], NULL, take_languages, &q) == 0)
+        started++;
+    take_languages(&q);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(helpers[i], NULL);
+}
+
+static void build_language_of(void *idx, size_t l)
+{
+    build_language(idx, l);
 }
 
 pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names)
@@ -763,15 +785,7 @@ pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names)
     idx->n_intents = k->n_intents;
     idx->unknown_weight = log(1.0 + (double)k->n_intents);
     idx->langs = pa_xcalloc(k->n_locales, sizeof *idx->langs);
-    language_queue q = {idx, 0};
-    pthread_t helpers[PA_INDEX_THREADS - 1];
-    size_t started = 0;
-    while (started + 1 < PA_INDEX_THREADS && started + 1 < idx->n_langs &&
-           pthread_create(&helpers[started], NULL, build_languages, &q) == 0)
-        started++;
-    build_languages(&q); /* with no helper, this thread builds them all */
-    for (size_t i = 0; i < started; i++)
-        pthread_join(helpers[i], NULL);
+    for_each_language(idx->n_langs, build_language_of, idx);
     return idx;
 }
 
@@ -803,10 +817,29 @@ void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag)
     }
 }
 
+/* The confusable pairs of each language, found side by side. */
+typedef struct {
+    const pa_index *idx;
+    pa_diag *found; /* one list per language */
+} confusables_job;
+
+static void find_confusables(void *arg, size_t l)
+{
+    confusables_job *job = arg;
+    warn_confusables(job->idx, l, &job->found[l]);
+}
+
 void pa_match_warn_confusables(const pa_index *idx, pa_diag *diag)
 {
+    confusables_job job = {idx, pa_xcalloc(idx->n_langs + 1, sizeof *job.found)};
     for (size_t l = 0; l < idx->n_langs; l++)
-        warn_confusables(idx, l, diag);
+        pa_diag_init(&job.found[l]);
+    for_each_language(idx->n_langs, find_confusables, &job);
+    for (size_t l = 0; l < idx->n_langs; l++) { /* in the languages' order, as found alone */
+        pa_diag_append(diag, &job.found[l]);
+        pa_diag_clear(&job.found[l]);
+    }
+    free(job.found);
 }
 
 void pa_index_free(pa_index *idx)

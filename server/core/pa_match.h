@@ -57,12 +57,14 @@ enum { PA_INDEX_THREADS = 2 };
  * included), all joined before it returns; builds in this thread alone when
  * no other can be started. */
 pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names);
-/* Adds a warning to diag for each pair of examples of different intents that
- * analyse to nearly the same features: the confusable pairs staff should look
- * at. Compares every pair, so `passerelle check` runs it, not the server. */
 /* Warns (into diag) of each example that names a town of places.json and
  * neither Colombes nor a partner: only that exact wording is answered. */
 void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag);
+/* Adds a warning to diag for each pair of examples of different intents that
+ * analyse to nearly the same features: the confusable pairs staff should
+ * look at, in the languages' order. Reads only the pairs that share a rare
+ * feature, the languages on up to PA_INDEX_THREADS threads; `passerelle
+ * check` runs it, not the server. */
 void pa_match_warn_confusables(const pa_index *idx, pa_diag *diag);
 /* Accepts NULL. */
 void pa_index_free(pa_index *idx);
