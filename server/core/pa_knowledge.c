@@ -284,6 +284,7 @@ typedef struct {
     /* every name variant read so far (names.json, then places.json: a variant
      * may belong to one name only) → its index in its name, and its name */
     pa_map variants, variant_owner;
+    pa_tokenizer tokenizer; /* for the names' variants, one after the other */
 } builder;
 
 /* Reports message msg with its n arguments (PA_DIAG_ARGS) about source. */
@@ -665,23 +666,30 @@ static void load_locales(builder *b, const char *dir)
 
 /* ---- names -------------------------------------------------------------- */
 
-static int variant_from_text(pa_arena *a, const char *text, pa_variant *v)
+/* Fills v from a variant's text and its tokens t, in arena a; -1 when it
+ * has no token. */
+static int variant_from_tokens(pa_arena *a, const char *text, const pa_tokens *t, pa_variant *v)
 {
-    pa_tokens t;
-    if (pa_text_tokenize(text, strlen(text), &t) != 0 || t.count == 0) {
-        pa_tokens_free(&t);
+    if (t->count == 0)
         return -1;
-    }
     v->text = pa_arena_strdup(a, text);
-    v->n_tokens = t.count;
-    v->tokens = pa_arena_alloc(a, t.count * sizeof *v->tokens);
-    v->token_chars = pa_arena_alloc(a, t.count * sizeof *v->token_chars);
-    for (size_t i = 0; i < t.count; i++) {
-        v->tokens[i] = pa_arena_strdup(a, t.items[i].folded);
-        v->token_chars[i] = t.items[i].chars;
+    v->n_tokens = t->count;
+    v->tokens = pa_arena_alloc(a, t->count * sizeof *v->tokens);
+    v->token_chars = pa_arena_alloc(a, t->count * sizeof *v->token_chars);
+    for (size_t i = 0; i < t->count; i++) {
+        v->tokens[i] = pa_arena_strdup(a, t->items[i].folded);
+        v->token_chars[i] = t->items[i].chars;
     }
-    pa_tokens_free(&t);
     return 0;
+}
+
+/* The folded form of tokens t (pa_text_fold's), in arena a. */
+static const char *folded_in(pa_arena *a, const pa_tokens *t)
+{
+    size_t n = pa_text_join_folded_to(t, NULL, 0);
+    char *key = pa_arena_alloc(a, n + 1);
+    pa_text_join_folded_to(t, key, n + 1);
+    return key;
 }
 
 /* seen maps a folded variant to its index in its name, seen_owner to the
@@ -728,9 +736,11 @@ static void load_name(builder *b, doc *d, const char *file_key, const char *id, 
         unsigned mask = l >= 0 ? 1u << l : ~0u;
         for (size_t i = 0; i < n; i++) {
             pa_variant *v = &out->variants[out->n_variants];
-            if (variant_from_text(k->arena, texts[i], v) != 0)
+            const pa_tokens *t = &b->tokenizer.tokens;
+            if (pa_tokenizer_run(&b->tokenizer, texts[i], strlen(texts[i])) != 0 ||
+                variant_from_tokens(k->arena, texts[i], t, v) != 0)
                 continue;
-            char *key = pa_text_fold(texts[i], strlen(texts[i]));
+            const char *key = folded_in(k->arena, t);
             long owner = pa_map_get(seen_owner, key, -1);
             if (owner >= 0 && owner != (long)(out - k->names)) {
                 char iptr[PA_POINTER_MAX];
@@ -739,20 +749,17 @@ static void load_name(builder *b, doc *d, const char *file_key, const char *id, 
                 doc_error(d, PA_DM_NAME_DUPLICATE_VARIANT, iptr, 0,
                           PA_DIAG_ARGS(PA_TEXT("variant", texts[i]),
                                        PA_TEXT("name", k->names[owner].id)));
-                free(key);
                 continue;
             }
             if (owner < 0) {
-                const char *copy = pa_arena_strdup(k->arena, key);
-                pa_map_put(seen, copy, (long)out->n_variants);
-                pa_map_put(seen_owner, copy, (long)(out - k->names));
+                pa_map_put(seen, key, (long)out->n_variants);
+                pa_map_put(seen_owner, key, (long)(out - k->names));
                 v->langs = mask;
                 v->region = region;
                 out->n_variants++;
             } else { /* declared again, in another language */
                 out->variants[pa_map_get(seen, key, 0)].langs |= mask;
             }
-            free(key);
         }
     }
 }
@@ -1472,9 +1479,10 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
     memset(k, 0, sizeof *k);
     k->fallback_links = -1;
     k->arena = pa_arena_new();
-    builder b = {k, diag, 0, 14695981039346656037ULL, {0}, {0}};
+    builder b = {.k = k, .diag = diag, .digest = 14695981039346656037ULL};
     pa_map_init(&b.variants);
     pa_map_init(&b.variant_owner);
+    pa_tokenizer_init(&b.tokenizer);
     load_locales(&b, locales_dir);
     if (k->n_locales > 0) {
         load_shared_file(&b, intents_dir, PA_NAMES_FILE, "names", "regions", read_names);
@@ -1485,6 +1493,7 @@ int pa_knowledge_load(pa_knowledge *k, const char *intents_dir, const char *loca
     }
     pa_map_clear(&b.variants);
     pa_map_clear(&b.variant_owner);
+    pa_tokenizer_clear(&b.tokenizer);
     for (size_t i = 0; i < k->n_intents; i++)
         k->n_answerable += !k->intents[i].fallback;
     if (!b.errors)

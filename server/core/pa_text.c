@@ -390,9 +390,7 @@ void pa_tokens_copy(const pa_tokens *src, pa_arena *arena, pa_tokens *dst)
     }
     dst->count = src->count;
     dst->items = pa_arena_alloc(arena, (src->count + 1) * sizeof *dst->items);
-    dst->strings = pa_arena_alloc(arena, end + 1);
-    if (end)
-        memcpy(dst->strings, src->strings, end);
+    dst->strings = pa_arena_strndup(arena, end ? src->strings : "", end); /* NULs and all */
     for (size_t i = 0; i < src->count; i++) {
         dst->items[i] = src->items[i];
         dst->items[i].surface = dst->strings + (src->items[i].surface - src->strings);
