@@ -207,7 +207,9 @@ static size_t find_names(const pa_knowledge *k, const pa_name_index *idx, int fu
                          const pa_tokens *t, int *name_of, unsigned *langs, unsigned char *region)
 {
     size_t found = 0;
-    name_probe *probes = pa_xmalloc((t->count + 1) * sizeof *probes);
+    name_probe room[PA_NAME_SPANS_INLINE];
+    name_probe *probes =
+        t->count <= PA_NAME_SPANS_INLINE ? room : pa_xmalloc(t->count * sizeof *probes);
     for (size_t i = 0; i < t->count; i++) {
         name_of[i] = -1;
         if (langs)
@@ -230,7 +232,8 @@ static size_t find_names(const pa_knowledge *k, const pa_name_index *idx, int fu
         found += len > 0;
         i += len > 0 ? len : 1;
     }
-    free(probes);
+    if (probes != room)
+        free(probes);
     return found;
 }
 
@@ -327,17 +330,17 @@ static void collect_words(pa_name_index *idx, const pa_knowledge *k)
             const pa_intent_lang *il = &in->langs[l];
             for (size_t e = 0; e < il->n_examples; e++) {
                 const pa_tokens *t = &il->example_tokens[e];
-                int *name_of = pa_xmalloc((t->count + 1) * sizeof *name_of);
-                find_names(k, idx, 0, t, name_of, NULL, NULL);
+                pa_name_spans spans;
+                pa_names_find(k, idx, t, 0, &spans);
                 for (size_t j = 0; j < t->count; j++) {
                     const pa_token *tok = &t->items[j];
-                    if (name_of[j] >= 0 || !pa_locale_is_content_word(&k->locales[l], tok) ||
+                    if (spans.name_of[j] >= 0 || !pa_locale_is_content_word(&k->locales[l], tok) ||
                         pa_map_get(&idx->all_words, tok->folded, 0) ||
                         (in->about && typo_of(k, idx, in->about, tok)))
                         continue;
                     pa_map_put(&idx->all_words, pa_arena_strdup(idx->arena, tok->folded), 1);
                 }
-                free(name_of);
+                pa_name_spans_free(&spans);
             }
         }
     }
@@ -376,18 +379,29 @@ void pa_names_find(const pa_knowledge *k, const pa_name_index *idx, const pa_tok
                    int allow_typos, pa_name_spans *out)
 {
     out->count = t->count;
-    out->name_of = pa_xmalloc((t->count + 1) * sizeof *out->name_of);
-    out->langs = pa_xmalloc((t->count + 1) * sizeof *out->langs);
-    out->region = pa_xmalloc(t->count + 1);
+    if (t->count <= PA_NAME_SPANS_INLINE) {
+        out->name_of = out->inline_name_of;
+        out->langs = out->inline_langs;
+        out->region = out->inline_region;
+    } else {
+        out->name_of = pa_xmalloc(t->count * sizeof *out->name_of);
+        out->langs = pa_xmalloc(t->count * sizeof *out->langs);
+        out->region = pa_xmalloc(t->count);
+    }
     out->found = find_names(k, idx, allow_typos, t, out->name_of, out->langs, out->region);
 }
 
 void pa_name_spans_free(pa_name_spans *spans)
 {
-    free(spans->name_of);
-    free(spans->langs);
-    free(spans->region);
-    memset(spans, 0, sizeof *spans);
+    if (spans->name_of != spans->inline_name_of) {
+        free(spans->name_of);
+        free(spans->langs);
+        free(spans->region);
+    }
+    spans->name_of = NULL;
+    spans->langs = NULL;
+    spans->region = NULL;
+    spans->count = spans->found = 0;
 }
 
 int pa_name_spans_neutral(const pa_name_spans *spans, size_t i)

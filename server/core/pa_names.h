@@ -26,18 +26,27 @@ typedef struct pa_name_index pa_name_index;
 pa_name_index *pa_names_build(const pa_knowledge *k);
 void pa_names_free(pa_name_index *idx);
 
-/* Where the names stand in a question's tokens. */
+/* Tokens of a text whose name spans need no allocation: a question's. */
+enum { PA_NAME_SPANS_INLINE = 48 };
+
+/* Where the names stand in a question's tokens. Up to PA_NAME_SPANS_INLINE
+ * tokens, the arrays point into the struct itself: pass it by address,
+ * never copy it. */
 typedef struct {
     int *name_of;          /* per token: the index of the name it is part of, or -1 */
     unsigned *langs;       /* per token in a name: the languages its variant was declared for */
     unsigned char *region; /* per token in a name: 1 when its variant is a region's */
     size_t count;          /* tokens */
     size_t found;          /* names found */
+    int inline_name_of[PA_NAME_SPANS_INLINE];
+    unsigned inline_langs[PA_NAME_SPANS_INLINE];
+    unsigned char inline_region[PA_NAME_SPANS_INLINE];
 } pa_name_spans;
 
-/* Finds the names in t into *out (free with pa_name_spans_free). Typos are
- * accepted only when allow_typos is set: the index builder, still learning
- * what is a word, asks for exact names. */
+/* Finds the names in t into *out (free with pa_name_spans_free, which
+ * frees only what a longer text needed). Typos are accepted only when
+ * allow_typos is set: the index builder, still learning what is a word,
+ * asks for exact names. */
 void pa_names_find(const pa_knowledge *k, const pa_name_index *idx, const pa_tokens *t,
                    int allow_typos, pa_name_spans *out);
 void pa_name_spans_free(pa_name_spans *spans);
