@@ -92,6 +92,13 @@ struct pa_index {
 
 /* ---- analysis ------------------------------------------------------------ */
 
+/* What turning a word into its feature needs of the calling thread: a
+ * stemmer of the language and room to fold text in. */
+typedef struct {
+    pa_stemmer *stemmer;
+    pa_tokenizer *tokenizer;
+} word_tools;
+
 typedef struct {
     const char *text[PA_FEATURE_MAX]; /* feature strings (borrowed or in scratch) */
     long id[PA_FEATURE_MAX];          /* its id in the index when analysis looked it up, else -1 */
@@ -277,17 +284,29 @@ static void respell(const lang_index *li, const char *word, char out[PA_WORD_MAX
     out[n] = '\0';
 }
 
+/* The folded form of s (pa_text_fold's), in room when it fits, else in
+ * *own, malloc'd (caller frees); NULL for text that is not UTF-8. */
+static const char *fold_word(pa_tokenizer *z, const char *s, char room[PA_WORD_MAX], char **own)
+{
+    *own = NULL;
+    if (pa_tokenizer_run(z, s, strlen(s)) != 0)
+        return NULL;
+    if (pa_text_join_folded_to(&z->tokens, room, PA_WORD_MAX) < PA_WORD_MAX)
+        return room;
+    return *own = pa_text_join_folded(&z->tokens);
+}
+
 /* The feature of a word: its stem, folded. Words typed without accents get
  * their ending's accents back first (locale accent_suffixes: "geminacoes"
  * reads as "geminações"), so both spellings reach the same stem. */
-static const char *compute_stem(const lang_index *li, pa_stemmer *st, const char *surface,
+static const char *compute_stem(const lang_index *li, word_tools *wt, const char *surface,
                                 const char *folded, char out[PA_WORD_MAX])
 {
-    char word[PA_WORD_MAX];
+    char word[PA_WORD_MAX], room[PA_WORD_MAX];
     /* prefixes are compared folded (أل/ال), then cut from the surface form */
     char *own = NULL;
     if (li->loc->n_strip_prefixes > 0 && !folded)
-        folded = own = pa_text_fold(surface, strlen(surface));
+        folded = fold_word(wt->tokenizer, surface, room, &own);
     size_t cut = folded ? (size_t)(strip_prefix(li, folded) - folded) : 0;
     size_t skip = 0;
     for (size_t chars = pa_text_chars(folded ? folded : "", cut); chars > 0 && surface[skip];) {
@@ -307,10 +326,11 @@ static const char *compute_stem(const lang_index *li, pa_stemmer *st, const char
     }
     if (best && len - strlen(best->key) + strlen(best->value) < sizeof word)
         strcpy(word + len - strlen(best->key), best->value);
-    const char *stem = pa_stemmer_stem(st, word);
-    char *stem_folded = pa_text_fold(stem, strlen(stem));
+    const char *stem = pa_stemmer_stem(wt->stemmer, word);
+    char *long_fold = NULL;
+    const char *stem_folded = fold_word(wt->tokenizer, stem, room, &long_fold);
     pa_text_copy(out, PA_WORD_MAX, stem_folded && *stem_folded ? stem_folded : stem);
-    free(stem_folded);
+    free(long_fold);
     return out;
 }
 
@@ -322,21 +342,21 @@ enum { FEATURE_NOT_LOOKED_UP = -2 };
  * the feature's id in the built index, or -1 when it has none, else
  * FEATURE_NOT_LOOKED_UP. folded is the word's folded form when the caller
  * has it (a token's), else NULL. */
-static const char *stem_word(const lang_index *li, pa_stemmer *st, const char *surface,
+static const char *stem_word(const lang_index *li, word_tools *wt, const char *surface,
                              const char *folded, char out[PA_WORD_MAX], long *id)
 {
     long cached = pa_map_get(&li->stems, surface, -1);
     if (id)
         *id = cached >= 0 && li->stem_feature ? li->stem_feature[cached] : FEATURE_NOT_LOOKED_UP;
     if (cached < 0)
-        return compute_stem(li, st, surface, folded, out);
+        return compute_stem(li, wt, surface, folded, out);
     pa_text_copy(out, PA_WORD_MAX, li->stem_text[cached]);
     return out;
 }
 
 /* Puts the stems of the content words of t in the cache: the words of the
  * examples are the words questions use most. */
-static void remember_stems(lang_index *li, pa_stemmer *st, const pa_tokens *t, size_t *cap)
+static void remember_stems(lang_index *li, word_tools *wt, const pa_tokens *t, size_t *cap)
 {
     for (size_t i = 0; i < t->count; i++) {
         const char *surface = t->items[i].surface;
@@ -349,7 +369,7 @@ static void remember_stems(lang_index *li, pa_stemmer *st, const pa_tokens *t, s
         }
         char stem[PA_WORD_MAX];
         li->stem_text[li->n_stems] =
-            pa_arena_strdup(li->arena, compute_stem(li, st, surface, t->items[i].folded, stem));
+            pa_arena_strdup(li->arena, compute_stem(li, wt, surface, t->items[i].folded, stem));
         pa_map_put(&li->stems, pa_arena_strdup(li->arena, surface), (long)li->n_stems++);
     }
 }
@@ -369,7 +389,7 @@ static long stem_feature_id(const lang_index *li, const char *stem, long looked_
 /* Adds a content word's feature to a: its stem when the index knows it (or
  * while building), else the known parts of a compound, a correction, or its
  * weight as an unknown word. */
-static void analyse_word(const lang_index *li, const pa_token *tok, pa_stemmer *st, int building,
+static void analyse_word(const lang_index *li, const pa_token *tok, word_tools *wt, int building,
                          double unknown_weight, analysis *a)
 {
     if (!pa_locale_is_content_word(li->loc, tok))
@@ -378,19 +398,19 @@ static void analyse_word(const lang_index *li, const pa_token *tok, pa_stemmer *
     const char *w = tok->folded;
     char left[PA_WORD_MAX], right[PA_WORD_MAX], stem[PA_WORD_MAX], part[PA_WORD_MAX];
     long id;
-    stem_word(li, st, tok->surface, tok->folded, stem, &id);
+    stem_word(li, wt, tok->surface, tok->folded, stem, &id);
     id = building ? -1 : stem_feature_id(li, stem, id);
     if (building || id >= 0) {
         add_feature(a, stem, id, 1);
         if (building && split_compound(li, w, left, right)) {
-            add_feature(a, stem_word(li, st, left, NULL, part, NULL), -1, 1);
-            add_feature(a, stem_word(li, st, right, NULL, part, NULL), -1, 1);
+            add_feature(a, stem_word(li, wt, left, NULL, part, NULL), -1, 1);
+            add_feature(a, stem_word(li, wt, right, NULL, part, NULL), -1, 1);
         }
         return;
     }
     if (split_compound(li, w, left, right)) {
-        add_feature(a, stem_word(li, st, left, NULL, part, NULL), -1, 1);
-        add_feature(a, stem_word(li, st, right, NULL, part, NULL), -1, 1);
+        add_feature(a, stem_word(li, wt, left, NULL, part, NULL), -1, 1);
+        add_feature(a, stem_word(li, wt, right, NULL, part, NULL), -1, 1);
         return;
     }
     int fix_is_stopword = 0;
@@ -401,7 +421,7 @@ static void analyse_word(const lang_index *li, const pa_token *tok, pa_stemmer *
     }
     if (fix) {
         long looked_up;
-        stem_word(li, st, fix, NULL, part, &looked_up);
+        stem_word(li, wt, fix, NULL, part, &looked_up);
         id = stem_feature_id(li, part, looked_up);
     }
     if (fix && id >= 0) {
@@ -423,7 +443,7 @@ static void analyse_word(const lang_index *li, const pa_token *tok, pa_stemmer *
  * as unknown. A chat abbreviation of the language is read as the words it
  * stands for ("qd" as "quand"), in the examples as in the questions. */
 static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens *t,
-                    const int *name_of, pa_stemmer *st, int building, double unknown_weight,
+                    const int *name_of, word_tools *wt, int building, double unknown_weight,
                     analysis *a)
 {
     memset(a, 0, offsetof(analysis, scratch));
@@ -444,11 +464,11 @@ static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens
         }
         const pa_tokens *words = pa_locale_abbreviation(li->loc, &t->items[i]);
         if (!words) {
-            analyse_word(li, &t->items[i], st, building, unknown_weight, a);
+            analyse_word(li, &t->items[i], wt, building, unknown_weight, a);
             continue;
         }
         for (size_t j = 0; j < words->count; j++)
-            analyse_word(li, &words->items[j], st, building, unknown_weight, a);
+            analyse_word(li, &words->items[j], wt, building, unknown_weight, a);
     }
 }
 
@@ -533,7 +553,7 @@ static void build_vocab(pa_index *idx, lang_index *li, size_t l)
     }
 }
 
-static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *st)
+static void build_examples(pa_index *idx, lang_index *li, size_t l, word_tools *wt)
 {
     const pa_knowledge *k = idx->k;
     size_t total = 0, cap = 0, stems_cap = 0;
@@ -548,8 +568,8 @@ static void build_examples(pa_index *idx, lang_index *li, size_t l, pa_stemmer *
             const pa_tokens *t = &il->example_tokens[j];
             pa_name_spans spans;
             example_names(idx, 1, t, &spans);
-            remember_stems(li, st, t, &stems_cap);
-            analyse(li, k, t, spans.name_of, st, 1, 0, a);
+            remember_stems(li, wt, t, &stems_cap);
+            analyse(li, k, t, spans.name_of, wt, 1, 0, a);
             example *e = &li->ex[li->n_ex++];
             e->intent = i;
             char *folded = pa_text_join_folded(t); /* pa_text_fold's form */
@@ -729,13 +749,17 @@ static void build_language(pa_index *idx, size_t l)
     li->arena = pa_arena_new();
     build_vocab(idx, li, l);
     index_candidates(li);
-    pa_stemmer *st = pa_stemmer_new(li->loc->stemmer); /* the loader checked the name */
-    build_examples(idx, li, l, st);
+    pa_tokenizer z;
+    pa_tokenizer_init(&z);
+    /* the loader checked the stemmer's name */
+    word_tools wt = {pa_stemmer_new(li->loc->stemmer), &z};
+    build_examples(idx, li, l, &wt);
     build_postings(idx, li);
     li->stem_feature = pa_xmalloc((li->n_stems + 1) * sizeof *li->stem_feature);
     for (size_t i = 0; i < li->n_stems; i++)
         li->stem_feature[i] = feature_id(li, li->stem_text[i]);
-    pa_stemmer_free(st);
+    pa_stemmer_free(wt.stemmer);
+    pa_tokenizer_clear(&z);
 }
 
 /* Work on each of n languages, and the languages no thread took yet. */
@@ -882,17 +906,20 @@ const char *pa_match_feature(const pa_index *idx, int lang, const char *word, ch
                              size_t size)
 {
     const lang_index *li = &idx->langs[lang];
-    pa_stemmer *st = pa_stemmer_new(li->loc->stemmer);
+    pa_tokenizer z;
+    pa_tokenizer_init(&z);
+    word_tools wt = {pa_stemmer_new(li->loc->stemmer), &z};
     pa_tokens t;
     out[0] = '\0';
-    if (st && pa_text_tokenize(word, strlen(word), &t) == 0) {
+    if (wt.stemmer && pa_text_tokenize(word, strlen(word), &t) == 0) {
         char stem[PA_WORD_MAX];
         if (t.count > 0)
             snprintf(out, size, "%s",
-                     stem_word(li, st, t.items[0].surface, t.items[0].folded, stem, NULL));
+                     stem_word(li, &wt, t.items[0].surface, t.items[0].folded, stem, NULL));
         pa_tokens_free(&t);
     }
-    pa_stemmer_free(st);
+    pa_stemmer_free(wt.stemmer);
+    pa_tokenizer_clear(&z);
     return out;
 }
 
@@ -1071,6 +1098,7 @@ typedef struct {
     tally t;
     char *question; /* the folded question, for exact_intent */
     size_t question_size;
+    pa_tokenizer tokenizer; /* for the stems of words the examples lack */
     size_t cap_examples, cap_intents;
     struct {
         char *algorithm;
@@ -1103,6 +1131,7 @@ static void free_scratch(void *p)
     free((void *)sc->t.touched);
     free(sc->t.intents);
     free(sc->question);
+    pa_tokenizer_clear(&sc->tokenizer);
     free_stemmers(sc);
     free(sc);
 }
@@ -1189,8 +1218,8 @@ void pa_match_rank(const pa_index *idx, int lang, const pa_tokens *t, const pa_n
         return;
     }
     analysis *a = &sc->a;
-    analyse(li, idx->k, t, names->name_of, thread_stemmer(sc, li->loc->stemmer), 0,
-            idx->unknown_weight, a);
+    word_tools wt = {thread_stemmer(sc, li->loc->stemmer), &sc->tokenizer};
+    analyse(li, idx->k, t, names->name_of, &wt, 0, idx->unknown_weight, a);
     if (context_name >= 0 && out->n_names == 0) { /* the subject of the conversation */
         char f[PA_WORD_MAX];
         f[0] = '#';

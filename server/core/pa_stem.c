@@ -12,6 +12,8 @@ enum { PA_STEM_MAX = 256 };
 struct pa_stemmer {
     struct sb_stemmer *snowball; /* NULL for the built-in algorithms */
     int polish;
+    pa_tokenizer tokenizer;       /* Polish: to fold the word */
+    char folded[2 * PA_STEM_MAX]; /* Polish: the word folded, when it fits */
     char out[PA_STEM_MAX];
 };
 
@@ -47,6 +49,7 @@ void pa_stemmer_free(pa_stemmer *st)
         return;
     if (st->snowball)
         sb_stemmer_delete(st->snowball);
+    pa_tokenizer_clear(&st->tokenizer);
     free(st);
 }
 
@@ -56,9 +59,17 @@ const char *pa_stemmer_stem(pa_stemmer *st, const char *word)
     if (len >= PA_STEM_MAX)
         return word;
     if (st->polish) { /* its endings are written without diacritics */
-        char *folded = pa_text_fold(word, len);
-        pa_stem_polish(folded ? folded : word, st->out, sizeof st->out);
-        free(folded);
+        const char *folded = word;
+        char *own = NULL;
+        if (pa_tokenizer_run(&st->tokenizer, word, len) == 0) {
+            const pa_tokens *t = &st->tokenizer.tokens;
+            if (pa_text_join_folded_to(t, st->folded, sizeof st->folded) < sizeof st->folded)
+                folded = st->folded;
+            else
+                folded = own = pa_text_join_folded(t);
+        }
+        pa_stem_polish(folded, st->out, sizeof st->out);
+        free(own);
         return st->out;
     }
     if (!st->snowball)

@@ -6,8 +6,8 @@
  * (case-folded, accents kept), because the Snowball algorithms read endings
  * such as -ção or -ée by their accents; the matcher folds the stems.
  *
- * A pa_stemmer keeps scratch state: use one per thread. Creating one is cheap
- * (a few small allocations), so the matcher makes one per question. */
+ * A pa_stemmer keeps scratch state: use one per thread. The matcher keeps
+ * one per language and thread. */
 #ifndef PA_STEM_H
 #define PA_STEM_H
 
