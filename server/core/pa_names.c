@@ -21,9 +21,12 @@ typedef struct {
 } variant_list;
 
 struct pa_name_index {
-    pa_arena *arena;  /* the words of all_words */
-    pa_map all_words; /* content words of every language: never typos of a name */
-    pa_map by_first;  /* first token of a variant → index + 1 into variant_lists */
+    pa_arena *arena; /* the words of tokens */
+    /* What a folded token is, as one number (one lookup a token): a word of
+     * the examples or a stopword (TOKEN_WORD: never a typo of a name), and
+     * the first token of variants (the index + 1 of their variant_lists,
+     * shifted by TOKEN_LIST_SHIFT, 0 for none). */
+    pa_map tokens;
     variant_list *variant_lists;
     size_t n_variant_lists;
     variant_list all_variants; /* for the tokens that may be typos */
@@ -46,20 +49,31 @@ static int is_arabic_proclitic(const char *s)
     return 0;
 }
 
+enum { TOKEN_WORD = 1, TOKEN_LIST_SHIFT = 1 };
+
+/* The variant list starting with a token of this tokens value, or NULL. */
+static const variant_list *starting_with(const pa_name_index *idx, long value)
+{
+    long list = value >> TOKEN_LIST_SHIFT;
+    return list > 0 ? &idx->variant_lists[list - 1] : NULL;
+}
+
 /* A question token as names are compared with it: the word itself and, for
  * Arabic, without its proclitic (و ف ب ل ك) and article (ال). */
 typedef struct {
     const char *form[3];
     size_t chars[3];
     int n_forms;
-    int fuzzy; /* may be a typo of a name */
+    int fuzzy;  /* may be a typo of a name */
+    long value; /* the tokens value of form[0] */
 } name_probe;
 
 /* A word that the knowledge uses elsewhere ("allemand", "روبوت") is taken as
  * itself, never as a misspelt name ("Allemagne", "سوبوت"). */
 static void make_probe(const pa_name_index *idx, int fuzzy_ok, const pa_token *t, name_probe *p)
 {
-    p->fuzzy = fuzzy_ok && pa_map_get(&idx->all_words, t->folded, 0) == 0;
+    p->value = pa_map_get(&idx->tokens, t->folded, 0);
+    p->fuzzy = fuzzy_ok && !(p->value & TOKEN_WORD);
     p->form[0] = t->folded;
     p->chars[0] = t->chars;
     p->n_forms = 1;
@@ -101,9 +115,10 @@ static void candidates_at(const pa_name_index *idx, const name_probe *p, const v
 {
     *n_lists = 0;
     for (int f = 0; f < p->n_forms; f++) {
-        long k = pa_map_get(&idx->by_first, p->form[f], 0);
-        if (k > 0)
-            lists[(*n_lists)++] = &idx->variant_lists[k - 1];
+        const variant_list *list =
+            starting_with(idx, f == 0 ? p->value : pa_map_get(&idx->tokens, p->form[f], 0));
+        if (list)
+            lists[(*n_lists)++] = list;
     }
 }
 
@@ -256,10 +271,10 @@ static void index_variants(pa_name_index *idx, const pa_knowledge *k)
     for (size_t n = 0; n < k->n_names; n++) {
         for (size_t v = 0; v < k->names[n].n_variants; v++) {
             const char *first = k->names[n].variants[v].tokens[0];
-            long slot = pa_map_get(&idx->by_first, first, 0);
+            long slot = pa_map_get(&idx->tokens, first, 0) >> TOKEN_LIST_SHIFT;
             if (slot == 0) {
                 slot = (long)++idx->n_variant_lists;
-                pa_map_put(&idx->by_first, first, slot);
+                pa_map_put(&idx->tokens, first, slot << TOKEN_LIST_SHIFT);
             }
             variant_ref ref = {(uint32_t)n, (uint32_t)v};
             add_ref(&idx->variant_lists[slot - 1], ref);
@@ -314,6 +329,17 @@ static int typo_of(const pa_knowledge *k, const pa_name_index *idx, const char *
     return 0;
 }
 
+/* Marks a folded token as a word (TOKEN_WORD), keeping what else it is. */
+static void mark_word(pa_name_index *idx, const char *folded)
+{
+    long value = pa_map_get(&idx->tokens, folded, 0);
+    if (value & TOKEN_WORD)
+        return;
+    /* a new key must outlive the map; an existing one keeps its own */
+    pa_map_put(&idx->tokens, value ? folded : pa_arena_strdup(idx->arena, folded),
+               value | TOKEN_WORD);
+}
+
 /* Collects the content words of every example, outside the names written
  * exactly: a question word found there is a word, not a misspelt name. A
  * misspelt form of the very name an intent is about, which staff add to its
@@ -323,7 +349,7 @@ static void collect_words(pa_name_index *idx, const pa_knowledge *k)
     /* a stopword of any language is a word too: "toutes" is no "Tounes" */
     for (size_t l = 0; l < k->n_locales; l++)
         for (size_t w = 0; w < k->locales[l].n_stopwords; w++)
-            pa_map_put(&idx->all_words, k->locales[l].stopwords[w], 1);
+            mark_word(idx, k->locales[l].stopwords[w]);
     for (size_t l = 0; l < k->n_locales; l++) {
         for (size_t i = 0; i < k->n_intents; i++) {
             const pa_intent *in = &k->intents[i];
@@ -335,10 +361,10 @@ static void collect_words(pa_name_index *idx, const pa_knowledge *k)
                 for (size_t j = 0; j < t->count; j++) {
                     const pa_token *tok = &t->items[j];
                     if (spans.name_of[j] >= 0 || !pa_locale_is_content_word(&k->locales[l], tok) ||
-                        pa_map_get(&idx->all_words, tok->folded, 0) ||
+                        (pa_map_get(&idx->tokens, tok->folded, 0) & TOKEN_WORD) ||
                         (in->about && typo_of(k, idx, in->about, tok)))
                         continue;
-                    pa_map_put(&idx->all_words, pa_arena_strdup(idx->arena, tok->folded), 1);
+                    mark_word(idx, tok->folded);
                 }
                 pa_name_spans_free(&spans);
             }
@@ -360,8 +386,7 @@ void pa_names_free(pa_name_index *idx)
 {
     if (!idx)
         return;
-    pa_map_clear(&idx->all_words);
-    pa_map_clear(&idx->by_first);
+    pa_map_clear(&idx->tokens);
     for (size_t i = 0; i < idx->n_variant_lists; i++)
         free(idx->variant_lists[i].refs);
     free(idx->variant_lists);
