@@ -285,9 +285,34 @@ static void score_grams(const pa_langid *m, const char *word, pa_script s, doubl
             score[l] += figures[g][l];
 }
 
-static void score_word(const pa_langid *m, const pa_token *t, double *score)
+/* The rows of a message's words in the words table, each looked up once,
+ * when first asked for: those of its first ROWS_KEPT tokens are kept, later
+ * ones looked up again. */
+enum { ROWS_KEPT = 48, ROW_UNKNOWN = -2 };
+typedef struct {
+    const pa_tokens *tokens;
+    long row[ROWS_KEPT]; /* ROW_UNKNOWN until looked up */
+} word_rows;
+
+static void init_rows(const pa_tokens *tokens, word_rows *w)
 {
-    const double *n = word_counts(m, word_row(m, t->folded));
+    w->tokens = tokens;
+    for (size_t i = 0; i < ROWS_KEPT; i++)
+        w->row[i] = ROW_UNKNOWN;
+}
+
+static long row_of(const pa_langid *m, word_rows *w, size_t i)
+{
+    if (i >= ROWS_KEPT)
+        return word_row(m, w->tokens->items[i].folded);
+    if (w->row[i] == ROW_UNKNOWN)
+        w->row[i] = word_row(m, w->tokens->items[i].folded);
+    return w->row[i];
+}
+
+static void score_word(const pa_langid *m, const pa_token *t, long row, double *score)
+{
+    const double *n = word_counts(m, row);
     if (!n)
         return; /* unknown everywhere: only its letters speak */
     double vocab = (double)m->words.n_rows + 1;
@@ -451,15 +476,15 @@ static int shared_word(const pa_langid *m, long row, int acknowledgement)
 }
 
 /* Counts the tokens only one language has, and the words known or foreign. */
-static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, const unsigned *name_langs,
-                         pa_langid_result *r)
+static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, word_rows *rows,
+                         const unsigned *name_langs, pa_langid_result *r)
 {
     for (size_t i = 0; i < tokens->count; i++) {
         const pa_token *t = &tokens->items[i];
         unsigned nl = name_langs_of(m, t, name_langs, i);
         if (!speaks(t, nl) || t->chars < 2) /* "a", "e": every language has them */
             continue;
-        long row = word_row(m, t->folded);
+        long row = row_of(m, rows, i);
         int acknowledgement = pa_map_get(&m->acknowledgements, t->folded, 0) != 0;
         int listed = !nl && pa_map_get(&m->other_words, t->folded, 0);
         int foreign = listed && !shared_word(m, row, acknowledgement);
@@ -496,8 +521,8 @@ static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, const unsi
 }
 
 /* The best language by the n-grams and words of the tokens in r->script. */
-static void guess(const pa_langid *m, const pa_tokens *tokens, const unsigned *name_langs,
-                  pa_langid_result *r)
+static void guess(const pa_langid *m, const pa_tokens *tokens, word_rows *rows,
+                  const unsigned *name_langs, pa_langid_result *r)
 {
     double score[PA_LANG_MAX] = {0};
     for (size_t i = 0; i < tokens->count; i++) {
@@ -505,7 +530,7 @@ static void guess(const pa_langid *m, const pa_tokens *tokens, const unsigned *n
         if (!speaks(t, name_langs_of(m, t, name_langs, i)) || t->script != r->script)
             continue;
         score_grams(m, t->surface, r->script, score);
-        score_word(m, t, score);
+        score_word(m, t, row_of(m, rows, i), score);
         r->evidence++;
     }
     double best = -INFINITY, best_native = -INFINITY;
@@ -533,8 +558,10 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
     r.lang_native = -1;
     r.clear = -1;
     r.script = message_script(m, tokens, name_langs);
-    guess(m, tokens, name_langs, &r);
-    weigh_tokens(m, tokens, name_langs, &r);
+    word_rows rows;
+    init_rows(tokens, &rows);
+    guess(m, tokens, &rows, name_langs, &r);
+    weigh_tokens(m, tokens, &rows, name_langs, &r);
     count_scripts(tokens, &r);
     return r;
 }
