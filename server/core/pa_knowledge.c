@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,14 +171,37 @@ static char *child_index(char out[PA_POINTER_MAX], const char *pointer, size_t i
  * are folded into the knowledge's version digest: not the folder itself, so
  * that the same files report the same version wherever they are installed,
  * as replicas behind one proxy must. */
-static int doc_open(doc *d, const char *path, size_t root_len, pa_diag *diag, uint64_t *digest)
+/* A file read and parsed, not yet checked: what can be done ahead of its
+ * turn, on another thread (see read_ahead). */
+typedef struct {
+    char *text; /* NULL when the file could not be read */
+    size_t len;
+    json_t *root; /* NULL when it is not JSON (err says why) */
+    json_error_t err;
+    pa_jsonpos pos; /* filled when root is */
+} parsed_file;
+
+static void parse_file(const char *path, parsed_file *pf)
+{
+    memset(pf, 0, sizeof *pf);
+    pf->text = read_all(path, &pf->len);
+    if (!pf->text)
+        return;
+    pf->root = json_loadb(pf->text, pf->len, JSON_REJECT_DUPLICATES, &pf->err);
+    if (pf->root)
+        pa_jsonpos_scan(&pf->pos, pf->text, pf->len);
+}
+
+/* Opens the parsed file pf as d (taking what pf holds): adds its name and
+ * text to *digest and reports what kept it from being read, parsed or an
+ * object. Returns 0 when d is ready to be checked, else -1. */
+static int doc_from(doc *d, const char *path, parsed_file *pf, size_t root_len, pa_diag *diag,
+                    uint64_t *digest)
 {
     memset(d, 0, sizeof *d);
     d->path = path;
     d->diag = diag;
-    size_t len;
-    char *text = read_all(path, &len);
-    if (!text) {
+    if (!pf->text) {
         pa_diag_report(diag, PA_DIAG_ERROR, PA_DM_CANNOT_READ, path, 0, 0, NULL, 0);
         return -1;
     }
@@ -185,21 +209,29 @@ static int doc_open(doc *d, const char *path, size_t root_len, pa_diag *diag, ui
     while (*name == '/')
         name++;
     *digest = pa_hash_bytes(*digest, name, strlen(name) + 1);
-    *digest = pa_hash_bytes(*digest, text, len);
-    json_error_t err;
-    d->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-    if (!d->root) {
-        pa_diag_json_error(diag, path, 0, &err);
-        free(text);
+    *digest = pa_hash_bytes(*digest, pf->text, pf->len);
+    free(pf->text);
+    pf->text = NULL;
+    if (!pf->root) {
+        pa_diag_json_error(diag, path, 0, &pf->err);
         return -1;
     }
-    pa_jsonpos_scan(&d->pos, text, len);
-    free(text);
+    d->root = pf->root;
+    d->pos = pf->pos;
+    pf->root = NULL;
+    memset(&pf->pos, 0, sizeof pf->pos);
     if (!json_is_object(d->root)) {
         doc_error(d, PA_DM_NOT_OBJECT, "", 0, NULL, 0);
         return -1;
     }
     return 0;
+}
+
+static int doc_open(doc *d, const char *path, size_t root_len, pa_diag *diag, uint64_t *digest)
+{
+    parsed_file pf;
+    parse_file(path, &pf);
+    return doc_from(d, path, &pf, root_len, diag, digest);
 }
 
 static void doc_close(doc *d)
@@ -1407,6 +1439,93 @@ static void warn_unreachable(builder *b)
     }
 }
 
+/* The intent files read and parsed on a thread of their own while this one
+ * checks and converts those before them: parsing is some forty per cent of
+ * loading the knowledge, and a core would otherwise wait. The reader stays
+ * at most READ_AHEAD_FILES ahead, so that few parsed files wait in memory.
+ * POSIX threads, for pa_snapshot.c's reason. */
+enum { READ_AHEAD_FILES = 16 };
+
+typedef struct {
+    const char *const *paths;
+    parsed_file *files; /* one per path */
+    size_t n;
+    size_t parsed, taken; /* under lock */
+    int stop;             /* under lock: the loader is done, read no further */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    pthread_t thread;
+    int threaded;
+} read_ahead;
+
+static void *read_files(void *arg)
+{
+    read_ahead *r = arg;
+    for (size_t i = 0; i < r->n; i++) {
+        pthread_mutex_lock(&r->lock);
+        while (!r->stop && i >= r->taken + READ_AHEAD_FILES)
+            pthread_cond_wait(&r->changed, &r->lock);
+        int stop = r->stop;
+        pthread_mutex_unlock(&r->lock);
+        if (stop)
+            break;
+        parse_file(r->paths[i], &r->files[i]);
+        pthread_mutex_lock(&r->lock);
+        r->parsed = i + 1;
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->lock);
+    }
+    return NULL;
+}
+
+static void read_ahead_start(read_ahead *r, const char *const *paths, size_t n)
+{
+    memset(r, 0, sizeof *r);
+    r->paths = paths;
+    r->n = n;
+    r->files = pa_xcalloc(n + 1, sizeof *r->files);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->changed, NULL);
+    r->threaded = pthread_create(&r->thread, NULL, read_files, r) == 0;
+}
+
+/* File i, parsed (by the reader, or here when no reader could start); the
+ * files are taken in order. */
+static parsed_file *read_ahead_take(read_ahead *r, size_t i)
+{
+    if (!r->threaded) {
+        parse_file(r->paths[i], &r->files[i]);
+        return &r->files[i];
+    }
+    pthread_mutex_lock(&r->lock);
+    while (r->parsed <= i)
+        pthread_cond_wait(&r->changed, &r->lock);
+    r->taken = i + 1;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+    return &r->files[i];
+}
+
+/* Stops the reader and frees what it parsed that was not taken. */
+static void read_ahead_end(read_ahead *r)
+{
+    if (r->threaded) {
+        pthread_mutex_lock(&r->lock);
+        r->stop = 1;
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->lock);
+        pthread_join(r->thread, NULL);
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->files[i].text);
+        json_decref(r->files[i].root);
+        pa_jsonpos_free(&r->files[i].pos);
+    }
+    free(r->files);
+    pthread_cond_destroy(&r->changed);
+    pthread_mutex_destroy(&r->lock);
+}
+
 static void load_intents(builder *b, const char *dir)
 {
     path_list files = {0};
@@ -1429,11 +1548,16 @@ static void load_intents(builder *b, const char *dir)
     pa_map_init(&st.ids);
     st.pending = pa_xcalloc(n, sizeof *st.pending);
     st.where = pa_xcalloc(n, sizeof *st.where);
-    for (size_t i = 0; i < files.count; i++) {
-        if (is_shared_file(dir, files.paths[i]))
-            continue;
+    const char **paths = pa_xmalloc((n + 1) * sizeof *paths);
+    for (size_t i = 0, j = 0; i < files.count; i++)
+        if (!is_shared_file(dir, files.paths[i]))
+            paths[j++] = files.paths[i];
+    read_ahead reader;
+    read_ahead_start(&reader, paths, n);
+    for (size_t i = 0; i < n; i++) {
         doc d;
-        if (doc_open(&d, files.paths[i], strlen(dir), b->diag, &b->digest) == 0) {
+        parsed_file *pf = read_ahead_take(&reader, i);
+        if (doc_from(&d, paths[i], pf, strlen(dir), b->diag, &b->digest) == 0) {
             load_intent(b, &d, &st, k->n_intents);
             k->n_intents++;
             b->errors += d.errors;
@@ -1444,6 +1568,8 @@ static void load_intents(builder *b, const char *dir)
         k->files++;
         doc_close(&d);
     }
+    read_ahead_end(&reader);
+    free(paths);
     sort_intents(k, st.pending);
     /* Follow-ups are checked only when every id is known for sure: otherwise
      * each would repeat the real problem, reported above, in other words. */
