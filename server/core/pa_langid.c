@@ -19,6 +19,9 @@ enum {
     PA_LETTER_MIN_COUNT = 3, /* uses of a letter before it can be one language's own */
     PA_LETTER_SHARE = 20,    /* ...and the others together use it this many times less */
     PA_SHARED_WORD_MIN = 5,  /* uses that make a listed foreign word one of ours too */
+    /* letters below this code point (Latin and Arabic) have their 1-gram's
+     * row in an array: a third of a word's grams, looked up without a hash */
+    PA_LETTER_ROWS = 0x800,
     /* the n-grams of " word ", at most: PA_NGRAM_MAX per code point */
     PA_GRAMS_MAX = PA_NGRAM_MAX * (PA_GRAM_WORD_MAX + 2),
 };
@@ -32,6 +35,7 @@ static const double WORD_WEIGHT = 2.5;
 typedef struct {
     pa_map rows;          /* words: key → row */
     pa_map64 gram_rows;   /* n-grams: code points packed by gram_key → row */
+    int32_t *letter_rows; /* n-grams: gram_rows of the 1-grams below PA_LETTER_ROWS, or -1 */
     double *counts;       /* rows × n_langs */
     double *log_p;        /* n-grams: rows × PA_SCRIPTS × n_langs, see finish_table */
     unsigned char *flags; /* per row: WORD_* (words only) */
@@ -130,10 +134,28 @@ static const double *word_counts(const pa_langid *m, long row)
     return row < 0 ? NULL : m->words.counts + (size_t)row * m->n_langs;
 }
 
-/* The same for an n-gram (gram_key). */
+/* Fills the array of the letters' rows from the n-grams, once trained. A
+ * 1-gram's key is its code point (gram_key), every longer gram's is above
+ * 2^21: the keys below PA_LETTER_ROWS are letters. */
+static void index_letters(table *t)
+{
+    t->letter_rows = pa_xmalloc(PA_LETTER_ROWS * sizeof *t->letter_rows);
+    for (size_t cp = 0; cp < PA_LETTER_ROWS; cp++)
+        t->letter_rows[cp] = cp ? (int32_t)pa_map64_get(&t->gram_rows, cp, -1) : -1;
+}
+
+/* The row of an n-gram (gram_key), or -1. */
+static long gram_row(const pa_langid *m, uint64_t key)
+{
+    if (key < PA_LETTER_ROWS)
+        return m->grams.letter_rows[key];
+    return pa_map64_get(&m->grams.gram_rows, key, -1);
+}
+
+/* The counts of an n-gram per language, or NULL when no language has it. */
 static const double *gram_counts(const pa_langid *m, uint64_t key)
 {
-    long row = pa_map64_get(&m->grams.gram_rows, key, -1);
+    long row = gram_row(m, key);
     return row < 0 ? NULL : m->grams.counts + (size_t)row * m->n_langs;
 }
 
@@ -221,6 +243,7 @@ pa_langid *pa_langid_build(const pa_knowledge *k)
         train_language(m, &z, k, l);
     pa_tokenizer_clear(&z);
     finish_table(m, &m->grams, 1); /* the words, few per message, are scored as they come */
+    index_letters(&m->grams);
     for (size_t o = 0; o < k->n_other_languages; o++)
         for (size_t w = 0; w < k->other_languages[o].n_words; w++)
             pa_map_put(&m->other_words, k->other_languages[o].words[w], 1);
@@ -238,6 +261,7 @@ void pa_langid_free(pa_langid *m)
     free(m->words.log_p);
     free(m->words.flags);
     pa_map64_clear(&m->grams.gram_rows);
+    free(m->grams.letter_rows);
     pa_map_clear(&m->words.rows);
     pa_map_clear(&m->other_words);
     pa_map_clear(&m->acknowledgements);
@@ -272,9 +296,10 @@ static void score_grams(const pa_langid *m, const char *word, pa_script s, doubl
     const double *figures[PA_GRAMS_MAX];
     size_t n = gram_keys(word, grams), found = 0;
     for (size_t g = 0; g < n; g++)
-        pa_map64_prefetch(&m->grams.gram_rows, grams[g]);
+        if (grams[g] >= PA_LETTER_ROWS)
+            pa_map64_prefetch(&m->grams.gram_rows, grams[g]);
     for (size_t g = 0; g < n; g++) {
-        long row = pa_map64_get(&m->grams.gram_rows, grams[g], -1);
+        long row = gram_row(m, grams[g]);
         if (row < 0)
             continue; /* seen in no language: it favours only the least-read one */
         figures[found] = m->grams.log_p + ((size_t)row * PA_SCRIPTS + s) * m->n_langs;
