@@ -54,9 +54,7 @@ struct pa_langid {
     size_t n_langs;
     size_t script_chars[PA_LANG_MAX][PA_SCRIPTS];
     table grams, words;
-    pa_map other_words;      /* folded words of languages the bot does not speak */
-    pa_map acknowledgements; /* every locale's yes, no and ok, folded */
-    pa_arena *keys;          /* every key of the maps */
+    pa_arena *keys; /* every key of the maps */
 };
 
 static long new_row(pa_langid *m, table *t)
@@ -116,19 +114,52 @@ static void finish_table(pa_langid *m, table *t, double smoothing)
                     log((t->counts[row * m->n_langs + l] + smoothing) / (t->total[l][s] + vocab));
 }
 
-/* The row of a word in the words table, or -1 when no language has it. */
-static long word_row(const pa_langid *m, const char *folded)
+/* Once trained, the words table's map tells in one number what reading a
+ * message needs of a word: its row + 1, shifted by KIND_BITS (0: none),
+ * and whether it is a yes, no or ok of a locale (KIND_ACKNOWLEDGEMENT) or
+ * a listed word of a language the bot does not speak (KIND_OTHER); those
+ * two are keys of their own when no language has them as words. */
+enum { KIND_ACKNOWLEDGEMENT = 1, KIND_OTHER = 2, KIND_BITS = 2 };
+
+static void add_kind(pa_map *words, const char *folded, long kind)
 {
-    return pa_map_get(&m->words.rows, folded, -1);
+    pa_map_put(words, folded, pa_map_get(words, folded, 0) | kind);
 }
 
-/* The WORD_* flags of a word's row (word_row), 0 for none. */
+/* Turns the words' rows into kinds; the added keys are borrowed from k. */
+static void index_kinds(pa_langid *m, const pa_knowledge *k)
+{
+    pa_map *words = &m->words.rows;
+    for (size_t i = 0; i < words->capacity; i++)
+        if (words->slots[i].key)
+            words->slots[i].value = (words->slots[i].value + 1) << KIND_BITS;
+    for (size_t l = 0; l < k->n_locales; l++)
+        for (size_t i = 0; i < k->locales[l].n_acknowledgements; i++)
+            add_kind(words, k->locales[l].acknowledgements[i], KIND_ACKNOWLEDGEMENT);
+    for (size_t o = 0; o < k->n_other_languages; o++)
+        for (size_t w = 0; w < k->other_languages[o].n_words; w++)
+            add_kind(words, k->other_languages[o].words[w], KIND_OTHER);
+}
+
+/* What a word is (index_kinds), 0 when nothing. */
+static long word_kind(const pa_langid *m, const char *folded)
+{
+    return pa_map_get(&m->words.rows, folded, 0);
+}
+
+/* The row of a word of that kind in the words table, or -1. */
+static long kind_row(long kind)
+{
+    return (kind >> KIND_BITS) - 1;
+}
+
+/* The WORD_* flags of a word's row (kind_row), 0 for none. */
 static unsigned word_flags(const pa_langid *m, long row)
 {
     return row < 0 ? 0 : m->words.flags[row];
 }
 
-/* The counts per language of a word's row (word_row), or NULL for none. */
+/* The counts per language of a word's row (kind_row), or NULL for none. */
 static const double *word_counts(const pa_langid *m, long row)
 {
     return row < 0 ? NULL : m->words.counts + (size_t)row * m->n_langs;
@@ -220,8 +251,6 @@ static void train_language(pa_langid *m, pa_tokenizer *z, const pa_knowledge *k,
      * "merci bcp" in the Portuguese chat window is still a thanks there. */
     for (size_t i = 0; i < loc->n_abbreviations; i++)
         train_text(m, z, l, loc->abbreviations[i].key, WORD_STOPWORD);
-    for (size_t i = 0; i < loc->n_acknowledgements; i++)
-        pa_map_put(&m->acknowledgements, loc->acknowledgements[i], 1);
     for (size_t i = 0; i < k->n_intents; i++) {
         const pa_intent_lang *il = &k->intents[i].langs[l];
         unsigned flags = k->intents[i].alone ? 0 : WORD_CONTENT;
@@ -244,9 +273,7 @@ pa_langid *pa_langid_build(const pa_knowledge *k)
     pa_tokenizer_clear(&z);
     finish_table(m, &m->grams, 1); /* the words, few per message, are scored as they come */
     index_letters(&m->grams);
-    for (size_t o = 0; o < k->n_other_languages; o++)
-        for (size_t w = 0; w < k->other_languages[o].n_words; w++)
-            pa_map_put(&m->other_words, k->other_languages[o].words[w], 1);
+    index_kinds(m, k);
     return m;
 }
 
@@ -263,8 +290,6 @@ void pa_langid_free(pa_langid *m)
     pa_map64_clear(&m->grams.gram_rows);
     free(m->grams.letter_rows);
     pa_map_clear(&m->words.rows);
-    pa_map_clear(&m->other_words);
-    pa_map_clear(&m->acknowledgements);
     pa_arena_free(m->keys);
     free(m);
 }
@@ -310,29 +335,29 @@ static void score_grams(const pa_langid *m, const char *word, pa_script s, doubl
             score[l] += figures[g][l];
 }
 
-/* The rows of a message's words in the words table, each looked up once,
- * when first asked for: those of its first ROWS_KEPT tokens are kept, later
- * ones looked up again. */
-enum { ROWS_KEPT = 48, ROW_UNKNOWN = -2 };
+/* The kinds of a message's words, each looked up once, when first asked
+ * for: those of its first KINDS_KEPT tokens are kept, later ones looked up
+ * again. */
+enum { KINDS_KEPT = 48, KIND_UNKNOWN = -1 };
 typedef struct {
     const pa_tokens *tokens;
-    long row[ROWS_KEPT]; /* ROW_UNKNOWN until looked up */
-} word_rows;
+    long kind[KINDS_KEPT]; /* KIND_UNKNOWN until looked up */
+} word_kinds;
 
-static void init_rows(const pa_tokens *tokens, word_rows *w)
+static void init_kinds(const pa_tokens *tokens, word_kinds *w)
 {
     w->tokens = tokens;
-    for (size_t i = 0; i < ROWS_KEPT; i++)
-        w->row[i] = ROW_UNKNOWN;
+    for (size_t i = 0; i < KINDS_KEPT; i++)
+        w->kind[i] = KIND_UNKNOWN;
 }
 
-static long row_of(const pa_langid *m, word_rows *w, size_t i)
+static long kind_of(const pa_langid *m, word_kinds *w, size_t i)
 {
-    if (i >= ROWS_KEPT)
-        return word_row(m, w->tokens->items[i].folded);
-    if (w->row[i] == ROW_UNKNOWN)
-        w->row[i] = word_row(m, w->tokens->items[i].folded);
-    return w->row[i];
+    if (i >= KINDS_KEPT)
+        return word_kind(m, w->tokens->items[i].folded);
+    if (w->kind[i] == KIND_UNKNOWN)
+        w->kind[i] = word_kind(m, w->tokens->items[i].folded);
+    return w->kind[i];
 }
 
 static void score_word(const pa_langid *m, const pa_token *t, long row, double *score)
@@ -501,7 +526,7 @@ static int shared_word(const pa_langid *m, long row, int acknowledgement)
 }
 
 /* Counts the tokens only one language has, and the words known or foreign. */
-static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, word_rows *rows,
+static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, word_kinds *kinds,
                          const unsigned *name_langs, pa_langid_result *r)
 {
     for (size_t i = 0; i < tokens->count; i++) {
@@ -509,9 +534,9 @@ static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, word_rows 
         unsigned nl = name_langs_of(m, t, name_langs, i);
         if (!speaks(t, nl) || t->chars < 2) /* "a", "e": every language has them */
             continue;
-        long row = row_of(m, rows, i);
-        int acknowledgement = pa_map_get(&m->acknowledgements, t->folded, 0) != 0;
-        int listed = !nl && pa_map_get(&m->other_words, t->folded, 0);
+        long kind = kind_of(m, kinds, i), row = kind_row(kind);
+        int acknowledgement = (kind & KIND_ACKNOWLEDGEMENT) != 0;
+        int listed = !nl && (kind & KIND_OTHER);
         int foreign = listed && !shared_word(m, row, acknowledgement);
         int l = -1;
         if (nl) /* a name form of one language */
@@ -546,7 +571,7 @@ static void weigh_tokens(const pa_langid *m, const pa_tokens *tokens, word_rows 
 }
 
 /* The best language by the n-grams and words of the tokens in r->script. */
-static void guess(const pa_langid *m, const pa_tokens *tokens, word_rows *rows,
+static void guess(const pa_langid *m, const pa_tokens *tokens, word_kinds *kinds,
                   const unsigned *name_langs, pa_langid_result *r)
 {
     double score[PA_LANG_MAX] = {0};
@@ -555,7 +580,7 @@ static void guess(const pa_langid *m, const pa_tokens *tokens, word_rows *rows,
         if (!speaks(t, name_langs_of(m, t, name_langs, i)) || t->script != r->script)
             continue;
         score_grams(m, t->surface, r->script, score);
-        score_word(m, t, row_of(m, rows, i), score);
+        score_word(m, t, kind_row(kind_of(m, kinds, i)), score);
         r->evidence++;
     }
     double best = -INFINITY, best_native = -INFINITY;
@@ -583,10 +608,10 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
     r.lang_native = -1;
     r.clear = -1;
     r.script = message_script(m, tokens, name_langs);
-    word_rows rows;
-    init_rows(tokens, &rows);
-    guess(m, tokens, &rows, name_langs, &r);
-    weigh_tokens(m, tokens, &rows, name_langs, &r);
+    word_kinds kinds;
+    init_kinds(tokens, &kinds);
+    guess(m, tokens, &kinds, name_langs, &r);
+    weigh_tokens(m, tokens, &kinds, name_langs, &r);
     count_scripts(tokens, &r);
     return r;
 }
