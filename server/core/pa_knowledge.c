@@ -560,7 +560,6 @@ static void link_messages(doc *d, pa_locale *loc)
  * abbreviation must be one word, and stand for words. */
 static void index_abbreviations(builder *b, doc *d, pa_locale *loc)
 {
-    pa_map_init(&loc->abbreviation_set);
     loc->abbreviation_tokens = pa_xcalloc(loc->n_abbreviations + 1, sizeof(pa_tokens));
     for (size_t i = 0; i < loc->n_abbreviations; i++) {
         const pa_kv *kv = &loc->abbreviations[i];
@@ -572,9 +571,12 @@ static void index_abbreviations(builder *b, doc *d, pa_locale *loc)
             char ptr[PA_POINTER_MAX];
             child_key(ptr, "/processing/abbreviations", kv->key);
             doc_error(d, PA_DM_LOCALE_ABBREVIATION, ptr, 1, PA_DIAG_ARGS(PA_TEXT("key", kv->key)));
-        } else if (!pa_map_get(&loc->abbreviation_set, key.items[0].folded, 0)) {
-            pa_map_put(&loc->abbreviation_set, pa_arena_strdup(b->k->arena, key.items[0].folded),
-                       (long)i + 1);
+        } else {
+            const char *folded = key.items[0].folded;
+            long word = pa_map_get(&loc->words, folded, 0);
+            if (!pa_locale_abbreviation_of(loc, word)) /* the first one listed stands */
+                pa_map_put(&loc->words, word ? folded : pa_arena_strdup(b->k->arena, folded),
+                           word | ((long)i + 1) << 1);
         }
         pa_tokens_free(&key);
     }
@@ -596,9 +598,9 @@ static void load_locale(builder *b, doc *d, pa_locale *loc)
     for (int t = 0; t < 3; t++)
         doc_position(d, tables[t], &loc->table_line[t], &loc->table_column[t]);
     link_messages(d, loc);
-    pa_map_init(&loc->stopword_set);
+    pa_map_init(&loc->words);
     for (size_t i = 0; i < loc->n_stopwords; i++)
-        pa_map_put(&loc->stopword_set, loc->stopwords[i], 1);
+        pa_map_put(&loc->words, loc->stopwords[i], PA_LOCALE_STOPWORD);
     index_abbreviations(b, d, loc);
 }
 
@@ -1636,8 +1638,7 @@ void pa_knowledge_clear(pa_knowledge *k)
 {
     for (size_t l = 0; l < k->n_locales; l++) {
         pa_locale *loc = &k->locales[l];
-        pa_map_clear(&loc->stopword_set);
-        pa_map_clear(&loc->abbreviation_set);
+        pa_map_clear(&loc->words);
         for (size_t i = 0; loc->abbreviation_tokens && i < loc->n_abbreviations; i++)
             pa_tokens_free(&loc->abbreviation_tokens[i]);
         free(loc->abbreviation_tokens);
@@ -1679,17 +1680,32 @@ const char *pa_kv_get(const pa_kv *kv, size_t n, const char *key)
     return NULL;
 }
 
+long pa_locale_word(const pa_locale *loc, const pa_token *t)
+{
+    return pa_map_get(&loc->words, t->folded, 0);
+}
+
+const pa_tokens *pa_locale_abbreviation_of(const pa_locale *loc, long word)
+{
+    long i = word >> 1;
+    return i ? &loc->abbreviation_tokens[i - 1] : NULL;
+}
+
+int pa_locale_is_content(const pa_token *t, long word)
+{
+    if (t->chars < 2 && !(t->folded[0] >= '0' && t->folded[0] <= '9'))
+        return 0;
+    return strlen(t->folded) < PA_WORD_MAX && !(word & PA_LOCALE_STOPWORD);
+}
+
 const pa_tokens *pa_locale_abbreviation(const pa_locale *loc, const pa_token *t)
 {
-    long i = loc->n_abbreviations ? pa_map_get(&loc->abbreviation_set, t->folded, 0) : 0;
-    return i ? &loc->abbreviation_tokens[i - 1] : NULL;
+    return pa_locale_abbreviation_of(loc, pa_locale_word(loc, t));
 }
 
 int pa_locale_is_content_word(const pa_locale *loc, const pa_token *t)
 {
-    if (t->chars < 2 && !(t->folded[0] >= '0' && t->folded[0] <= '9'))
-        return 0;
-    return strlen(t->folded) < PA_WORD_MAX && pa_map_get(&loc->stopword_set, t->folded, 0) == 0;
+    return pa_locale_is_content(t, pa_locale_word(loc, t));
 }
 
 /* The links of an intent into o, as the intent file writes them: "email",

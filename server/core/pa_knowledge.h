@@ -96,12 +96,13 @@ typedef struct {
      * no language (pa_langid), as a greeting or a thanks does not. */
     const char **acknowledgements;
     size_t n_acknowledgements;
-    pa_map stopword_set; /* the stopwords, for lookups */
+    /* What the locale knows of a folded word, one lookup for all: the
+     * index + 1 of its abbreviation shifted by 1, and PA_LOCALE_STOPWORD */
+    pa_map words;
     /* Chat abbreviations and the words they stand for ("qd": "quand"):
      * examples and questions are read with those words. */
     pa_kv *abbreviations;
     size_t n_abbreviations;
-    pa_map abbreviation_set;        /* folded abbreviation → index + 1 */
     pa_tokens *abbreviation_tokens; /* per abbreviation, its words (malloc'd) */
     pa_kv *messages, *errors, *labels;
     size_t n_messages, n_errors, n_labels;
@@ -208,6 +209,14 @@ int pa_locale_is_content_word(const pa_locale *loc, const pa_token *t);
 /* The words the token abbreviates in this language ("qd" → "quand"), or NULL
  * when it is no abbreviation of the locale. Owned by the locale. */
 const pa_tokens *pa_locale_abbreviation(const pa_locale *loc, const pa_token *t);
+
+/* The same two questions from one lookup, for a reader asking both of every
+ * token: pa_locale_word tells what the locale knows of the token (0:
+ * nothing), the two others read the answer. */
+enum { PA_LOCALE_STOPWORD = 1 };
+long pa_locale_word(const pa_locale *loc, const pa_token *t);
+int pa_locale_is_content(const pa_token *t, long word);
+const pa_tokens *pa_locale_abbreviation_of(const pa_locale *loc, long word);
 
 /* Returns the whole knowledge as the JSON text of `passerelle export`
  * (malloc'd, caller frees). */

@@ -389,10 +389,10 @@ static long stem_feature_id(const lang_index *li, const char *stem, long looked_
 /* Adds a content word's feature to a: its stem when the index knows it (or
  * while building), else the known parts of a compound, a correction, or its
  * weight as an unknown word. */
-static void analyse_word(const lang_index *li, const pa_token *tok, word_tools *wt, int building,
-                         double unknown_weight, analysis *a)
+static void analyse_word(const lang_index *li, const pa_token *tok, long word, word_tools *wt,
+                         int building, double unknown_weight, analysis *a)
 {
-    if (!pa_locale_is_content_word(li->loc, tok))
+    if (!pa_locale_is_content(tok, word))
         return;
     a->content++;
     const char *w = tok->folded;
@@ -462,13 +462,15 @@ static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens
             }
             continue;
         }
-        const pa_tokens *words = pa_locale_abbreviation(li->loc, &t->items[i]);
+        long word = pa_locale_word(li->loc, &t->items[i]);
+        const pa_tokens *words = pa_locale_abbreviation_of(li->loc, word);
         if (!words) {
-            analyse_word(li, &t->items[i], wt, building, unknown_weight, a);
+            analyse_word(li, &t->items[i], word, wt, building, unknown_weight, a);
             continue;
         }
         for (size_t j = 0; j < words->count; j++)
-            analyse_word(li, &words->items[j], wt, building, unknown_weight, a);
+            analyse_word(li, &words->items[j], pa_locale_word(li->loc, &words->items[j]), wt,
+                         building, unknown_weight, a);
     }
 }
 
