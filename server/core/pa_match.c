@@ -420,14 +420,12 @@ static void analyse_word(const lang_index *li, const pa_token *tok, long word, w
         return;
     }
     if (fix) {
-        long looked_up;
-        stem_word(li, wt, fix, NULL, part, &looked_up);
-        id = stem_feature_id(li, part, looked_up);
-    }
-    if (fix && id >= 0) {
-        add_feature(a, part, id, CORRECTED_FACTOR);
-        a->corrected++;
-        return;
+        stem_word(li, wt, fix, NULL, part, &id);
+        if ((id = stem_feature_id(li, part, id)) >= 0) {
+            add_feature(a, part, id, CORRECTED_FACTOR);
+            a->corrected++;
+            return;
+        }
     }
     /* Short unknown words are mostly chat fillers (ok, bah, pls); long
      * ones carry the meaning the knowledge lacks. */
