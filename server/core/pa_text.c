@@ -565,18 +565,6 @@ int pa_text_tokenize_by_utf8proc(const char *text, size_t len, pa_tokens *out)
     return tokenize_alone(text, len, 0, out);
 }
 
-char *pa_text_join_folded(const pa_tokens *t)
-{
-    buf b = {0};
-    buf_put(&b, "", 0);
-    for (size_t i = 0; i < t->count; i++) {
-        if (i)
-            buf_put(&b, " ", 1);
-        buf_put(&b, t->items[i].folded, strlen(t->items[i].folded));
-    }
-    return b.data;
-}
-
 size_t pa_text_join_folded_to(const pa_tokens *t, char *out, size_t size)
 {
     size_t len = 0;
@@ -592,6 +580,14 @@ size_t pa_text_join_folded_to(const pa_tokens *t, char *out, size_t size)
     if (size > 0)
         out[len < size ? len : size - 1] = '\0';
     return len;
+}
+
+char *pa_text_join_folded(const pa_tokens *t)
+{
+    size_t n = pa_text_join_folded_to(t, NULL, 0);
+    char *joined = pa_xmalloc(n + 1);
+    pa_text_join_folded_to(t, joined, n + 1);
+    return joined;
 }
 
 char *pa_text_fold(const char *text, size_t len)
