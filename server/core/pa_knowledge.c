@@ -316,7 +316,7 @@ typedef struct {
     /* every name variant read so far (names.json, then places.json: a variant
      * may belong to one name only) → its index in its name, and its name */
     pa_map variants, variant_owner;
-    pa_tokenizer tokenizer; /* for the names' variants, one after the other */
+    pa_tokenizer tokenizer; /* for the names' variants and the examples, one after the other */
 } builder;
 
 /* Reports message msg with its n arguments (PA_DIAG_ARGS) about source. */
@@ -994,10 +994,9 @@ typedef struct {
     int *key_line, *key_col; /* where that example stands, for duplicate reports */
     size_t n_keys, cap_keys;
     pending_suggestions *pending;
-    char **where;           /* "path:line:col" of each intent's id, for duplicate reports */
-    int ids_unreliable;     /* a file did not parse or an id is repeated */
-    pa_arena *key_arena;    /* the keys, while the intents load */
-    pa_tokenizer tokenizer; /* reused from one example to the next */
+    char **where;        /* "path:line:col" of each intent's id, for duplicate reports */
+    int ids_unreliable;  /* a file did not parse or an id is repeated */
+    pa_arena *key_arena; /* the keys, while the intents load */
 } intent_state;
 
 static int valid_id(const char *id)
@@ -1067,8 +1066,8 @@ static void load_intent_examples(builder *b, doc *d, intent_state *st, size_t in
         for (size_t i = 0; i < il->n_examples; i++) {
             pa_tokens *t = &il->example_tokens[i];
             /* valid: checked */
-            pa_tokenizer_run(&st->tokenizer, il->examples[i], strlen(il->examples[i]));
-            pa_tokens_copy(&st->tokenizer.tokens, k->arena, t);
+            pa_tokenizer_run(&b->tokenizer, il->examples[i], strlen(il->examples[i]));
+            pa_tokens_copy(&b->tokenizer.tokens, k->arena, t);
             const char *key = example_key(st, code, t);
             long first = pa_map_get(&st->examples, key, -1);
             char iptr[PA_POINTER_MAX];
@@ -1545,7 +1544,6 @@ static void load_intents(builder *b, const char *dir)
     k->intents = pa_arena_alloc(k->arena, n * sizeof *k->intents);
     intent_state st = {0};
     st.key_arena = pa_arena_new();
-    pa_tokenizer_init(&st.tokenizer);
     pa_map_init(&st.examples);
     pa_map_init(&st.ids);
     st.pending = pa_xcalloc(n, sizeof *st.pending);
@@ -1587,7 +1585,6 @@ static void load_intents(builder *b, const char *dir)
         free(st.where[i]);
     }
     pa_arena_free(st.key_arena);
-    pa_tokenizer_clear(&st.tokenizer);
     free(st.keys);
     free(st.key_owner);
     free(st.key_line);
