@@ -455,7 +455,8 @@ static int is_number(const pa_token *t)
  * 0 outside names. Of a variant some languages list, only those mainly
  * written in the token's letters count when that leaves one: "villes
  * partenaires", listed in French and, as Tunisians write it, in Arabic, is
- * French in Latin letters. A name of every language stays one. */
+ * French in Latin letters. When several such languages list it, it is read
+ * as words. A name of every language stays one. */
 static unsigned name_langs_of(const pa_langid *m, const pa_token *t, const unsigned *name_langs,
                               size_t i)
 {
@@ -467,7 +468,11 @@ static unsigned name_langs_of(const pa_langid *m, const pa_token *t, const unsig
     for (size_t l = 0; l < m->n_langs; l++)
         if ((nl & (1u << l)) && main_script(m, l, t->script))
             native |= 1u << l;
-    return native && (native & (native - 1)) == 0 ? native : nl;
+    if (native && (native & (native - 1)) == 0)
+        return native;
+    /* "villes jumelles", listed in Portuguese too (residents of Colombes
+     * write it so): its words, not the lists, tell whose they are */
+    return native ? 0 : nl;
 }
 
 /* The token says something of the language: not a number, not a name of

@@ -57,8 +57,10 @@ typedef struct {
 
 /* Reads the tokens. name_langs, when not NULL, holds per token the languages
  * (a bit per locale) of the name variant the token belongs to, 0 for a token
- * outside names: a name of several languages is left out, a name of one
- * counts for it. */
+ * outside names: a name of one language (or of one written mainly in the
+ * token's letters) counts for it, a name of every language is left out, and
+ * a variant several such languages list is read as words ("villes
+ * jumelles"). */
 pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
                                   const unsigned *name_langs);
 
