@@ -1677,9 +1677,14 @@ const char *pa_kv_get(const pa_kv *kv, size_t n, const char *key)
     return NULL;
 }
 
+void pa_locale_prefetch(const pa_locale *loc, const pa_token *t)
+{
+    pa_map_prefetch(&loc->words, t->hash);
+}
+
 long pa_locale_word(const pa_locale *loc, const pa_token *t)
 {
-    return pa_map_get(&loc->words, t->folded, 0);
+    return pa_map_get_hashed(&loc->words, t->folded, t->hash, 0);
 }
 
 const pa_tokens *pa_locale_abbreviation_of(const pa_locale *loc, long word)

@@ -217,6 +217,9 @@ enum { PA_LOCALE_STOPWORD = 1 };
 long pa_locale_word(const pa_locale *loc, const pa_token *t);
 int pa_locale_is_content(const pa_token *t, long word);
 const pa_tokens *pa_locale_abbreviation_of(const pa_locale *loc, long word);
+/* A hint that pa_locale_word will soon be asked of t: issued for every word
+ * of a message first, the lookups then wait on the memory together. */
+void pa_locale_prefetch(const pa_locale *loc, const pa_token *t);
 
 /* Returns the whole knowledge as the JSON text of `passerelle export`
  * (malloc'd, caller frees). */

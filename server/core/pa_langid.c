@@ -77,14 +77,15 @@ static void add_count(pa_langid *m, table *t, long row, size_t l, pa_script s, u
     t->total[l][s] += 1;
 }
 
-static void count_word(pa_langid *m, const char *key, size_t l, pa_script s, unsigned flags)
+static void count_word(pa_langid *m, const pa_token *tok, size_t l, unsigned flags)
 {
     table *t = &m->words;
-    long row = pa_map_get(&t->rows, key, -1);
+    long row = pa_map_get_hashed(&t->rows, tok->folded, tok->hash, -1);
     if (row < 0) {
         row = new_row(m, t);
-        pa_map_put(&t->rows, pa_arena_strdup(m->keys, key), row);
+        pa_map_put_hashed(&t->rows, pa_arena_strdup(m->keys, tok->folded), tok->hash, row);
     }
+    pa_script s = tok->script;
     add_count(m, t, row, l, s, flags);
 }
 
@@ -141,10 +142,10 @@ static void index_kinds(pa_langid *m, const pa_knowledge *k)
             add_kind(words, k->other_languages[o].words[w], KIND_OTHER);
 }
 
-/* What a word is (index_kinds), 0 when nothing. */
-static long word_kind(const pa_langid *m, const char *folded)
+/* What a token's word is (index_kinds), 0 when nothing. */
+static long word_kind(const pa_langid *m, const pa_token *t)
 {
-    return pa_map_get(&m->words.rows, folded, 0);
+    return pa_map_get_hashed(&m->words.rows, t->folded, t->hash, 0);
 }
 
 /* The row of a word of that kind in the words table, or -1. */
@@ -230,7 +231,7 @@ static void train_tokens(pa_langid *m, size_t l, const pa_tokens *toks, unsigned
         size_t n = gram_keys(tok->surface, grams);
         for (size_t g = 0; g < n; g++)
             count_gram(m, grams[g], l, tok->script);
-        count_word(m, tok->folded, l, tok->script, flags);
+        count_word(m, tok, l, flags);
         m->script_chars[l][tok->script] += tok->chars;
     }
 }
@@ -344,19 +345,21 @@ typedef struct {
     long kind[KINDS_KEPT]; /* KIND_UNKNOWN until looked up */
 } word_kinds;
 
-static void init_kinds(const pa_tokens *tokens, word_kinds *w)
+static void init_kinds(const pa_langid *m, const pa_tokens *tokens, word_kinds *w)
 {
     w->tokens = tokens;
     for (size_t i = 0; i < KINDS_KEPT; i++)
         w->kind[i] = KIND_UNKNOWN;
+    for (size_t i = 0; i < tokens->count && i < KINDS_KEPT; i++)
+        pa_map_prefetch(&m->words.rows, tokens->items[i].hash);
 }
 
 static long kind_of(const pa_langid *m, word_kinds *w, size_t i)
 {
     if (i >= KINDS_KEPT)
-        return word_kind(m, w->tokens->items[i].folded);
+        return word_kind(m, &w->tokens->items[i]);
     if (w->kind[i] == KIND_UNKNOWN)
-        w->kind[i] = word_kind(m, w->tokens->items[i].folded);
+        w->kind[i] = word_kind(m, &w->tokens->items[i]);
     return w->kind[i];
 }
 
@@ -614,7 +617,7 @@ pa_langid_result pa_langid_detect(const pa_langid *m, const pa_tokens *tokens,
     r.clear = -1;
     r.script = message_script(m, tokens, name_langs);
     word_kinds kinds;
-    init_kinds(tokens, &kinds);
+    init_kinds(m, tokens, &kinds);
     guess(m, tokens, &kinds, name_langs, &r);
     weigh_tokens(m, tokens, &kinds, name_langs, &r);
     count_scripts(tokens, &r);

@@ -220,6 +220,12 @@ long pa_map64_get(const pa_map64 *m, uint64_t key, long dflt)
     return m->slots[i].key ? m->slots[i].value : dflt;
 }
 
+void pa_map_prefetch(const pa_map *m, uint64_t hash)
+{
+    if (m->capacity)
+        __builtin_prefetch(&m->slots[(size_t)hash & (m->capacity - 1)]);
+}
+
 void pa_map64_prefetch(const pa_map64 *m, uint64_t key)
 {
     if (m->capacity)

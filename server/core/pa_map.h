@@ -42,6 +42,10 @@ long pa_map_get(const pa_map *m, const char *key, long dflt);
 uint64_t pa_map_hash(const char *key);
 void pa_map_put_hashed(pa_map *m, const char *key, uint64_t hash, long value);
 long pa_map_get_hashed(const pa_map *m, const char *key, uint64_t hash, long dflt);
+/* Asks the memory for the slot a key of that hash is first looked for in:
+ * a hint, for lookups of many keys (a message's words), issued before
+ * them. */
+void pa_map_prefetch(const pa_map *m, uint64_t hash);
 
 /* An open-addressing hash table from non-zero 64-bit keys to integers: for
  * keys that are numbers already (packed code points), with no string to

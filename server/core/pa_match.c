@@ -445,6 +445,8 @@ static void analyse(const lang_index *li, const pa_knowledge *k, const pa_tokens
                     analysis *a)
 {
     memset(a, 0, offsetof(analysis, scratch));
+    for (size_t i = 0; i < t->count; i++)
+        pa_locale_prefetch(li->loc, &t->items[i]);
     for (size_t i = 0; i < t->count; i++) {
         if (name_of[i] >= 0) {
             if (i == 0 || name_of[i - 1] != name_of[i]) {
@@ -517,9 +519,10 @@ static void example_names(const pa_index *idx, int allow_typos, const pa_tokens 
 }
 
 /* Counts a word of language li's examples into its vocabulary. */
-static void count_word(lang_index *li, const char *folded, size_t *cap)
+static void count_word(lang_index *li, const pa_token *tok, size_t *cap)
 {
-    long seen = pa_map_get(&li->vocab, folded, 0);
+    const char *folded = tok->folded;
+    long seen = pa_map_get_hashed(&li->vocab, folded, tok->hash, 0);
     if (seen) { /* the map holds index + 1 */
         li->word_count[seen - 1]++;
         return;
@@ -532,7 +535,7 @@ static void count_word(lang_index *li, const char *folded, size_t *cap)
     const char *w = pa_arena_strdup(li->arena, folded);
     li->word_count[li->n_words] = 1;
     li->words[li->n_words++] = w;
-    pa_map_put(&li->vocab, w, (long)li->n_words);
+    pa_map_put_hashed(&li->vocab, w, tok->hash, (long)li->n_words);
 }
 
 static void build_vocab(pa_index *idx, lang_index *li, size_t l)
@@ -547,7 +550,7 @@ static void build_vocab(pa_index *idx, lang_index *li, size_t l)
             example_names(idx, 0, t, &spans);
             for (size_t j = 0; j < t->count; j++)
                 if (spans.name_of[j] < 0 && pa_locale_is_content_word(li->loc, &t->items[j]))
-                    count_word(li, t->items[j].folded, &cap);
+                    count_word(li, &t->items[j], &cap);
             pa_name_spans_free(&spans);
         }
     }

@@ -72,7 +72,7 @@ typedef struct {
  * itself, never as a misspelt name ("Allemagne", "سوبوت"). */
 static void make_probe(const pa_name_index *idx, int fuzzy_ok, const pa_token *t, name_probe *p)
 {
-    p->value = pa_map_get(&idx->tokens, t->folded, 0);
+    p->value = pa_map_get_hashed(&idx->tokens, t->folded, t->hash, 0);
     p->fuzzy = fuzzy_ok && !(p->value & TOKEN_WORD);
     p->form[0] = t->folded;
     p->chars[0] = t->chars;
@@ -225,6 +225,8 @@ static size_t find_names(const pa_knowledge *k, const pa_name_index *idx, int fu
     name_probe room[PA_NAME_SPANS_INLINE];
     name_probe *probes =
         t->count <= PA_NAME_SPANS_INLINE ? room : pa_xmalloc(t->count * sizeof *probes);
+    for (size_t i = 0; i < t->count; i++)
+        pa_map_prefetch(&idx->tokens, t->items[i].hash);
     for (size_t i = 0; i < t->count; i++) {
         name_of[i] = -1;
         if (langs)
@@ -329,15 +331,16 @@ static int typo_of(const pa_knowledge *k, const pa_name_index *idx, const char *
     return 0;
 }
 
-/* Marks a folded token as a word (TOKEN_WORD), keeping what else it is. */
-static void mark_word(pa_name_index *idx, const char *folded)
+/* Marks a folded token (hash: pa_map_hash of it) as a word (TOKEN_WORD),
+ * keeping what else it is. */
+static void mark_word(pa_name_index *idx, const char *folded, uint64_t hash)
 {
-    long value = pa_map_get(&idx->tokens, folded, 0);
+    long value = pa_map_get_hashed(&idx->tokens, folded, hash, 0);
     if (value & TOKEN_WORD)
         return;
     /* a new key must outlive the map; an existing one keeps its own */
-    pa_map_put(&idx->tokens, value ? folded : pa_arena_strdup(idx->arena, folded),
-               value | TOKEN_WORD);
+    pa_map_put_hashed(&idx->tokens, value ? folded : pa_arena_strdup(idx->arena, folded), hash,
+                      value | TOKEN_WORD);
 }
 
 /* Collects the content words of every example, outside the names written
@@ -349,7 +352,7 @@ static void collect_words(pa_name_index *idx, const pa_knowledge *k)
     /* a stopword of any language is a word too: "toutes" is no "Tounes" */
     for (size_t l = 0; l < k->n_locales; l++)
         for (size_t w = 0; w < k->locales[l].n_stopwords; w++)
-            mark_word(idx, k->locales[l].stopwords[w]);
+            mark_word(idx, k->locales[l].stopwords[w], pa_map_hash(k->locales[l].stopwords[w]));
     for (size_t l = 0; l < k->n_locales; l++) {
         for (size_t i = 0; i < k->n_intents; i++) {
             const pa_intent *in = &k->intents[i];
@@ -361,10 +364,10 @@ static void collect_words(pa_name_index *idx, const pa_knowledge *k)
                 for (size_t j = 0; j < t->count; j++) {
                     const pa_token *tok = &t->items[j];
                     if (spans.name_of[j] >= 0 || !pa_locale_is_content_word(&k->locales[l], tok) ||
-                        (pa_map_get(&idx->tokens, tok->folded, 0) & TOKEN_WORD) ||
+                        (pa_map_get_hashed(&idx->tokens, tok->folded, tok->hash, 0) & TOKEN_WORD) ||
                         (in->about && typo_of(k, idx, in->about, tok)))
                         continue;
-                    mark_word(idx, tok->folded);
+                    mark_word(idx, tok->folded, tok->hash);
                 }
                 pa_name_spans_free(&spans);
             }

@@ -1,6 +1,7 @@
 #include "pa_text.h"
 
 #include "pa_alloc.h"
+#include "pa_map.h"
 #include "pa_osa.h"
 
 #include <stdlib.h>
@@ -440,7 +441,7 @@ static void push_token(token_list *l, const char *s, size_t len, pa_script scrip
     buf_put(&l->strings, "", 1);
     (*l->at)[2 * t->count] = surface;
     (*l->at)[2 * t->count + 1] = folded;
-    t->items[t->count] = (pa_token){NULL, NULL, chars, script};
+    t->items[t->count] = (pa_token){NULL, NULL, (uint32_t)chars, script, 0};
     t->count++;
 }
 
@@ -452,6 +453,7 @@ static void finish_tokens(token_list *l)
     for (size_t i = 0; i < t->count; i++) {
         t->items[i].surface = t->strings + (*l->at)[2 * i];
         t->items[i].folded = t->strings + (*l->at)[2 * i + 1];
+        t->items[i].hash = pa_map_hash(t->items[i].folded);
     }
 }
 

@@ -26,10 +26,14 @@
 typedef enum { PA_SCRIPT_OTHER, PA_SCRIPT_LATIN, PA_SCRIPT_ARABIC } pa_script;
 
 typedef struct {
-    char *surface; /* NUL-terminated, in the pa_tokens' strings */
-    char *folded;  /* NUL-terminated, in the pa_tokens' strings */
-    size_t chars;  /* length of folded in code points */
+    char *surface;  /* NUL-terminated, in the pa_tokens' strings */
+    char *folded;   /* NUL-terminated, in the pa_tokens' strings */
+    uint32_t chars; /* length of folded in code points */
     pa_script script;
+    /* pa_map_hash(folded), computed once by the tokenizer: the maps of
+     * words are looked up with it (pa_map_get_hashed), each token in
+     * several, in the examples at load and in every question */
+    uint64_t hash;
 } pa_token;
 
 typedef struct {

@@ -1,6 +1,7 @@
 /* Normalization and tokenization, in the five languages. */
 #include "unit.h"
 
+#include "pa_map.h"
 #include "pa_text.h"
 
 #include <stdio.h>
@@ -78,7 +79,8 @@ static void test_join_into_buffer(void **state)
     }
 }
 
-/* 1 when two token lists hold the same tokens. */
+/* 1 when two token lists hold the same tokens, each with the hash of its
+ * folded form, which the maps of words are looked up with. */
 static int same_tokens(const pa_tokens *a, const pa_tokens *b)
 {
     if (a->count != b->count)
@@ -86,7 +88,9 @@ static int same_tokens(const pa_tokens *a, const pa_tokens *b)
     for (size_t i = 0; i < a->count; i++)
         if (strcmp(a->items[i].surface, b->items[i].surface) ||
             strcmp(a->items[i].folded, b->items[i].folded) ||
-            a->items[i].chars != b->items[i].chars || a->items[i].script != b->items[i].script)
+            a->items[i].chars != b->items[i].chars || a->items[i].script != b->items[i].script ||
+            a->items[i].hash != pa_map_hash(a->items[i].folded) ||
+            b->items[i].hash != pa_map_hash(b->items[i].folded))
             return 0;
     return 1;
 }
@@ -184,6 +188,8 @@ static void expect_same_tokens(const char *label, const char *text, size_t len)
         EXPECT_STR(label, "folded", fast.items[i].folded, slow.items[i].folded);
         EXPECT_INT(label, "chars", fast.items[i].chars, slow.items[i].chars);
         EXPECT_INT(label, "script", fast.items[i].script, slow.items[i].script);
+        EXPECT_INT(label, "hash", fast.items[i].hash == pa_map_hash(fast.items[i].folded), 1);
+        EXPECT_INT(label, "hash", slow.items[i].hash == pa_map_hash(slow.items[i].folded), 1);
     }
     pa_tokens_free(&fast);
     pa_tokens_free(&slow);
