@@ -80,14 +80,21 @@ typedef struct {
     pa_typo_index *typo, *typo_two;
     uint32_t *two_ids;
     pa_arena *arena; /* its strings and feature lists: languages are built apart */
+    /* What it was built from (language_digest; 0 until needed: only a
+     * reload compares them), and the indexes holding all the above: the
+     * last to let go frees it. Only loc and digest are the index's own:
+     * nothing else points into a knowledge. */
+    uint64_t digest;
+    atomic_size_t *holders;
 } lang_index;
 
 struct pa_index {
-    const pa_knowledge *k;      /* borrowed: what was indexed */
+    const pa_knowledge *k;      /* borrowed: what was indexed; NULL for pa_index_languages */
     const pa_name_index *names; /* borrowed */
     lang_index *langs;
     size_t n_langs, n_intents;
     double unknown_weight; /* the weight of a word seen in a single intent */
+    size_t reused;         /* languages shared with the index it was built with */
 };
 
 /* ---- analysis ------------------------------------------------------------ */
@@ -167,7 +174,9 @@ static void index_candidates(lang_index *li)
     size_t n = li->n_words + li->loc->n_stopwords;
     li->candidates = pa_xmalloc((n + 1) * sizeof *li->candidates);
     for (size_t i = 0; i < n; i++)
-        li->candidates[i] = i < li->n_words ? li->words[i] : li->loc->stopwords[i - li->n_words];
+        li->candidates[i] = i < li->n_words
+                                ? li->words[i]
+                                : pa_arena_strdup(li->arena, li->loc->stopwords[i - li->n_words]);
     li->typo = pa_typo_build(li->candidates, n, 1);
     const char **two = pa_xmalloc((n + 1) * sizeof *two);
     li->two_ids = pa_xmalloc((n + 1) * sizeof *li->two_ids);
@@ -798,12 +807,102 @@ static void for_each_language(size_t n, void (*work)(void *ctx, size_t l), void 
         pthread_join(helpers[i], NULL);
 }
 
-static void build_language_of(void *idx, size_t l)
+static uint64_t hash_string(uint64_t h, const char *s)
 {
-    build_language(idx, l);
+    return pa_hash_bytes(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
-pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names)
+static uint64_t hash_strings(uint64_t h, const char *const *s, size_t n)
+{
+    h = pa_hash_bytes(h, &n, sizeof n);
+    for (size_t i = 0; i < n; i++)
+        h = hash_string(h, s[i]);
+    return h;
+}
+
+static uint64_t hash_pairs(uint64_t h, const pa_kv *kv, size_t n)
+{
+    h = pa_hash_bytes(h, &n, sizeof n);
+    for (size_t i = 0; i < n; i++)
+        h = hash_string(hash_string(h, kv[i].key), kv[i].value);
+    return h;
+}
+
+/* A fingerprint of all that building language l reads: how the locale
+ * reads words, the examples in the intents' places (an example's intent is
+ * its place) and how names are found in them (pa_names_digest). What it leaves out (answers,
+ * labels, links, the other languages' examples) is read from the knowledge
+ * when a question is asked. */
+static uint64_t language_digest(const pa_knowledge *k, const pa_name_index *names, size_t l)
+{
+    const pa_locale *loc = &k->locales[l];
+    uint64_t h = pa_hash_str("");
+    h = hash_string(hash_string(h, loc->code), loc->stemmer);
+    h = pa_hash_bytes(h, &loc->decompound, sizeof loc->decompound);
+    h = hash_pairs(h, loc->accent_suffixes, loc->n_accent_suffixes);
+    h = hash_pairs(h, loc->respell, loc->n_respell);
+    h = hash_strings(h, loc->strip_prefixes, loc->n_strip_prefixes);
+    h = hash_strings(h, loc->stopwords, loc->n_stopwords);
+    h = hash_strings(h, loc->acknowledgements, loc->n_acknowledgements);
+    h = hash_pairs(h, loc->abbreviations, loc->n_abbreviations);
+    uint64_t names_digest = pa_names_digest(names);
+    h = pa_hash_bytes(h, &names_digest, sizeof names_digest);
+    h = pa_hash_bytes(h, &k->n_intents, sizeof k->n_intents);
+    for (size_t i = 0; i < k->n_intents; i++) {
+        const pa_intent_lang *il = &k->intents[i].langs[l];
+        h = hash_strings(h, il->examples, il->n_examples);
+        for (size_t e = 0; e < il->n_examples; e++) {
+            const pa_tokens *t = &il->example_tokens[e];
+            for (size_t j = 0; j < t->count; j++) {
+                uint64_t token = pa_names_token_digest(names, &t->items[j]);
+                h = pa_hash_bytes(h, &token, sizeof token);
+            }
+        }
+    }
+    return h;
+}
+
+/* The language of reuse built from the same inputs as language l of idx,
+ * or NULL. */
+static const lang_index *same_language(const pa_index *reuse, uint64_t digest)
+{
+    for (size_t m = 0; reuse && digest && m < reuse->n_langs; m++)
+        if (reuse->langs[m].digest == digest)
+            return &reuse->langs[m];
+    return NULL;
+}
+
+/* Makes *to hold what from holds. */
+static void share_language(lang_index *to, const lang_index *from)
+{
+    *to = *from;
+    atomic_fetch_add(to->holders, 1);
+}
+
+typedef struct {
+    pa_index *idx;
+    const pa_index *reuse;
+} build_job;
+
+static void build_language_of(void *arg, size_t l)
+{
+    build_job *job = arg;
+    pa_index *idx = job->idx;
+    uint64_t digest = job->reuse ? language_digest(idx->k, idx->names, l) : 0;
+    const lang_index *same = same_language(job->reuse, digest);
+    lang_index *li = &idx->langs[l];
+    if (same) {
+        share_language(li, same);
+        li->loc = &idx->k->locales[l];
+    } else {
+        build_language(idx, l);
+        li->digest = digest;
+        li->holders = pa_xmalloc(sizeof *li->holders);
+        atomic_init(li->holders, 1);
+    }
+}
+
+pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names, const pa_index *reuse)
 {
     pa_index *idx = pa_xcalloc(1, sizeof *idx);
     idx->k = k;
@@ -812,8 +911,44 @@ pa_index *pa_index_build(const pa_knowledge *k, const pa_name_index *names)
     idx->n_intents = k->n_intents;
     idx->unknown_weight = log(1.0 + (double)k->n_intents);
     idx->langs = pa_xcalloc(k->n_locales, sizeof *idx->langs);
-    for_each_language(idx->n_langs, build_language_of, idx);
+    build_job job = {idx, reuse};
+    for_each_language(idx->n_langs, build_language_of, &job);
+    for (size_t l = 0; l < idx->n_langs; l++) {
+        const lang_index *same = same_language(reuse, idx->langs[l].digest);
+        idx->reused += same && same->holders == idx->langs[l].holders;
+    }
     return idx;
+}
+
+typedef struct {
+    const pa_index *from;
+    pa_index *held;
+} hold_job;
+
+static void hold_language(void *arg, size_t l)
+{
+    hold_job *job = arg;
+    lang_index *li = &job->held->langs[l];
+    share_language(li, &job->from->langs[l]);
+    li->loc = NULL; /* of a knowledge it does not hold */
+    if (!li->digest && job->from->k)
+        li->digest = language_digest(job->from->k, job->from->names, l);
+}
+
+pa_index *pa_index_languages(const pa_index *idx)
+{
+    pa_index *held = pa_xcalloc(1, sizeof *held);
+    held->n_langs = idx->n_langs;
+    held->n_intents = idx->n_intents;
+    held->langs = pa_xcalloc(idx->n_langs + 1, sizeof *held->langs);
+    hold_job job = {idx, held};
+    for_each_language(idx->n_langs, hold_language, &job);
+    return held;
+}
+
+size_t pa_index_reused(const pa_index *idx)
+{
+    return idx->reused;
 }
 
 /* An example that names another town (places.json) and neither Colombes
@@ -869,38 +1004,45 @@ void pa_match_warn_confusables(const pa_index *idx, pa_diag *diag)
     free(job.found);
 }
 
+/* Frees what li holds, when no other index holds it too. */
+static void free_language(lang_index *li)
+{
+    if (atomic_fetch_sub(li->holders, 1) > 1)
+        return;
+    free(li->holders);
+    for (size_t f = 0; f < li->n_features; f++) {
+        free(li->post_ex[f]);
+        free(li->post_intent[f]);
+    }
+    free(li->post_ex);
+    free(li->post_intent);
+    free(li->n_post_ex);
+    free(li->n_post_intent);
+    free(li->weight);
+    free(li->feature_text);
+    free(li->ex);
+    free(li->words);
+    free(li->word_count);
+    free(li->candidates);
+    free(li->two_candidates);
+    free(li->two_ids);
+    pa_typo_free(li->typo);
+    pa_typo_free(li->typo_two);
+    pa_map_clear(&li->features);
+    pa_map_clear(&li->vocab);
+    pa_map_clear(&li->exact);
+    pa_map_clear(&li->stems);
+    free(li->stem_text);
+    free(li->stem_feature);
+    pa_arena_free(li->arena);
+}
+
 void pa_index_free(pa_index *idx)
 {
     if (!idx)
         return;
-    for (size_t l = 0; l < idx->n_langs; l++) {
-        lang_index *li = &idx->langs[l];
-        for (size_t f = 0; f < li->n_features; f++) {
-            free(li->post_ex[f]);
-            free(li->post_intent[f]);
-        }
-        free(li->post_ex);
-        free(li->post_intent);
-        free(li->n_post_ex);
-        free(li->n_post_intent);
-        free(li->weight);
-        free(li->feature_text);
-        free(li->ex);
-        free(li->words);
-        free(li->word_count);
-        free(li->candidates);
-        free(li->two_candidates);
-        free(li->two_ids);
-        pa_typo_free(li->typo);
-        pa_typo_free(li->typo_two);
-        pa_map_clear(&li->features);
-        pa_map_clear(&li->vocab);
-        pa_map_clear(&li->exact);
-        pa_map_clear(&li->stems);
-        free(li->stem_text);
-        free(li->stem_feature);
-        pa_arena_free(li->arena);
-    }
+    for (size_t l = 0; l < idx->n_langs; l++)
+        free_language(&idx->langs[l]);
     free(idx->langs);
     free(idx);
 }

@@ -37,6 +37,7 @@ struct pa_name_index {
     variant_list *first_refs;
     size_t n_first;
     pa_typo_index *first_typo;
+    uint64_t digest; /* pa_names_digest */
 };
 
 static int is_arabic_proclitic(const char *s)
@@ -375,6 +376,26 @@ static void collect_words(pa_name_index *idx, const pa_knowledge *k)
     }
 }
 
+/* The names and their variants, in their order. */
+static uint64_t digest_of(const pa_knowledge *k)
+{
+    uint64_t h = pa_hash_str("");
+    for (size_t n = 0; n < k->n_names; n++) {
+        const pa_name *name = &k->names[n];
+        h = pa_hash_bytes(h, name->id, strlen(name->id) + 1);
+        int flags[2] = {name->elsewhere, name->home};
+        h = pa_hash_bytes(h, flags, sizeof flags);
+        for (size_t v = 0; v < name->n_variants; v++) {
+            const pa_variant *var = &name->variants[v];
+            for (size_t t = 0; t < var->n_tokens; t++)
+                h = pa_hash_bytes(h, var->tokens[t], strlen(var->tokens[t]) + 1);
+            unsigned what[3] = {(unsigned)var->n_tokens, var->langs, (unsigned)var->region};
+            h = pa_hash_bytes(h, what, sizeof what);
+        }
+    }
+    return h;
+}
+
 pa_name_index *pa_names_build(const pa_knowledge *k)
 {
     pa_name_index *idx = pa_xcalloc(1, sizeof *idx);
@@ -382,7 +403,26 @@ pa_name_index *pa_names_build(const pa_knowledge *k)
     index_variants(idx, k);
     index_first_tokens(idx, k);
     collect_words(idx, k);
+    idx->digest = digest_of(k);
     return idx;
+}
+
+uint64_t pa_names_digest(const pa_name_index *idx)
+{
+    return idx->digest;
+}
+
+/* The values of the forms make_probe looks up. */
+uint64_t pa_names_token_digest(const pa_name_index *idx, const pa_token *t)
+{
+    name_probe p;
+    make_probe(idx, 1, t, &p);
+    uint64_t h = pa_hash_bytes(pa_hash_str(""), &p.value, sizeof p.value);
+    for (int f = 1; f < p.n_forms; f++) {
+        long value = pa_map_get(&idx->tokens, p.form[f], 0);
+        h = pa_hash_bytes(h, &value, sizeof value);
+    }
+    return h;
 }
 
 void pa_names_free(pa_name_index *idx)

@@ -26,6 +26,16 @@ typedef struct pa_name_index pa_name_index;
 pa_name_index *pa_names_build(const pa_knowledge *k);
 void pa_names_free(pa_name_index *idx);
 
+/* What decides where an index finds names in a text, so that what was
+ * built from the names found (pa_match's languages) can be kept across a
+ * reload: pa_names_digest fingerprints the names and their variants, and
+ * pa_names_token_digest what the index makes of one token on its own (a
+ * word of the examples, never a misspelt name; the first token of
+ * variants). Two indexes with equal digests find the same names in texts
+ * whose tokens have equal folded forms and token digests. */
+uint64_t pa_names_digest(const pa_name_index *idx);
+uint64_t pa_names_token_digest(const pa_name_index *idx, const pa_token *t);
+
 /* Tokens of a text whose name spans need no allocation: a question's. */
 enum { PA_NAME_SPANS_INLINE = 48 };
 

@@ -26,6 +26,12 @@ static void *build_langid(void *arg)
 
 pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag)
 {
+    return pa_snapshot_load_reusing(intents_dir, locales_dir, diag, NULL);
+}
+
+pa_snapshot *pa_snapshot_load_reusing(const char *intents_dir, const char *locales_dir,
+                                      pa_diag *diag, const struct pa_index *reuse)
+{
     pa_snapshot *s = pa_xcalloc(1, sizeof *s);
     if (pa_knowledge_load(&s->k, intents_dir, locales_dir, diag) != 0) {
         free(s);
@@ -35,7 +41,7 @@ pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, 
     pthread_t thread;
     int threaded = pthread_create(&thread, NULL, build_langid, &job) == 0;
     s->names = pa_names_build(&s->k);
-    s->index = pa_index_build(&s->k, s->names);
+    s->index = pa_index_build(&s->k, s->names, reuse);
     if (threaded)
         pthread_join(thread, NULL);
     else

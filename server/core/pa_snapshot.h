@@ -6,7 +6,9 @@
  * (pa_langid) and the matching index (pa_match), and returns the whole. It
  * never changes afterwards: a reload builds a new snapshot beside the old
  * one and swaps the pointer once no turn uses the old one, so a question
- * always sees one consistent version of the knowledge. */
+ * always sees one consistent version of the knowledge. The two may share the
+ * matching index of the languages the edit did not touch
+ * (pa_snapshot_load_reusing): shared parts are immutable and counted. */
 #ifndef PA_SNAPSHOT_H
 #define PA_SNAPSHOT_H
 
@@ -30,6 +32,12 @@ typedef struct pa_snapshot {
  * the index, whose languages are built PA_INDEX_THREADS at a time), all
  * joined before it returns. */
 pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag);
+/* The same, sharing with reuse (NULL: none) the matching index of every
+ * language whose inputs did not change (pa_index_build): a reload builds
+ * only what an edit touched. reuse is typically pa_index_languages of the
+ * snapshot in service. */
+pa_snapshot *pa_snapshot_load_reusing(const char *intents_dir, const char *locales_dir,
+                                      pa_diag *diag, const struct pa_index *reuse);
 /* Frees the snapshot and all it holds. Accepts NULL. */
 void pa_snapshot_free(pa_snapshot *s);
 
