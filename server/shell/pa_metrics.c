@@ -294,6 +294,13 @@ static void reloads(buf *b, const pa_metrics *m, const pa_metrics_info *info)
            "passerelle_reloads_total{result=\"ok\"} %lu\n"
            "passerelle_reloads_total{result=\"failed\"} %lu\n",
            m->reloads_ok, m->reloads_failed);
+    family(b, "passerelle_reload_languages_total", "counter",
+           "Languages of the matching index reloads built, or shared with the knowledge in "
+           "service because the edit did not touch them.");
+    append(b,
+           "passerelle_reload_languages_total{result=\"built\"} %lu\n"
+           "passerelle_reload_languages_total{result=\"shared\"} %lu\n",
+           m->reload_languages_built, m->reload_languages_shared);
     histogram(b, "passerelle_reload_seconds",
               "Time to read and build the knowledge on a reload (on the reload thread).",
               &m->reload_seconds);

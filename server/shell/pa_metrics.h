@@ -90,6 +90,9 @@ typedef struct {
     unsigned long replies[PA_REPLY_KIND_END];
     unsigned long errors[PA_PROTO_END];
     unsigned long reloads_ok, reloads_failed;
+    /* languages of the matching index reloads built, and shared with the
+     * knowledge in service (the edit did not touch them) */
+    unsigned long reload_languages_built, reload_languages_shared;
     unsigned long refused[PA_REFUSAL_END];
     unsigned long closed[PA_CLOSE_END];
     unsigned long accept_failures; /* accept() errors: out of file descriptors, mostly */

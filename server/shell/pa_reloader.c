@@ -1,6 +1,7 @@
 #include "pa_reloader.h"
 
 #include "pa_alloc.h"
+#include "pa_match.h"
 #include "pa_reload.h"
 
 #include <errno.h>
@@ -26,6 +27,10 @@ struct pa_reloader {
     uint64_t loaded; /* fingerprint of the last build, good or not: worker only */
     pa_reload_result result;
     pa_snapshot *retired; /* out of service, to free: a list through nothing, one at a time */
+    /* The languages of the last snapshot built (at first, of the one in
+     * service), which the next build shares where nothing changed: worker
+     * only. Once that snapshot is in service, they hold nothing more. */
+    pa_index *kept;
 };
 
 static double seconds_since(const struct timespec *t0)
@@ -35,14 +40,15 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-void pa_reload_build(const char *intents_dir, const char *locales_dir, pa_reload_result *out)
+void pa_reload_build(const char *intents_dir, const char *locales_dir, const pa_index *reuse,
+                     pa_reload_result *out)
 {
     memset(out, 0, sizeof *out);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pa_diag_init(&out->diag);
     out->fingerprint = pa_reload_fingerprint(intents_dir, locales_dir);
-    out->snapshot = pa_snapshot_load(intents_dir, locales_dir, &out->diag);
+    out->snapshot = pa_snapshot_load_reusing(intents_dir, locales_dir, &out->diag, reuse);
     out->seconds = seconds_since(&t0);
     out->at = time(NULL);
 }
@@ -105,8 +111,13 @@ static void wait_ms(pa_reloader *r, int64_t ms)
 static void build_and_publish(pa_reloader *r, int forced)
 {
     pa_reload_result fresh;
-    pa_reload_build(r->cfg.intents_dir, r->cfg.locales_dir, &fresh);
+    pa_reload_build(r->cfg.intents_dir, r->cfg.locales_dir, r->kept, &fresh);
     fresh.forced = forced;
+    if (fresh.snapshot) {
+        pa_index *next = pa_index_languages(fresh.snapshot->index);
+        pa_index_free(r->kept);
+        r->kept = next;
+    }
     r->loaded = fresh.fingerprint;
     pthread_mutex_lock(&r->lock);
     if (r->has_result)
@@ -161,6 +172,9 @@ static void *run(void *arg)
 {
     pa_reloader *r = arg;
     lower_priority();
+    if (r->cfg.in_service) /* before any build of this thread can replace it */
+        r->kept = pa_index_languages(r->cfg.in_service->index);
+    r->cfg.in_service = NULL;
     pthread_mutex_lock(&r->lock);
     while (!r->stop) {
         if (!r->forced)
@@ -205,6 +219,7 @@ void pa_reloader_stop(pa_reloader *r)
     if (r->has_result)
         pa_reload_result_clear(&r->result);
     pa_snapshot_free(r->retired);
+    pa_index_free(r->kept);
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->lock);
     free(r);

@@ -27,6 +27,11 @@ typedef struct {
     /* Called on the worker thread when a result is ready to take. */
     void (*ready)(void *user);
     void *user;
+    /* The snapshot in service when the worker starts, or NULL: the first
+     * build shares the languages its edit did not touch with it. Only the
+     * worker's own builds replace it, so it lives until the first one, and
+     * the worker reads it only before. */
+    const pa_snapshot *in_service;
 } pa_reloader_config;
 
 /* A build: the snapshot, or NULL and the problems in diag. */
@@ -40,9 +45,12 @@ typedef struct {
 } pa_reload_result;
 
 /* Builds from the folders on the calling thread: what the worker does, for
- * callers that want it now (tests, the first load). Release the result with
+ * callers that want it now (tests, the first load). reuse (NULL: none) holds
+ * the languages of the knowledge in service (pa_index_languages): those an
+ * edit did not touch are shared, not built again. Release the result with
  * pa_reload_result_clear. */
-void pa_reload_build(const char *intents_dir, const char *locales_dir, pa_reload_result *out);
+void pa_reload_build(const char *intents_dir, const char *locales_dir, const struct pa_index *reuse,
+                     pa_reload_result *out);
 /* Frees what the result holds (its snapshot, when not taken: set it to NULL
  * after taking it). */
 void pa_reload_result_clear(pa_reload_result *r);

@@ -5,6 +5,7 @@
 #include "pa_log.h"
 #include "pa_origin.h"
 #include "pa_reload.h"
+#include "pa_match.h"
 #include "pa_reloader.h"
 
 #include <pthread.h>
@@ -153,7 +154,8 @@ static void start_reloader(pa_hub *hub)
                              .poll_ms = hub->cfg.reload_poll_ms,
                              .debounce_ms = hub->cfg.reload_debounce_ms,
                              .ready = wake_all,
-                             .user = hub};
+                             .user = hub,
+                             .in_service = hub->current->snapshot};
     hub->reloader = pa_reloader_start(&rc, hub->fingerprint);
     if (!hub->reloader)
         pa_log("passerelle: cannot start the reload thread; edits need a restart");
@@ -880,6 +882,9 @@ static pa_snapshot *install_locked(pa_hub *hub, pa_reload_result *r)
                hub->current->snapshot->k.version);
         return NULL;
     }
+    size_t shared = pa_index_reused(r->snapshot->index);
+    hub->m.reload_languages_shared += shared;
+    hub->m.reload_languages_built += r->snapshot->k.n_locales - shared;
     pa_snapshot *gone = let_go(hub->current);
     hub->current = hold_new(r->snapshot);
     r->snapshot = NULL;
@@ -921,13 +926,24 @@ static void install(pa_service *svc, pa_reload_result *r)
 void pa_service_reload(pa_service *svc, int forced)
 {
     const pa_service_config *cfg = &svc->hub->cfg;
-    pthread_mutex_lock(&svc->hub->lock);
-    uint64_t loaded = svc->hub->fingerprint;
-    pthread_mutex_unlock(&svc->hub->lock);
-    if (!forced && pa_reload_fingerprint(cfg->intents_dir, cfg->locales_dir) == loaded)
+    pa_hub *hub = svc->hub;
+    pthread_mutex_lock(&hub->lock);
+    uint64_t loaded = hub->fingerprint;
+    held_snapshot *in_service = hub->current; /* held while its languages are */
+    in_service->holders++;
+    pthread_mutex_unlock(&hub->lock);
+    pa_index *reuse = NULL;
+    if (forced || pa_reload_fingerprint(cfg->intents_dir, cfg->locales_dir) != loaded)
+        reuse = pa_index_languages(in_service->snapshot->index);
+    pthread_mutex_lock(&hub->lock);
+    pa_snapshot *gone = let_go(in_service);
+    pthread_mutex_unlock(&hub->lock);
+    retire(hub, gone);
+    if (!reuse)
         return;
     pa_reload_result r;
-    pa_reload_build(cfg->intents_dir, cfg->locales_dir, &r);
+    pa_reload_build(cfg->intents_dir, cfg->locales_dir, reuse, &r);
+    pa_index_free(reuse);
     install(svc, &r);
 }
 

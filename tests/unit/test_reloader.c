@@ -137,6 +137,15 @@ static void test_edit_is_built_and_swapped(void **state)
     assert_true(has_metric(w, "passerelle_reloads_total{result=\"ok\"} 1\n"));
     assert_true(has_metric(w, "passerelle_reload_swap_seconds_count 1\n"));
     assert_true(has_metric(w, "passerelle_reload_seconds_count 1\n"));
+    /* an answer's words are no example's: every language's index is kept */
+    assert_true(has_metric(w, "passerelle_reload_languages_total{result=\"built\"} 0\n"));
+    assert_false(has_metric(w, "passerelle_reload_languages_total{result=\"shared\"} 0\n"));
+
+    /* an example's are: its language alone is built again */
+    sed(w, "s/\"où est Sopot\"/\"où est Sopot\", \"Sopot au bord de la mer\"/");
+    assert_true(poll_wake(w, WAIT_MS));
+    assert_true(has_metric(w, "passerelle_reloads_total{result=\"ok\"} 2\n"));
+    assert_true(has_metric(w, "passerelle_reload_languages_total{result=\"built\"} 1\n"));
 }
 
 static void test_edits_settle_first(void **state)
