@@ -6,8 +6,12 @@
 #     tests/eval/unrelated-dev.jsonl;
 #   - the wall time of `passerelle check`;
 #   - the server's memory: VmRSS once started, VmHWM (its peak) at start, and
-#     the peak during --reloads forced reloads (SIGHUP), measured from the peak
-#     reset to the RSS of then (echo 5 > /proc/PID/clear_refs).
+#     the peak during --reloads forced reloads (SIGHUP) of the files as they
+#     are, then during as many reloads each after an edit adding one French
+#     example (what an editor does), each measured from the peak reset to the
+#     RSS of then (echo 5 > /proc/PID/clear_refs); and how many languages an
+#     edit's reload built again, on average (the others are shared with the
+#     knowledge in service).
 #
 #   benchmark/scaling.sh [--bin build/passerelle] [--tools build/benchmark]
 #       [--factors "1 10 50"] [--rounds 5] [--reloads 3] [--grown DIR]
@@ -67,6 +71,50 @@ reloads_ok() {
     curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^passerelle_reloads_total\{result="ok"\}/ {print $2}'
 }
 
+languages_built() {
+    curl -fsS "http://127.0.0.1:$1/metrics" |
+        awk '/^passerelle_reload_languages_total\{result="built"\}/ {print $2}'
+}
+
+# add_example DIR N: appends a French example to the first intent file (in
+# name order) that has French examples.
+add_example() {
+    python3 - "$1/intents" "$2" <<'PY'
+import json, os, sys
+root, n = sys.argv[1], sys.argv[2]
+for folder, dirs, files in sorted(os.walk(root)):
+    dirs.sort()
+    for name in sorted(files):
+        path = os.path.join(folder, name)
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+        except ValueError:
+            continue
+        examples = doc.get("examples") if isinstance(doc, dict) else None
+        if isinstance(examples, dict) and examples.get("fr"):
+            examples["fr"].append("c'est quoi le jumelage avec sopot, question %s" % n)
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(doc, f, ensure_ascii=False, indent=2)
+            sys.exit(0)
+sys.exit("no intent with French examples in " + root)
+PY
+}
+
+# peak_over PID ADMIN [edit]: VmHWM over --reloads SIGHUP reloads, in MiB,
+# from the RSS of now; with edit, each after add_example.
+peak_over() {
+    local pid=$1 admin=$2 n i
+    echo 5 >"/proc/$pid/clear_refs" # VmHWM starts again from the RSS of now
+    n=$(reloads_ok "$admin")
+    for ((i = 1; i <= reloads; i++)); do
+        [ "${3:-}" = edit ] && add_example "$MEMORY_DIR" "$i"
+        kill -HUP "$pid"
+        wait_until 300 reloaded "$admin" $((n + i)) || die "reload $i did not finish"
+    done
+    mib "$(rss_kib "$pid" VmHWM)"
+}
+
 reloaded() { # reloaded ADMIN_PORT N: at least N reloads done
     [ "$(reloads_ok "$1")" -ge "$2" ]
 }
@@ -76,32 +124,37 @@ mib() {
 }
 
 # memory DIR: sets RSS (once started), HWM (peak at start), PEAK (during the
-# reloads), in MiB. Not in a subshell: the server must stay in BENCH_PIDS.
+# reloads of the files as they are), EDITED (during the reloads after an
+# edit each) in MiB, and BUILT (languages those built). On a copy of DIR, which
+# the edits change. Not in a subshell: the server must stay in BENCH_PIDS.
 memory() {
-    local port admin pid n i
+    local port admin pid built
+    MEMORY_DIR=$BENCH_TMP/memory
+    rm -rf "$MEMORY_DIR" && mkdir -p "$MEMORY_DIR"
+    cp -R "$1/intents" "$1/locales" "$MEMORY_DIR/"
     port=$(free_port) admin=$(free_port)
-    start_passerelle "$bin" "$port" "$admin" --intents "$1/intents" --locales "$1/locales"
+    start_passerelle "$bin" "$port" "$admin" --intents "$MEMORY_DIR/intents" \
+        --locales "$MEMORY_DIR/locales"
     pid=$PASSERELLE_PID
     sleep 1
     RSS=$(mib "$(rss_kib "$pid")") HWM=$(mib "$(rss_kib "$pid" VmHWM)")
-    echo 5 >"/proc/$pid/clear_refs" # VmHWM starts again from the RSS of now
-    n=$(reloads_ok "$admin")
-    for ((i = 1; i <= reloads; i++)); do
-        kill -HUP "$pid"
-        wait_until 300 reloaded "$admin" $((n + i)) || die "reload $i did not finish"
-    done
-    PEAK=$(mib "$(rss_kib "$pid" VmHWM)")
+    PEAK=$(peak_over "$pid" "$admin")
+    built=$(languages_built "$admin")
+    EDITED=$(peak_over "$pid" "$admin" edit)
+    BUILT=$(awk -v n=$(($(languages_built "$admin") - built)) -v r="$reloads" \
+        'BEGIN {printf "%.1f", n / r}')
     stop "$pid"
 }
 
 echo "$($bin --version); bench_dialog: $rounds rounds; times in microseconds (mean/median/p99)"
-printf '%-6s %9s %-22s %-22s %8s %10s %10s %12s\n' knowl. "load ms" "questions us" "unrelated-dev us" \
-    "check s" "RSS MiB" "peak start" "peak reload"
+printf '%-6s %9s %-22s %-22s %8s %10s %10s %12s %10s %8s\n' knowl. "load ms" "questions us" \
+    "unrelated-dev us" "check s" "RSS MiB" "peak start" "peak reload" "peak edit" "rebuilt"
 for f in $factors; do
     dir=$(knowledge "$f")
     read -r load q <<<"$(dialog "$dir" questions)"
     read -r _ u <<<"$(dialog "$dir" unrelated-dev)"
     c=$(check_s "$dir")
     memory "$dir"
-    printf '%-6s %9s %-22s %-22s %8s %10s %10s %12s\n' "${f}x" "$load" "$q" "$u" "$c" "$RSS" "$HWM" "$PEAK"
+    printf '%-6s %9s %-22s %-22s %8s %10s %10s %12s %10s %8s\n' "${f}x" "$load" "$q" "$u" "$c" \
+        "$RSS" "$HWM" "$PEAK" "$EDITED" "$BUILT"
 done
