@@ -692,22 +692,27 @@ static void by_weight(const lang_index *li, const example *x, uint32_t *out)
  * rest of either one's weight, so they share one of a's heaviest features
  * that weigh more than that rest together: only their postings are read,
  * and `check` grows with the examples that share rare words, not with
- * every pair. */
+ * every pair. Their weights are as alike (the lighter one's weight bounds
+ * what they share, the heavier one's what either has): the postings carry
+ * the weight and the intent, so the others are passed over there. */
 static size_t confusable_candidates(const lang_index *li, size_t a, uint32_t *feats,
                                     unsigned char *seen, uint32_t *out)
 {
     const example *x = &li->ex[a];
     by_weight(li, x, feats);
-    /* a hair more than the bound, so that rounding never cuts the prefix short */
+    /* a hair past the bounds, so that rounding never cuts a candidate */
     double rest = (1.0 - CONFUSABLE_SIMILARITY) * x->weight * (1.0 + 1e-9), prefix = 0;
+    double lightest = CONFUSABLE_SIMILARITY * x->weight * (1.0 - 1e-9);
+    double heaviest = x->weight / CONFUSABLE_SIMILARITY * (1.0 + 1e-9);
     size_t n = 0;
     for (size_t k = 0; k < x->n_feats && prefix <= rest; k++) {
         uint32_t f = feats[k];
         for (size_t p = 0; p < li->n_post_ex[f]; p++) {
-            uint32_t e = li->post_ex[f][p].example;
-            if (e > a && !seen[e] && li->ex[e].intent != x->intent) {
-                seen[e] = 1;
-                out[n++] = e;
+            const posting *y = &li->post_ex[f][p];
+            if (y->example > a && y->intent != x->intent && y->weight >= lightest &&
+                y->weight <= heaviest && !seen[y->example]) {
+                seen[y->example] = 1;
+                out[n++] = y->example;
             }
         }
         prefix += li->weight[f];
