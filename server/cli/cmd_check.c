@@ -98,7 +98,7 @@ int cmd_check(int argc, char **argv)
     pa_diag_catalog *cat = cli_staff_catalog(lang);
     pa_diag diag;
     pa_diag_init(&diag);
-    pa_snapshot *s = pa_snapshot_load(p.intents_dir, p.locales_dir, &diag);
+    pa_snapshot *s = pa_snapshot_load_to_check(p.intents_dir, p.locales_dir, &diag);
     if (s) {
         pa_match_warn_confusables(s->index, &diag);
         pa_match_warn_elsewhere(s->index, &diag);

@@ -24,13 +24,8 @@ static void *build_langid(void *arg)
     return NULL;
 }
 
-pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag)
-{
-    return pa_snapshot_load_reusing(intents_dir, locales_dir, diag, NULL);
-}
-
-pa_snapshot *pa_snapshot_load_reusing(const char *intents_dir, const char *locales_dir,
-                                      pa_diag *diag, const struct pa_index *reuse)
+static pa_snapshot *load(const char *intents_dir, const char *locales_dir, pa_diag *diag,
+                         const struct pa_index *reuse, int with_langid)
 {
     pa_snapshot *s = pa_xcalloc(1, sizeof *s);
     if (pa_knowledge_load(&s->k, intents_dir, locales_dir, diag) != 0) {
@@ -39,15 +34,32 @@ pa_snapshot *pa_snapshot_load_reusing(const char *intents_dir, const char *local
     }
     langid_job job = {&s->k, NULL};
     pthread_t thread;
-    int threaded = pthread_create(&thread, NULL, build_langid, &job) == 0;
+    int threaded = with_langid && pthread_create(&thread, NULL, build_langid, &job) == 0;
     s->names = pa_names_build(&s->k);
     s->index = pa_index_build(&s->k, s->names, reuse);
     if (threaded)
         pthread_join(thread, NULL);
-    else
+    else if (with_langid)
         build_langid(&job);
     s->langid = job.model;
     return s;
+}
+
+pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, pa_diag *diag)
+{
+    return load(intents_dir, locales_dir, diag, NULL, 1);
+}
+
+pa_snapshot *pa_snapshot_load_reusing(const char *intents_dir, const char *locales_dir,
+                                      pa_diag *diag, const struct pa_index *reuse)
+{
+    return load(intents_dir, locales_dir, diag, reuse, 1);
+}
+
+pa_snapshot *pa_snapshot_load_to_check(const char *intents_dir, const char *locales_dir,
+                                       pa_diag *diag)
+{
+    return load(intents_dir, locales_dir, diag, NULL, 0);
 }
 
 void pa_snapshot_free(pa_snapshot *s)

@@ -38,6 +38,11 @@ pa_snapshot *pa_snapshot_load(const char *intents_dir, const char *locales_dir, 
  * snapshot in service. */
 pa_snapshot *pa_snapshot_load_reusing(const char *intents_dir, const char *locales_dir,
                                       pa_diag *diag, const struct pa_index *reuse);
+/* The same without the language identifier (langid is NULL), which no check
+ * reads: what `passerelle check` builds, a core less busy. Such a snapshot
+ * cannot answer questions. */
+pa_snapshot *pa_snapshot_load_to_check(const char *intents_dir, const char *locales_dir,
+                                       pa_diag *diag);
 /* Frees the snapshot and all it holds. Accepts NULL. */
 void pa_snapshot_free(pa_snapshot *s);
 
