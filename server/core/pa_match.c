@@ -959,29 +959,70 @@ size_t pa_index_reused(const pa_index *idx)
 /* An example that names another town (places.json) and neither Colombes
  * nor a partner is answered only when asked exactly as written: any other
  * wording of it is taken for a question about that town. Staff should know. */
-void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag)
+static int names_elsewhere_only(const pa_index *idx, const pa_tokens *t)
 {
-    const pa_knowledge *k = idx->k;
+    pa_name_spans spans;
+    example_names(idx, 0, t, &spans);
+    int names[PA_MATCH_MAX_NAMES];
+    int region_only[PA_MATCH_MAX_NAMES];
+    size_t n = pa_name_spans_distinct(&spans, names, region_only, PA_MATCH_MAX_NAMES);
+    int only = pa_names_elsewhere_only(idx->k, names, region_only, n);
+    pa_name_spans_free(&spans);
+    return only;
+}
+
+/* Such examples of each language, found side by side: per language, the
+ * intent and place of each, in the intents' order. */
+typedef struct {
+    uint32_t intent, example;
+} example_ref;
+
+typedef struct {
+    const pa_index *idx;
+    example_ref *found[PA_LANG_MAX];
+    size_t n_found[PA_LANG_MAX];
+} elsewhere_job;
+
+static void find_elsewhere(void *arg, size_t l)
+{
+    elsewhere_job *job = arg;
+    const pa_knowledge *k = job->idx->k;
+    size_t cap = 0;
     for (size_t i = 0; i < k->n_intents; i++) {
         if (k->intents[i].fallback) /* examples of what is not answered anyway */
             continue;
-        for (size_t l = 0; l < k->n_locales; l++) {
-            const pa_intent_lang *il = &k->intents[i].langs[l];
-            for (size_t j = 0; j < il->n_examples; j++) {
-                pa_name_spans spans;
-                example_names(idx, 0, &il->example_tokens[j], &spans);
-                int names[PA_MATCH_MAX_NAMES];
-                int region_only[PA_MATCH_MAX_NAMES];
-                size_t n = pa_name_spans_distinct(&spans, names, region_only, PA_MATCH_MAX_NAMES);
-                if (pa_names_elsewhere_only(k, names, region_only, n))
-                    pa_diag_report(diag, PA_DIAG_WARNING, PA_DM_EXAMPLE_OTHER_TOWN,
-                                   k->intents[i].source, il->example_lines[j],
-                                   il->example_columns[j],
-                                   PA_DIAG_ARGS(PA_TEXT("example", il->examples[j])));
-                pa_name_spans_free(&spans);
+        const pa_intent_lang *il = &k->intents[i].langs[l];
+        for (size_t j = 0; j < il->n_examples; j++) {
+            if (!names_elsewhere_only(job->idx, &il->example_tokens[j]))
+                continue;
+            if (job->n_found[l] == cap) {
+                cap = cap ? cap * 2 : 16;
+                job->found[l] = pa_xrealloc(job->found[l], cap * sizeof *job->found[l]);
+            }
+            job->found[l][job->n_found[l]++] = (example_ref){(uint32_t)i, (uint32_t)j};
+        }
+    }
+}
+
+void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag)
+{
+    const pa_knowledge *k = idx->k;
+    elsewhere_job job = {idx, {NULL}, {0}};
+    for_each_language(idx->n_langs, find_elsewhere, &job);
+    size_t next[PA_LANG_MAX] = {0};
+    for (size_t i = 0; i < k->n_intents; i++) { /* by intent, then language, as staff read them */
+        for (size_t l = 0; l < idx->n_langs; l++) {
+            for (; next[l] < job.n_found[l] && job.found[l][next[l]].intent == i; next[l]++) {
+                const pa_intent_lang *il = &k->intents[i].langs[l];
+                size_t j = job.found[l][next[l]].example;
+                pa_diag_report(diag, PA_DIAG_WARNING, PA_DM_EXAMPLE_OTHER_TOWN,
+                               k->intents[i].source, il->example_lines[j], il->example_columns[j],
+                               PA_DIAG_ARGS(PA_TEXT("example", il->examples[j])));
             }
         }
     }
+    for (size_t l = 0; l < idx->n_langs; l++)
+        free(job.found[l]);
 }
 
 /* The confusable pairs of each language, found side by side. */

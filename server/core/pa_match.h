@@ -74,7 +74,8 @@ pa_index *pa_index_languages(const pa_index *idx);
  * with, rather than built. */
 size_t pa_index_reused(const pa_index *idx);
 /* Warns (into diag) of each example that names a town of places.json and
- * neither Colombes nor a partner: only that exact wording is answered. */
+ * neither Colombes nor a partner: only that exact wording is answered. In
+ * the intents' order; the languages read on up to PA_INDEX_THREADS threads. */
 void pa_match_warn_elsewhere(const pa_index *idx, pa_diag *diag);
 /* Adds a warning to diag for each pair of examples of different intents that
  * analyse to nearly the same features: the confusable pairs staff should
