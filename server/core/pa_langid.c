@@ -36,7 +36,7 @@ typedef struct {
     pa_map rows;          /* words: key → row */
     pa_map64 gram_rows;   /* n-grams: code points packed by gram_key → row */
     int32_t *letter_rows; /* n-grams: gram_rows of the 1-grams below PA_LETTER_ROWS, or -1 */
-    double *counts;       /* rows × n_langs */
+    uint32_t *counts;     /* rows × n_langs: uses, whole numbers (half a double's room) */
     double *log_p;        /* n-grams: rows × PA_SCRIPTS × n_langs, see finish_table */
     unsigned char *flags; /* per row: WORD_* (words only) */
     double total[PA_LANG_MAX][PA_SCRIPTS];
@@ -161,7 +161,7 @@ static unsigned word_flags(const pa_langid *m, long row)
 }
 
 /* The counts per language of a word's row (kind_row), or NULL for none. */
-static const double *word_counts(const pa_langid *m, long row)
+static const uint32_t *word_counts(const pa_langid *m, long row)
 {
     return row < 0 ? NULL : m->words.counts + (size_t)row * m->n_langs;
 }
@@ -185,7 +185,7 @@ static long gram_row(const pa_langid *m, uint64_t key)
 }
 
 /* The counts of an n-gram per language, or NULL when no language has it. */
-static const double *gram_counts(const pa_langid *m, uint64_t key)
+static const uint32_t *gram_counts(const pa_langid *m, uint64_t key)
 {
     long row = gram_row(m, key);
     return row < 0 ? NULL : m->grams.counts + (size_t)row * m->n_langs;
@@ -365,7 +365,7 @@ static long kind_of(const pa_langid *m, word_kinds *w, size_t i)
 
 static void score_word(const pa_langid *m, const pa_token *t, long row, double *score)
 {
-    const double *n = word_counts(m, row);
+    const uint32_t *n = word_counts(m, row);
     if (!n)
         return; /* unknown everywhere: only its letters speak */
     double vocab = (double)m->words.n_rows + 1;
@@ -374,11 +374,11 @@ static void score_word(const pa_langid *m, const pa_token *t, long row, double *
 }
 
 /* The one language that has counts in n, or -1. */
-static int only_language(const pa_langid *m, const double *n)
+static int only_language(const pa_langid *m, const uint32_t *n)
 {
     int owner = -1;
     for (size_t l = 0; l < m->n_langs; l++) {
-        if (n[l] <= 0)
+        if (n[l] == 0)
             continue;
         if (owner >= 0)
             return -1;
@@ -395,7 +395,7 @@ static int letter_owner(const pa_langid *m, const pa_token *t)
     size_t n = pa_text_decode(t->surface, cps, PA_GRAM_WORD_MAX);
     int owner = -1;
     for (size_t i = 0; i < n; i++) {
-        const double *c = gram_counts(m, gram_key(&cps[i], 1));
+        const uint32_t *c = gram_counts(m, gram_key(&cps[i], 1));
         if (!c)
             continue;
         double total = 0, best = 0;
@@ -438,7 +438,7 @@ static int distinct_language(const pa_langid *m, const pa_token *t, long row, in
 {
     if (acknowledgement)
         return -1; /* "tak", "não": a yes or a no, whatever its letters */
-    const double *n = word_counts(m, row);
+    const uint32_t *n = word_counts(m, row);
     int l = n ? only_language(m, n) : -1;
     if (l >= 0 && !(word_flags(m, row) & WORD_CONTENT) && !secondary_script(m, l, t->script))
         return -1;
@@ -526,7 +526,7 @@ static int shared_word(const pa_langid *m, long row, int acknowledgement)
 {
     if ((word_flags(m, row) & WORD_STOPWORD) || acknowledgement)
         return 1;
-    const double *n = word_counts(m, row);
+    const uint32_t *n = word_counts(m, row);
     double total = 0;
     for (size_t l = 0; n && l < m->n_langs; l++)
         total += n[l];
