@@ -132,7 +132,9 @@ typedef struct {
     uint32_t word;
     unsigned part_shift; /* bucket >> part_shift: its part */
     size_t *part_next;   /* counting: part p's entries; dealing: where its next goes */
-    pending *pending;    /* NULL while counting */
+    pending *pending;    /* NULL while counting; dealing: the range's entries */
+    size_t first, end;   /* dealing: the parts of the range */
+    size_t base;         /* dealing: where the range's first part starts */
 } filling;
 
 static void deal_entry(uint64_t key, uint32_t deleted, void *arg)
@@ -142,8 +144,9 @@ static void deal_entry(uint64_t key, uint32_t deleted, void *arg)
     size_t part = b >> f->part_shift;
     if (!f->pending)
         f->part_next[part]++;
-    else
-        f->pending[f->part_next[part]++] = (pending){b, {check_of(key, deleted), f->word}};
+    else if (part >= f->first && part < f->end)
+        f->pending[f->part_next[part]++ - f->base] =
+            (pending){b, {check_of(key, deleted), f->word}};
 }
 
 static void decode_words(pa_typo_index *ix, const char *const *words)
@@ -181,15 +184,16 @@ static size_t entries_of(size_t n, int max_edits)
     return 1 + n + (max_edits >= 2 ? n * (n - (n > 0)) / 2 : 0);
 }
 
-/* Lays out the entries of one part, [from, to) of pending, whose buckets
- * are [first, first + n): counts them per bucket, then places them. counts
- * has room for n + 1. */
-static void fill_part(pa_typo_index *ix, const pending *p, size_t from, size_t to, uint32_t first,
-                      size_t n, uint32_t *counts)
+/* Lays out the entries of one part, [from, to) of the entries, whose
+ * buckets are [first, first + n) and which wait in p (p[0] being entry
+ * base): counts them per bucket, then places them. counts has room for
+ * n + 1. */
+static void fill_part(pa_typo_index *ix, const pending *p, size_t base, size_t from, size_t to,
+                      uint32_t first, size_t n, uint32_t *counts)
 {
     memset(counts, 0, (n + 1) * sizeof *counts);
     for (size_t i = from; i < to; i++)
-        counts[p[i].bucket - first + 1]++;
+        counts[p[i - base].bucket - first + 1]++;
     counts[0] = (uint32_t)from;
     for (size_t b = 0; b < n; b++) {
         counts[b + 1] += counts[b];
@@ -197,12 +201,12 @@ static void fill_part(pa_typo_index *ix, const pending *p, size_t from, size_t t
     }
     ix->bucket[first + n] = (uint32_t)to;
     for (size_t i = from; i < to; i++)
-        ix->entries[counts[p[i].bucket - first]++] = p[i].e;
+        ix->entries[counts[p[i - base].bucket - first]++] = p[i - base].e;
 }
 
 /* Fills the buckets: the entries dealt into parts, then each part laid
  * out. */
-static void fill(pa_typo_index *ix, size_t total, size_t buckets)
+static void fill(pa_typo_index *ix, size_t total, size_t buckets, size_t pending_max_bytes)
 {
     unsigned bucket_bits = 0;
     while (((size_t)1 << bucket_bits) < buckets)
@@ -210,7 +214,7 @@ static void fill(pa_typo_index *ix, size_t total, size_t buckets)
     unsigned shift = bucket_bits > PART_BITS ? bucket_bits - PART_BITS : 0;
     size_t parts = ((buckets - 1) >> shift) + 1, per_part = (size_t)1 << shift;
     size_t *next = pa_xcalloc(parts + 1, sizeof *next);
-    filling f = {ix, 0, shift, next, NULL};
+    filling f = {ix, 0, shift, next, NULL, 0, 0, 0};
     each_entry(ix, &f); /* count */
     size_t *start = pa_xmalloc((parts + 1) * sizeof *start);
     for (size_t p = 0, at = 0; p <= parts; p++) {
@@ -218,12 +222,25 @@ static void fill(pa_typo_index *ix, size_t total, size_t buckets)
         start[p] = next[p] = at;
         at += n;
     }
-    f.pending = pa_xmalloc_table((total + 1) * sizeof *f.pending);
-    each_entry(ix, &f); /* deal */
+    size_t room = pending_max_bytes / sizeof *f.pending;
+    room = room ? room : 1;
+    f.pending = pa_xmalloc_table(((total < room ? total : room) + 1) * sizeof *f.pending);
     uint32_t *counts = pa_xmalloc((per_part + 1) * sizeof *counts);
-    for (size_t p = 0; p < parts; p++)
-        fill_part(ix, f.pending, start[p], start[p + 1], (uint32_t)(p * per_part), per_part,
-                  counts);
+    for (size_t from = 0; from < parts;) {
+        size_t to = from + 1; /* a range: the parts that fit, one at least */
+        while (to < parts && start[to + 1] - start[from] <= room)
+            to++;
+        if (start[to] - start[from] > room) /* one part alone beyond the room */
+            f.pending = pa_xrealloc(f.pending, (start[to] - start[from]) * sizeof *f.pending);
+        f.first = from;
+        f.end = to;
+        f.base = start[from];
+        each_entry(ix, &f); /* deal */
+        for (size_t p = from; p < to; p++)
+            fill_part(ix, f.pending, f.base, start[p], start[p + 1], (uint32_t)(p * per_part),
+                      per_part, counts);
+        from = to;
+    }
     free(counts);
     free(f.pending);
     free(start);
@@ -231,6 +248,12 @@ static void fill(pa_typo_index *ix, size_t total, size_t buckets)
 }
 
 pa_typo_index *pa_typo_build(const char *const *words, size_t n, int max_edits)
+{
+    return pa_typo_build_within(words, n, max_edits, PA_TYPO_PENDING_MAX_BYTES);
+}
+
+pa_typo_index *pa_typo_build_within(const char *const *words, size_t n, int max_edits,
+                                    size_t pending_max_bytes)
 {
     pa_typo_index *ix = pa_xcalloc(1, sizeof *ix);
     ix->n_words = n;
@@ -254,7 +277,7 @@ pa_typo_index *pa_typo_build(const char *const *words, size_t n, int max_edits)
     ix->mask = buckets - 1;
     ix->bucket = pa_xmalloc_table((buckets + 1) * sizeof *ix->bucket);
     ix->entries = pa_xmalloc_table((total + 1) * sizeof *ix->entries);
-    fill(ix, total, buckets);
+    fill(ix, total, buckets, pending_max_bytes);
     return ix;
 }
 

@@ -45,6 +45,15 @@ typedef struct {
  * brought into that range). Returns the index (free it with pa_typo_free);
  * aborts only when memory runs out, like the rest of the core's builders. */
 pa_typo_index *pa_typo_build(const char *const *words, size_t n, int max_edits);
+/* The entries on their way to the index take 12 bytes each, more than in
+ * it: beyond this many bytes they are laid out a range of buckets at a
+ * time, each range a pass over the words' deletions again, so that building
+ * a large index (a reload, beside the knowledge in service) does not hold
+ * twice its size. pa_typo_build_within builds with another bound; the
+ * index is the same whatever the bound. */
+#define PA_TYPO_PENDING_MAX_BYTES ((size_t)16 << 20)
+pa_typo_index *pa_typo_build_within(const char *const *words, size_t n, int max_edits,
+                                    size_t pending_max_bytes);
 /* Accepts NULL. */
 void pa_typo_free(pa_typo_index *ix);
 

@@ -112,10 +112,13 @@ static void random_word(unsigned *seed, char *out, size_t size)
 }
 
 /* Against the scan it replaces: every word within max edits, in order, for
- * an index of two edits and one of one (which answers at most one). */
+ * an index of two edits and one of one (which answers at most one); built
+ * in one pass, and with so little room for the entries on their way that
+ * they are laid out a few buckets at a time (a part alone beyond it too). */
 static void test_same_as_scan(void **state)
 {
     (void)state;
+    static const size_t pending_room[] = {PA_TYPO_PENDING_MAX_BYTES, 4096, 1};
     enum { LIST = 400, QUERIES = 2000, WORD = 40 };
     static char storage[LIST][WORD];
     const char *list[LIST];
@@ -124,8 +127,11 @@ static void test_same_as_scan(void **state)
         random_word(&seed, storage[i], WORD);
         list[i] = storage[i];
     }
-    for (int edits = 1; edits <= PA_TYPO_MAX_EDITS; edits++) {
-        pa_typo_index *ix = pa_typo_build(list, LIST, edits);
+    for (size_t build = 0; build < PA_TYPO_MAX_EDITS * sizeof pending_room / sizeof *pending_room;
+         build++) {
+        int edits = 1 + (int)(build % PA_TYPO_MAX_EDITS);
+        size_t room = pending_room[build / PA_TYPO_MAX_EDITS];
+        pa_typo_index *ix = pa_typo_build_within(list, LIST, edits, room);
         for (int q = 0; q < QUERIES; q++) {
             char query[WORD];
             random_word(&seed, query, sizeof query);
@@ -134,8 +140,8 @@ static void test_same_as_scan(void **state)
             size_t n = pa_typo_find(ix, query, asked, got, LIST);
             size_t k = 0;
             char label[128];
-            snprintf(label, sizeof label, "index of %d edits, query \"%s\", max %d", edits, query,
-                     asked);
+            snprintf(label, sizeof label, "index of %d edits (room %zu), query \"%s\", max %d",
+                     edits, room, query, asked);
             for (size_t i = 0; i < LIST; i++) {
                 int d = pa_text_distance(query, list[i], max);
                 if (d > max)
