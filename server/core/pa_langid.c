@@ -54,7 +54,7 @@ struct pa_langid {
     size_t n_langs;
     size_t script_chars[PA_LANG_MAX][PA_SCRIPTS];
     table grams, words;
-    pa_arena *keys; /* every key of the maps */
+    pa_arena *keys; /* the keys of the maps not borrowed from the knowledge */
 };
 
 static long new_row(pa_langid *m, table *t)
@@ -77,13 +77,16 @@ static void add_count(pa_langid *m, table *t, long row, size_t l, pa_script s, u
     t->total[l][s] += 1;
 }
 
-static void count_word(pa_langid *m, const pa_token *tok, size_t l, unsigned flags)
+/* Counts tok's word; the map borrows its folded form when lasting (the
+ * knowledge's), else keeps a copy. */
+static void count_word(pa_langid *m, const pa_token *tok, int lasting, size_t l, unsigned flags)
 {
     table *t = &m->words;
     long row = pa_map_get_hashed(&t->rows, tok->folded, tok->hash, -1);
     if (row < 0) {
         row = new_row(m, t);
-        pa_map_put_hashed(&t->rows, pa_arena_strdup(m->keys, tok->folded), tok->hash, row);
+        const char *key = lasting ? tok->folded : pa_arena_strdup(m->keys, tok->folded);
+        pa_map_put_hashed(&t->rows, key, tok->hash, row);
     }
     pa_script s = tok->script;
     add_count(m, t, row, l, s, flags);
@@ -222,8 +225,9 @@ static size_t gram_keys(const char *word, uint64_t *keys)
 /* ---- learning ------------------------------------------------------------- */
 
 /* Learns the letters and words of tokens, in language l; flags say where
- * the words come from (WORD_*). */
-static void train_tokens(pa_langid *m, size_t l, const pa_tokens *toks, unsigned flags)
+ * the words come from (WORD_*), lasting whether the tokens are the
+ * knowledge's (an example's), which outlive the model. */
+static void train_tokens(pa_langid *m, size_t l, const pa_tokens *toks, int lasting, unsigned flags)
 {
     for (size_t i = 0; i < toks->count; i++) {
         const pa_token *tok = &toks->items[i];
@@ -231,7 +235,7 @@ static void train_tokens(pa_langid *m, size_t l, const pa_tokens *toks, unsigned
         size_t n = gram_keys(tok->surface, grams);
         for (size_t g = 0; g < n; g++)
             count_gram(m, grams[g], l, tok->script);
-        count_word(m, tok, l, flags);
+        count_word(m, tok, lasting, l, flags);
         m->script_chars[l][tok->script] += tok->chars;
     }
 }
@@ -239,7 +243,7 @@ static void train_tokens(pa_langid *m, size_t l, const pa_tokens *toks, unsigned
 static void train_text(pa_langid *m, pa_tokenizer *z, size_t l, const char *text, unsigned flags)
 {
     if (pa_tokenizer_run(z, text, strlen(text)) == 0)
-        train_tokens(m, l, &z->tokens, flags);
+        train_tokens(m, l, &z->tokens, 0, flags);
 }
 
 static void train_language(pa_langid *m, pa_tokenizer *z, const pa_knowledge *k, size_t l)
@@ -256,7 +260,7 @@ static void train_language(pa_langid *m, pa_tokenizer *z, const pa_knowledge *k,
         const pa_intent_lang *il = &k->intents[i].langs[l];
         unsigned flags = k->intents[i].alone ? 0 : WORD_CONTENT;
         for (size_t e = 0; e < il->n_examples; e++)
-            train_tokens(m, l, &il->example_tokens[e], flags);
+            train_tokens(m, l, &il->example_tokens[e], 1, flags);
         for (size_t e = 0; e < il->n_answers; e++) /* the bot's words, not a resident's */
             train_text(m, z, l, il->answers[e], 0);
     }

@@ -29,7 +29,8 @@ enum { PA_LANGID_CLEAR_TOKENS = 2 };
 
 typedef struct pa_langid pa_langid;
 
-/* Builds the model from the knowledge. Free it with pa_langid_free (accepts
+/* Builds the model from the knowledge, which must outlive it (the model
+ * borrows the words of its examples). Free it with pa_langid_free (accepts
  * NULL). */
 pa_langid *pa_langid_build(const pa_knowledge *k);
 void pa_langid_free(pa_langid *m);

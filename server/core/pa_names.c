@@ -21,7 +21,6 @@ typedef struct {
 } variant_list;
 
 struct pa_name_index {
-    pa_arena *arena; /* the words of tokens */
     /* What a folded token is, as one number (one lookup a token): a word of
      * the examples or a stopword (TOKEN_WORD: never a typo of a name), and
      * the first token of variants (the index + 1 of their variant_lists,
@@ -333,15 +332,14 @@ static int typo_of(const pa_knowledge *k, const pa_name_index *idx, const char *
 }
 
 /* Marks a folded token (hash: pa_map_hash of it) as a word (TOKEN_WORD),
- * keeping what else it is. */
+ * keeping what else it is. folded is the knowledge's (a stopword, an
+ * example's token), which outlives the index: the map borrows it. */
 static void mark_word(pa_name_index *idx, const char *folded, uint64_t hash)
 {
     long value = pa_map_get_hashed(&idx->tokens, folded, hash, 0);
     if (value & TOKEN_WORD)
         return;
-    /* a new key must outlive the map; an existing one keeps its own */
-    pa_map_put_hashed(&idx->tokens, value ? folded : pa_arena_strdup(idx->arena, folded), hash,
-                      value | TOKEN_WORD);
+    pa_map_put_hashed(&idx->tokens, folded, hash, value | TOKEN_WORD);
 }
 
 /* Collects the content words of every example, outside the names written
@@ -399,7 +397,6 @@ static uint64_t digest_of(const pa_knowledge *k)
 pa_name_index *pa_names_build(const pa_knowledge *k)
 {
     pa_name_index *idx = pa_xcalloc(1, sizeof *idx);
-    idx->arena = pa_arena_new();
     index_variants(idx, k);
     index_first_tokens(idx, k);
     collect_words(idx, k);
@@ -439,7 +436,6 @@ void pa_names_free(pa_name_index *idx)
     free(idx->first_refs);
     free(idx->first_tokens);
     pa_typo_free(idx->first_typo);
-    pa_arena_free(idx->arena);
     free(idx);
 }
 
