@@ -16,7 +16,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { PA_RELOADER_NICE = 19 }; /* when SCHED_IDLE is refused */
+enum {
+    PA_RELOADER_NICE = 19, /* when SCHED_IDLE is refused */
+    /* The longest a build waits for the service to retire the knowledge its
+     * last result replaced: workers let go of it between two turns. */
+    PA_RETIRE_WAIT_MS = 1000,
+};
 
 struct pa_reloader {
     pa_reloader_config cfg;
@@ -27,6 +32,7 @@ struct pa_reloader {
     uint64_t loaded; /* fingerprint of the last build, good or not: worker only */
     pa_reload_result result;
     pa_snapshot *retired; /* out of service, to free: a list through nothing, one at a time */
+    unsigned awaiting;    /* results taken whose predecessor is not retired yet */
     /* The languages of the last snapshot built (at first, of the one in
      * service), which the next build shares where nothing changed: worker
      * only. Once that snapshot is in service, they hold nothing more. */
@@ -86,9 +92,7 @@ static void free_retired(pa_reloader *r)
     }
 }
 
-/* Waits ms milliseconds, or less when a stop or a forced build is asked;
- * frees what is retired meanwhile. Called and returns with the lock held. */
-static void wait_ms(pa_reloader *r, int64_t ms)
+static struct timespec deadline_in(int64_t ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
@@ -98,6 +102,14 @@ static void wait_ms(pa_reloader *r, int64_t ms)
         until.tv_sec++;
         until.tv_nsec -= 1000000000;
     }
+    return until;
+}
+
+/* Waits ms milliseconds, or less when a stop or a forced build is asked;
+ * frees what is retired meanwhile. Called and returns with the lock held. */
+static void wait_ms(pa_reloader *r, int64_t ms)
+{
+    struct timespec until = deadline_in(ms);
     while (!r->stop && !r->forced) {
         free_retired(r);
         if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT)
@@ -110,6 +122,16 @@ static void wait_ms(pa_reloader *r, int64_t ms)
  * has not taken yet) and says so. */
 static void build_and_publish(pa_reloader *r, int forced)
 {
+    /* The knowledge the last result replaced goes first, once the workers
+     * let go of it (a build forced just after a swap comes before): a build
+     * beside two knowledges would need room for three. */
+    pthread_mutex_lock(&r->lock);
+    struct timespec until = deadline_in(PA_RETIRE_WAIT_MS);
+    while (r->awaiting && !r->stop &&
+           pthread_cond_timedwait(&r->cond, &r->lock, &until) != ETIMEDOUT)
+        ;
+    free_retired(r);
+    pthread_mutex_unlock(&r->lock);
     pa_reload_result fresh;
     pa_reload_build(r->cfg.intents_dir, r->cfg.locales_dir, r->kept, &fresh);
     fresh.forced = forced;
@@ -241,6 +263,7 @@ int pa_reloader_take(pa_reloader *r, pa_reload_result *out)
         *out = r->result;
         memset(&r->result, 0, sizeof r->result);
         r->has_result = 0;
+        r->awaiting += out->snapshot != NULL; /* it replaces one, to be retired */
     }
     pthread_mutex_unlock(&r->lock);
     return has;
@@ -249,6 +272,8 @@ int pa_reloader_take(pa_reloader *r, pa_reload_result *out)
 void pa_reloader_retire(pa_reloader *r, pa_snapshot *s)
 {
     pthread_mutex_lock(&r->lock);
+    if (r->awaiting)
+        r->awaiting--;
     pa_snapshot *older = r->retired;
     r->retired = s;
     pthread_cond_signal(&r->cond);
