@@ -71,9 +71,9 @@ reloads_ok() {
     curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^passerelle_reloads_total\{result="ok"\}/ {print $2}'
 }
 
-languages_built() {
+languages_built() { # 0 from a server that does not count them
     curl -fsS "http://127.0.0.1:$1/metrics" |
-        awk '/^passerelle_reload_languages_total\{result="built"\}/ {print $2}'
+        awk '/^passerelle_reload_languages_total\{result="built"\}/ {n = $2} END {print n + 0}'
 }
 
 # add_example DIR N: appends a French example to the first intent file (in
