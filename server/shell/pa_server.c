@@ -11,6 +11,9 @@
 #include "pa_log.h"
 #include "pa_transport.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -832,8 +835,29 @@ static void serve_all(pa_process *p)
         lws_sul_cancel(&p->workers[i]->tick);
 }
 
+/* Blocks from this size on are mapped apart and given back to the system
+ * as soon as they are freed. glibc's own threshold rises with every large
+ * block freed, up to 32 MiB: a reload's tables, grown by doubling on the
+ * build threads, then stayed in those threads' heaps once freed, and the
+ * process held the knowledge in service, the new one and the garbage of
+ * building it. At 50x the bundled knowledge, a reload after a one-example
+ * edit peaked at 1.56 times the memory at rest, 1.44 with this; building
+ * is no slower (realloc moves a mapped block without copying it). */
+enum { PA_MMAP_THRESHOLD_BYTES = 1 << 20 };
+
+/* Sets it, unless the operator did (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=N). */
+static void map_large_blocks_apart(void)
+{
+#ifdef __GLIBC__
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    if (!tunables || !strstr(tunables, "mmap_threshold"))
+        mallopt(M_MMAP_THRESHOLD, PA_MMAP_THRESHOLD_BYTES);
+#endif
+}
+
 int pa_server_run(const pa_config *cfg, const char *version)
 {
+    map_large_blocks_apart(); /* before any thread, and the knowledge, is made */
     pa_process *p = pa_xcalloc(1, sizeof *p);
     p->cfg = cfg;
     signal_watch watch;
